@@ -1,0 +1,48 @@
+# Cityscreen: `make run` starts the dashboard on the demo city, `make test` runs lint and every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+
+.DEFAULT_GOAL := test
+.PHONY: run test lint pytest demo-db browser install install-dev benchmark clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## Build the demo city into the default SQLite database (var/cityscreen.sqlite) when it is missing.
+demo-db: install
+	$(BIN)/python -m data_access demo
+
+run: demo-db
+	$(BIN)/streamlit run app.py --server.port $(PORT)
+
+## Debian's chromium and CJK fonts for the browser tests (installed only when missing and we are root).
+browser:
+	@bash .ci/install-browser.sh
+
+lint: install-dev
+	$(BIN)/ruff check .
+
+pytest: install-dev browser
+	$(BIN)/python -m pytest
+
+test: lint pytest
+
+benchmark: install-dev
+	$(BIN)/python benchmarks/data_access_bench.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache test-artifacts

@@ -1,0 +1,141 @@
+"""Data-access benchmark: builds a city into SQLite and PostgreSQL, times the loader and every query family.
+
+Usage: python benchmarks/data_access_bench.py [--scale city|demo] [--data DIR] [--backends sqlite,postgresql]
+       [--sqlite PATH] [--postgres URL] [--reuse] [--repeat N]
+Prints loader throughput and, per query family, the warm median time for 1-, 30- and 365-day windows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from data_access import areas, kpis, members, stations, work_orders  # noqa: E402
+from data_access.db import create_db_engine, has_data  # noqa: E402
+from data_access.filters import WorkOrderFilter, days_window, local_date, reference_now  # noqa: E402
+from data_access.loader import load_directory  # noqa: E402
+from data_access.stats import read_row_counts  # noqa: E402
+from sample_data.generate import generate_city  # noqa: E402
+
+WINDOWS = (1, 30, 365)
+BENCH_SCHEMA = "cityscreen_bench"
+
+
+def query_families(engine, work_filter: WorkOrderFilter, now: int, days: int):
+    """(name, thunk) for every query family a page runs, for one time window."""
+    today = local_date(now)
+    district = engine.info["district"]
+    first_day = today - timedelta(days=days - 1)
+    return [
+        ("totals + backlog", lambda: (work_orders.read_order_totals(engine, work_filter, now),
+                                      work_orders.read_backlog(engine, work_filter, now))),
+        ("kpis (7 rates)", lambda: kpis.read_kpis(engine, work_filter, now)),
+        ("counts by district", lambda: work_orders.read_counts_by_area(engine, work_filter, "district", now)),
+        ("counts by grid in a district", lambda: work_orders.read_counts_by_area(
+            engine, WorkOrderFilter(work_filter.start, work_filter.end, district), "grid", now, district)),
+        ("daily trend", lambda: work_orders.read_daily_counts(engine, work_filter)),
+        ("weekday × hour", lambda: work_orders.read_hourly_profile(engine, work_filter)),
+        ("categories", lambda: work_orders.read_category_counts(engine, work_filter, now)),
+        ("h3 heat r8", lambda: work_orders.read_h3_heat(engine, work_filter, 8, now)),
+        ("hotspots (grid)", lambda: work_orders.read_hotspots(engine, work_filter, "grid")),
+        ("latest 20 (masked)", lambda: work_orders.read_latest_orders(engine, work_filter, 20)),
+        ("district filter: kpis", lambda: kpis.read_kpis(
+            engine, WorkOrderFilter(work_filter.start, work_filter.end, district), now)),
+        ("member activity by kind", lambda: members.read_activity_by_kind(engine, None, first_day, today)),
+        ("member coverage (community)", lambda: members.read_member_coverage(engine, "community")),
+        ("stations per type", lambda: stations.read_station_counts(engine)),
+    ]
+
+
+def time_call(thunk, repeat: int) -> float:
+    """Warm median seconds of `repeat` calls (after one warm-up)."""
+    thunk()
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        thunk()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def open_backend(name: str, arguments) -> object:
+    """Engine for a backend; PostgreSQL uses its own schema in the given database."""
+    if name == "sqlite":
+        path = Path(arguments.sqlite)
+        if not arguments.reuse and path.exists():
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
+        return create_db_engine(f"sqlite:///{path}")
+    admin = create_db_engine(arguments.postgres)
+    with admin.begin() as connection:
+        if not arguments.reuse:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {BENCH_SCHEMA} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {BENCH_SCHEMA}"))
+    admin.dispose()
+    separator = "&" if "?" in arguments.postgres else "?"
+    return create_db_engine(f"{arguments.postgres}{separator}options=-csearch_path%3D{BENCH_SCHEMA}")
+
+
+def main() -> int:
+    """Run the benchmark and print its figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", default="city", choices=["test", "demo", "city"])
+    parser.add_argument("--data", help="input directory (generated there when empty)")
+    parser.add_argument("--as-of", default="2026-11-20", help="as-of date of the generated city")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--sqlite", default="benchmarks/out/bench.sqlite")
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--reuse", action="store_true", help="keep an already loaded database")
+    parser.add_argument("--repeat", type=int, default=5)
+    arguments = parser.parse_args()
+
+    data = Path(arguments.data or f"benchmarks/out/{arguments.scale}")
+    if not (data / "work_orders.csv").exists():
+        data.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        generate_city(data, scale=arguments.scale, as_of=date.fromisoformat(arguments.as_of))
+        print(f"generate --scale {arguments.scale}: {time.perf_counter() - started:.1f} s")
+    Path(arguments.sqlite).parent.mkdir(parents=True, exist_ok=True)
+
+    for backend in arguments.backends.split(","):
+        engine = open_backend(backend, arguments)
+        if not (arguments.reuse and has_data(engine)):
+            started = time.perf_counter()
+            written = load_directory(data, engine)
+            elapsed = time.perf_counter() - started
+            orders = written.get("work_orders", 0)
+            rows = sum(written.values())
+            print(f"\n[{backend}] load: {elapsed:.1f} s, {rows:,} rows in all, {orders:,} work orders "
+                  f"→ {orders / elapsed:,.0f} work orders/s (whole load incl. areas, members, activities)")
+        counts = read_row_counts(engine)
+        print(f"[{backend}] rows: " + ", ".join(f"{table} {count:,}" for table, count in counts.items()))
+        now = reference_now(areas.read_city_facts(engine), time.time())
+        engine.info["district"] = work_orders.read_counts_by_area(
+            engine, WorkOrderFilter(), "district", now).sort_values("received")["code"].iloc[-1]
+        print(f"[{backend}] warm median of {arguments.repeat} runs, seconds")
+        print(f"{'query family':32}" + "".join(f"{f'{days} d':>10}" for days in WINDOWS))
+        results = {}
+        for days in WINDOWS:
+            work_filter = WorkOrderFilter(*days_window(local_date(now), days))
+            for name, thunk in query_families(engine, work_filter, now, days):
+                results.setdefault(name, []).append(time_call(thunk, arguments.repeat))
+        for name, seconds in results.items():
+            print(f"{name:32}" + "".join(f"{value:10.3f}" for value in seconds))
+        totals = [sum(values[index] for values in results.values()) for index in range(len(WINDOWS))]
+        print(f"{'max single query':32}" + "".join(
+            f"{max(values[index] for values in results.values()):10.3f}" for index in range(len(WINDOWS))))
+        print(f"{'all families together':32}" + "".join(f"{value:10.3f}" for value in totals))
+        engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,135 @@
+"""Map building blocks: pure `build_*` functions returning pydeck layers and decks (no Streamlit calls)."""
+
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+import shapely
+
+from components.colours import LABEL, OUTLINE, STATION_COLOURS, WATER, colour_for, scale_breaks
+
+# Simplification per level, in degrees (~1 m ≈ 1e-5°): enough for a screen, small for the browser.
+SIMPLIFY_DEGREES = {"district": 4e-4, "street": 2e-4, "community": 6e-5, "grid": 2e-5}
+COORDINATE_DECIMALS = 5
+
+
+def _round_coordinates(geometries: np.ndarray) -> np.ndarray:
+    """Round coordinates to ~1 m so the JSON sent to the browser stays small."""
+    return shapely.set_precision(geometries, 10 ** -COORDINATE_DECIMALS, mode="pointwise")
+
+
+def build_area_features(areas: gpd.GeoDataFrame, level: str, properties: list[str]) -> dict:
+    """GeoJSON FeatureCollection of simplified areas carrying only the listed properties."""
+    geometries = shapely.simplify(areas.geometry.to_numpy(), SIMPLIFY_DEGREES.get(level, 1e-4),
+                                  preserve_topology=True)
+    geometries = _round_coordinates(geometries)
+    features = []
+    records = areas[properties].to_dict("records")
+    for geometry, record in zip(geometries, records, strict=True):
+        clean = {key: _plain(value) for key, value in record.items()}
+        features.append({"type": "Feature", "geometry": shapely.geometry.mapping(geometry), "properties": clean})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _plain(value):
+    """JSON-safe scalar: numpy numbers to Python, NaN to None."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def build_choropleth_layer(areas: gpd.GeoDataFrame, level: str, value_column: str, scale: str,
+                           label_column: str, layer_id: str = "areas") -> tuple[pdk.Layer, list[float]]:
+    """Areas filled by `value_column` in quantile classes; returns the layer and its class breaks."""
+    breaks = scale_breaks(areas[value_column].tolist())
+    frame = areas.copy()
+    frame["fill"] = [colour_for(_plain(value), breaks, scale) for value in frame[value_column]]
+    frame["value"] = frame[value_column]
+    frame["label"] = frame[label_column]
+    data = build_area_features(frame, level, ["code", "label", "value", "fill"])
+    layer = pdk.Layer(
+        "GeoJsonLayer", data, id=layer_id, pickable=True, stroked=True, filled=True,
+        get_fill_color="properties.fill", get_line_color=[*OUTLINE, 160], line_width_min_pixels=1,
+        auto_highlight=True, highlight_color=[255, 255, 255, 60],
+    )
+    return layer, breaks
+
+
+def build_outline_layer(areas: gpd.GeoDataFrame, level: str, layer_id: str = "outlines",
+                        width_pixels: float = 1.5) -> pdk.Layer:
+    """Unfilled area outlines (the offline base map's boundaries)."""
+    data = build_area_features(areas, level, ["code"])
+    return pdk.Layer("GeoJsonLayer", data, id=layer_id, stroked=True, filled=False, pickable=False,
+                     get_line_color=[*OUTLINE, 200], line_width_min_pixels=width_pixels)
+
+
+def build_water_layer(water: gpd.GeoDataFrame, layer_id: str = "water") -> pdk.Layer:
+    """Rivers and lakes, drawn under everything else."""
+    data = build_area_features(water, "district", ["name_zh"]) if len(water) else {"type": "FeatureCollection",
+                                                                                    "features": []}
+    return pdk.Layer("GeoJsonLayer", data, id=layer_id, stroked=False, filled=True, pickable=False,
+                     get_fill_color=[*WATER, 255])
+
+
+def build_label_layer(labels: pd.DataFrame, layer_id: str = "labels", size: int = 14) -> pdk.Layer:
+    """Text labels at points; `labels` has columns lon, lat, text (any script: the atlas is built on demand)."""
+    return pdk.Layer("TextLayer", labels[["lon", "lat", "text"]].to_dict("records"), id=layer_id,
+                     get_position="[lon, lat]", get_text="text", get_size=size, get_color=[*LABEL, 230],
+                     character_set="auto", font_family="'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif",
+                     outline_width=2, outline_color=[0, 0, 0, 200], font_settings={"sdf": True},
+                     get_text_anchor="'middle'", get_alignment_baseline="'center'", pickable=False)
+
+
+def build_station_layer(stations: pd.DataFrame, name_column: str, type_label: dict[str, str],
+                        layer_id: str = "stations", radius_m: float = 60) -> pdk.Layer:
+    """Stations as dots coloured by type; tooltip fields: name, kind, hours."""
+    frame = stations[["station_id", "station_type", "lon", "lat", "opening_hours", "status"]].copy()
+    frame["name"] = stations[name_column].fillna(stations["name_zh"])
+    frame["kind"] = frame["station_type"].map(type_label).fillna(frame["station_type"])
+    frame["colour"] = [[*STATION_COLOURS.get(kind, (200, 200, 200)), 230] for kind in frame["station_type"]]
+    frame["lon"] = frame["lon"].round(COORDINATE_DECIMALS)
+    frame["lat"] = frame["lat"].round(COORDINATE_DECIMALS)
+    return pdk.Layer("ScatterplotLayer", frame.to_dict("records"), id=layer_id, pickable=True,
+                     get_position="[lon, lat]", get_fill_color="colour", get_radius=radius_m,
+                     radius_min_pixels=3, radius_max_pixels=14, stroked=True, get_line_color=[10, 18, 32, 255],
+                     line_width_min_pixels=1)
+
+
+def build_h3_layer(heat: pd.DataFrame, layer_id: str = "heat", value_column: str = "received",
+                   extruded: bool = False) -> tuple[pdk.Layer, list[float]]:
+    """Server-aggregated H3 cells coloured by count; `heat` has columns h3 and value_column."""
+    breaks = scale_breaks(heat[value_column].tolist())
+    frame = heat[["h3", value_column]].rename(columns={value_column: "value"}).copy()
+    frame["fill"] = [colour_for(float(value), breaks, "heat", 170) for value in frame["value"]]
+    layer = pdk.Layer("H3HexagonLayer", frame.to_dict("records"), id=layer_id, pickable=True, stroked=False,
+                      filled=True, extruded=extruded, get_hexagon="h3", get_fill_color="fill",
+                      get_elevation="value", elevation_scale=20)
+    return layer, breaks
+
+
+def build_view_state(min_lon: float, min_lat: float, max_lon: float, max_lat: float,
+                     width_px: int = 1000, height_px: int = 600) -> pdk.ViewState:
+    """A view that fits the bounding box into a viewport of the given size (Web Mercator zoom)."""
+    lon_span = max(max_lon - min_lon, 1e-4)
+    lat_mid = math.radians((min_lat + max_lat) / 2)
+    lat_span = max(max_lat - min_lat, 1e-4)
+    zoom_lon = math.log2(360 * width_px / (256 * lon_span))
+    zoom_lat = math.log2(360 * height_px / (256 * lat_span / math.cos(lat_mid)))
+    zoom = max(0.0, min(zoom_lon, zoom_lat) - 0.15)
+    return pdk.ViewState(longitude=(min_lon + max_lon) / 2, latitude=(min_lat + max_lat) / 2, zoom=round(zoom, 2),
+                         pitch=0, bearing=0)
+
+
+def build_deck(layers: list[pdk.Layer], view_state: pdk.ViewState, tooltip: dict | None = None,
+               map_style: str | None = None) -> pdk.Deck:
+    """A deck with no external basemap (offline), or the intranet style when `map_style` is a URL."""
+    if map_style:
+        return pdk.Deck(layers=layers, initial_view_state=view_state, tooltip=tooltip, map_style=map_style,
+                        map_provider="mapbox")
+    return pdk.Deck(layers=layers, initial_view_state=view_state, tooltip=tooltip, map_provider=None)

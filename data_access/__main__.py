@@ -1,0 +1,69 @@
+"""Command line: `python -m data_access load DIR [--db URL]`, `stats [--db URL] --json`, `demo`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+
+from data_access.db import create_db_engine, database_url, ensure_demo_database
+from data_access.loader import load_directory
+from data_access.stats import read_row_counts
+from data_access.validation import LoadRejected
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command; return the process exit code."""
+    parser = argparse.ArgumentParser(prog="python -m data_access", description="Cityscreen data loader and stats.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    load = commands.add_parser("load", help="validate and load every known input file in DIR (all or nothing)")
+    load.add_argument("directory", metavar="DIR")
+    load.add_argument("--db", help="database URL (default: $CITYSCREEN_DB_URL or the local SQLite file)")
+    load.add_argument("--quiet", action="store_true", help="no progress messages")
+    commands.add_parser("demo", help="build the demo city into the default SQLite database when it is missing")
+    stats = commands.add_parser("stats", help="print row counts per table")
+    stats.add_argument("--db", help="database URL")
+    stats.add_argument("--json", action="store_true", help="print JSON")
+    arguments = parser.parse_args(argv)
+
+    if arguments.command == "demo":
+        logging.basicConfig(level=logging.INFO, format="%(message)s")
+        print(f"demo database ready: {ensure_demo_database()}")
+        return 0
+    engine = create_db_engine(database_url(arguments.db))
+    try:
+        if arguments.command == "load":
+            started = time.perf_counter()
+
+            def progress(message: str) -> None:
+                if not arguments.quiet:
+                    print(f"[{time.perf_counter() - started:7.1f}s] {message}", file=sys.stderr, flush=True)
+
+            try:
+                written = load_directory(arguments.directory, engine, progress)
+            except LoadRejected as rejected:
+                print(rejected, file=sys.stderr)
+                return 1
+            except FileNotFoundError as error:
+                print(f"error: {error}", file=sys.stderr)
+                return 2
+            elapsed = time.perf_counter() - started
+            for table, count in written.items():
+                print(f"{table}: {count:,} rows")
+            print(f"loaded in {elapsed:.1f} s")
+            return 0
+        counts = read_row_counts(engine)
+        if arguments.json:
+            print(json.dumps(counts, ensure_ascii=False, indent=2))
+        else:
+            for table, count in counts.items():
+                print(f"{table:20} {count:>12,}")
+        return 0
+    finally:
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

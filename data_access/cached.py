@@ -1,0 +1,93 @@
+"""Cached wrappers that pages call: `load_x(...)` = `read_x(engine, ...)` through st.cache_data."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from collections.abc import Callable
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from data_access import areas, grid_workers, kpis, members, stations, work_orders
+from data_access.db import DATABASE_URL_VARIABLE, create_db_engine, database_url, ensure_demo_database
+
+log = logging.getLogger(__name__)
+# Dashboard figures may be this many seconds old; the wall display refreshes on its own timer.
+CACHE_SECONDS = 60
+
+
+def configured_url() -> str:
+    """Return the database URL: $CITYSCREEN_DB_URL, else Streamlit secrets, else the demo SQLite file."""
+    if os.environ.get(DATABASE_URL_VARIABLE):
+        return os.environ[DATABASE_URL_VARIABLE]
+    try:
+        from_secrets = st.secrets.get(DATABASE_URL_VARIABLE)
+    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
+        from_secrets = None
+    return database_url(from_secrets)
+
+
+@st.cache_resource(show_spinner=False)
+def _engine_for(url: str) -> Engine:
+    """One engine (connection pool) per database URL for the whole server."""
+    return create_db_engine(ensure_demo_database(url))
+
+
+def get_engine() -> Engine:
+    """Return the shared engine of the configured database (building the demo city on first use)."""
+    return _engine_for(configured_url())
+
+
+def _cached(read: Callable) -> Callable:
+    """Wrap read_x(engine, *args) as a cached load_x(*args) keyed by the database URL and the arguments."""
+    name = "load_" + read.__name__.removeprefix("read_")
+
+    def load(database: str, *args, **kwargs):
+        return read(_engine_for(database), *args, **kwargs)
+
+    load.__name__ = name
+    load.__qualname__ = f"{read.__module__}.{read.__qualname__}"
+    cached = st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)(load)
+
+    @functools.wraps(read)
+    def call(*args, **kwargs):
+        return cached(configured_url(), *args, **kwargs)
+
+    call.__name__ = name
+    return call
+
+
+load_city_facts = _cached(areas.read_city_facts)
+load_areas = _cached(areas.read_areas)
+load_area = _cached(areas.read_area)
+load_area_path = _cached(areas.read_area_path)
+load_water = _cached(areas.read_water)
+load_kpis = _cached(kpis.read_kpis)
+load_order_totals = _cached(work_orders.read_order_totals)
+load_backlog = _cached(work_orders.read_backlog)
+load_counts_by_area = _cached(work_orders.read_counts_by_area)
+load_daily_counts = _cached(work_orders.read_daily_counts)
+load_hourly_profile = _cached(work_orders.read_hourly_profile)
+load_category_counts = _cached(work_orders.read_category_counts)
+load_channel_counts = _cached(work_orders.read_channel_counts)
+load_h3_heat = _cached(work_orders.read_h3_heat)
+load_hotspots = _cached(work_orders.read_hotspots)
+load_growth_hotspots = _cached(work_orders.read_growth_hotspots)
+load_latest_orders = _cached(work_orders.read_latest_orders)
+load_whistle_cases = _cached(work_orders.read_whistle_cases)
+load_whistle_summary = _cached(work_orders.read_whistle_summary)
+load_order_timeline = _cached(work_orders.read_order_timeline)
+load_stations = _cached(stations.read_stations)
+load_station_counts = _cached(stations.read_station_counts)
+load_station_counts_by_area = _cached(stations.read_station_counts_by_area)
+load_member_summary = _cached(members.read_member_summary)
+load_member_coverage = _cached(members.read_member_coverage)
+load_under_covered_communities = _cached(members.read_under_covered_communities)
+load_activity_by_kind = _cached(members.read_activity_by_kind)
+load_daily_activity = _cached(members.read_daily_activity)
+load_claimed_posts = _cached(members.read_claimed_posts)
+load_members_of_area = _cached(members.read_members_of_area)
+load_grid_workers = _cached(grid_workers.read_grid_workers)
+load_grid_worker_counts = _cached(grid_workers.read_grid_worker_counts)

@@ -1,0 +1,110 @@
+"""Database connections: which database, how to connect, and the demo database built on first use."""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+
+log = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Outside git (var/ is ignored): created from the demo city on first use.
+DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "cityscreen.sqlite"
+DEFAULT_DATABASE_URL = f"sqlite:///{DEFAULT_SQLITE_PATH}"
+DATABASE_URL_VARIABLE = "CITYSCREEN_DB_URL"
+# A dashboard query that runs longer than this is cancelled (PostgreSQL) rather than piling up.
+STATEMENT_TIMEOUT_MS = 60_000
+
+
+def database_url(explicit: str | None = None) -> str:
+    """Return the database URL: the argument, else $CITYSCREEN_DB_URL, else the default SQLite file."""
+    return explicit or os.environ.get(DATABASE_URL_VARIABLE) or DEFAULT_DATABASE_URL
+
+
+def normalise_url(url: str) -> str:
+    """Return the URL with PostgreSQL pinned to the psycopg 3 driver that requirements.txt installs."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def is_sqlite(engine: Engine) -> bool:
+    """Return True when the engine talks to SQLite."""
+    return engine.dialect.name == "sqlite"
+
+
+def _configure_sqlite(dbapi_connection, _record) -> None:
+    """WAL lets the dashboard read while a loader or simulator writes."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA cache_size=-200000")
+    cursor.execute("PRAGMA temp_store=MEMORY")
+    cursor.close()
+
+
+def create_db_engine(url: str | None = None) -> Engine:
+    """Create an engine for the URL (see database_url), with per-backend connection settings."""
+    url = normalise_url(database_url(url))
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _configure_sqlite)
+        return engine
+    # libpq `options` given in the URL (e.g. -csearch_path=city) are kept, with the statement timeout added.
+    options = parsed.query.get("options", "")
+    options = " ".join(options) if isinstance(options, tuple) else options
+    parsed = parsed.difference_update_query(["options"])
+    return create_engine(
+        parsed,
+        pool_pre_ping=True,
+        connect_args={"options": f"{options} -c statement_timeout={STATEMENT_TIMEOUT_MS}".strip(),
+                      "connect_timeout": 5},
+    )
+
+
+def has_data(engine: Engine) -> bool:
+    """Return True when the schema exists and holds at least one area."""
+    if not inspect(engine).has_table("areas"):
+        return False
+    with engine.connect() as connection:
+        return connection.exec_driver_sql("SELECT 1 FROM areas LIMIT 1").first() is not None
+
+
+def ensure_demo_database(url: str | None = None) -> str:
+    """Build the demo city into the default SQLite database when it is missing; return the URL used.
+
+    Only the built-in default is filled automatically: a configured database is never written to.
+    """
+    url = database_url(url)
+    if url != DEFAULT_DATABASE_URL:
+        return url
+    DEFAULT_SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = DEFAULT_SQLITE_PATH.with_suffix(".lock")
+    with open(lock_path, "w") as lock:
+        # Two browser sessions on a fresh machine must not both build the demo city.
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        engine = create_db_engine(url)
+        try:
+            if has_data(engine):
+                return url
+            log.info("building the demo city into %s", DEFAULT_SQLITE_PATH)
+            from data_access.loader import load_directory
+            from sample_data.generate import generate_city
+
+            with tempfile.TemporaryDirectory(prefix="cityscreen-demo-") as directory:
+                generate_city(directory, scale="demo")
+                load_directory(directory, engine)
+        finally:
+            engine.dispose()
+    return url

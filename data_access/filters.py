@@ -1,0 +1,112 @@
+"""The dashboard's shared filter (time range × area × category/channel/status) and its SQL conditions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import ColumnElement, Table
+
+from data_access.codes import AREA_LEVELS, level_of_code
+from data_access.validation import CITY_ZONE
+
+DAY_SECONDS = 86_400
+
+
+@dataclass(frozen=True)
+class WorkOrderFilter:
+    """Which work orders a view is about; empty tuples mean "all".
+
+    `start`/`end` are UTC epoch seconds bounding `received_at` (start inclusive, end exclusive);
+    `area_code` is a code of any level (6, 9, 12 or 15 digits) or None for the whole city.
+    """
+
+    start: int | None = None
+    end: int | None = None
+    area_code: str | None = None
+    categories: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    appeal_types: tuple[str, ...] = ()
+
+    def window_seconds(self) -> int | None:
+        """Length of the time window, when both ends are set."""
+        if self.start is None or self.end is None:
+            return None
+        return self.end - self.start
+
+    def shifted(self, seconds: int) -> WorkOrderFilter:
+        """The same filter moved in time (for comparisons with the previous period)."""
+        return WorkOrderFilter(
+            None if self.start is None else self.start + seconds,
+            None if self.end is None else self.end + seconds,
+            self.area_code, self.categories, self.channels, self.statuses, self.appeal_types,
+        )
+
+
+def area_column_name(code: str | None) -> str | None:
+    """Return the denormalised column that filters by this area code (None for the whole city)."""
+    if not code:
+        return None
+    return f"{level_of_code(code)}_code"
+
+
+def group_column_name(level: str) -> str:
+    """Return the column that groups rows by this area level."""
+    if level not in AREA_LEVELS:
+        raise ValueError(f"unknown area level {level!r}; expected one of {', '.join(AREA_LEVELS)}")
+    return f"{level}_code"
+
+
+def area_condition(table: Table, code: str | None) -> list[ColumnElement]:
+    """Conditions restricting a table with district…grid code columns to one area."""
+    column = area_column_name(code)
+    return [] if column is None else [table.c[column] == code]
+
+
+def work_order_conditions(table: Table, work_filter: WorkOrderFilter, time_column: str = "received_at",
+                          with_time: bool = True) -> list[ColumnElement]:
+    """SQL conditions for the filter; the time range applies to `time_column`."""
+    conditions: list[ColumnElement] = []
+    if with_time and work_filter.start is not None:
+        conditions.append(table.c[time_column] >= work_filter.start)
+    if with_time and work_filter.end is not None:
+        conditions.append(table.c[time_column] < work_filter.end)
+    conditions += area_condition(table, work_filter.area_code)
+    for column, values in (("category_l1", work_filter.categories), ("channel", work_filter.channels),
+                           ("status", work_filter.statuses), ("appeal_type", work_filter.appeal_types)):
+        if values:
+            conditions.append(table.c[column].in_(values))
+    return conditions
+
+
+def local_day_start(day: date) -> int:
+    """UTC epoch seconds of local (Asia/Shanghai) midnight starting `day`."""
+    return int(datetime(day.year, day.month, day.day, tzinfo=CITY_ZONE).timestamp())
+
+
+def local_date(epoch_seconds: int) -> date:
+    """The local (Asia/Shanghai) calendar date of an epoch time."""
+    return datetime.fromtimestamp(epoch_seconds, CITY_ZONE).date()
+
+
+def days_window(last_day: date, days: int) -> tuple[int, int]:
+    """(start, end) epoch seconds covering `days` whole local days ending with `last_day`."""
+    end = local_day_start(last_day + timedelta(days=1))
+    return end - days * DAY_SECONDS, end
+
+
+def day_number_to_date(day_number: int) -> date:
+    """Turn a SQL local day number ((epoch + offset) // 86400) back into a date."""
+    return date(1970, 1, 1) + timedelta(days=int(day_number))
+
+
+
+def reference_now(city_facts: dict[str, str], wall_clock: float) -> int:
+    """The moment "now" means for the loaded data: its `as_of` for a synthetic snapshot, else the wall clock.
+
+    A generated city ends at its as-of time; measuring it against the real clock would age every order.
+    """
+    if city_facts.get("synthetic") == "true" and city_facts.get("as_of"):
+        return int(city_facts["as_of"])
+    return int(wall_clock)

@@ -1,0 +1,144 @@
+"""Geometry helpers: Chinese map datum conversion, H3 cells, point-in-polygon, areas in m²."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import h3.api.basic_int as h3_int
+import numpy as np
+import shapely
+
+WGS84 = "EPSG:4326"
+# The heat map's H3 resolutions: city (~5 km²), district (~0.7 km²), street/community (~0.1 km²).
+H3_RESOLUTIONS = (7, 8, 9)
+
+_KRASOVSKY_A = 6378245.0
+_KRASOVSKY_EE = 0.00669342162296594323
+
+
+def _gcj_offset(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the GCJ-02 obfuscation offset (degrees) at WGS-84 points (the published formula)."""
+    x = lon - 105.0
+    y = lat - 35.0
+    pi = np.pi
+    dlat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x))
+    dlat += (20.0 * np.sin(6.0 * x * pi) + 20.0 * np.sin(2.0 * x * pi)) * 2.0 / 3.0
+    dlat += (20.0 * np.sin(y * pi) + 40.0 * np.sin(y / 3.0 * pi)) * 2.0 / 3.0
+    dlat += (160.0 * np.sin(y / 12.0 * pi) + 320.0 * np.sin(y * pi / 30.0)) * 2.0 / 3.0
+    dlon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x))
+    dlon += (20.0 * np.sin(6.0 * x * pi) + 20.0 * np.sin(2.0 * x * pi)) * 2.0 / 3.0
+    dlon += (20.0 * np.sin(x * pi) + 40.0 * np.sin(x / 3.0 * pi)) * 2.0 / 3.0
+    dlon += (150.0 * np.sin(x / 12.0 * pi) + 300.0 * np.sin(x / 30.0 * pi)) * 2.0 / 3.0
+    radlat = lat / 180.0 * pi
+    magic = 1 - _KRASOVSKY_EE * np.sin(radlat) ** 2
+    sqrt_magic = np.sqrt(magic)
+    dlat = (dlat * 180.0) / ((_KRASOVSKY_A * (1 - _KRASOVSKY_EE)) / (magic * sqrt_magic) * pi)
+    dlon = (dlon * 180.0) / (_KRASOVSKY_A / sqrt_magic * np.cos(radlat) * pi)
+    return dlon, dlat
+
+
+def wgs84_to_gcj02(lon, lat) -> tuple[np.ndarray, np.ndarray]:
+    """Convert WGS-84 to GCJ-02 (what AMap and Tencent maps use)."""
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    dlon, dlat = _gcj_offset(lon, lat)
+    return lon + dlon, lat + dlat
+
+
+def gcj02_to_wgs84(lon, lat) -> tuple[np.ndarray, np.ndarray]:
+    """Convert GCJ-02 to WGS-84 by fixed-point iteration (error well under 1 cm)."""
+    gcj_lon = np.asarray(lon, dtype=float)
+    gcj_lat = np.asarray(lat, dtype=float)
+    wgs_lon, wgs_lat = gcj_lon.copy(), gcj_lat.copy()
+    for _ in range(6):
+        test_lon, test_lat = wgs84_to_gcj02(wgs_lon, wgs_lat)
+        wgs_lon -= test_lon - gcj_lon
+        wgs_lat -= test_lat - gcj_lat
+    return wgs_lon, wgs_lat
+
+
+_BD_FACTOR = np.pi * 3000.0 / 180.0
+
+
+def bd09_to_gcj02(lon, lat) -> tuple[np.ndarray, np.ndarray]:
+    """Convert Baidu BD-09 to GCJ-02."""
+    x = np.asarray(lon, dtype=float) - 0.0065
+    y = np.asarray(lat, dtype=float) - 0.006
+    z = np.sqrt(x * x + y * y) - 0.00002 * np.sin(y * _BD_FACTOR)
+    theta = np.arctan2(y, x) - 0.000003 * np.cos(x * _BD_FACTOR)
+    return z * np.cos(theta), z * np.sin(theta)
+
+
+def gcj02_to_bd09(lon, lat) -> tuple[np.ndarray, np.ndarray]:
+    """Convert GCJ-02 to Baidu BD-09."""
+    x = np.asarray(lon, dtype=float)
+    y = np.asarray(lat, dtype=float)
+    z = np.sqrt(x * x + y * y) + 0.00002 * np.sin(y * _BD_FACTOR)
+    theta = np.arctan2(y, x) + 0.000003 * np.cos(x * _BD_FACTOR)
+    return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
+
+
+def to_wgs84(lon, lat, systems) -> tuple[np.ndarray, np.ndarray]:
+    """Convert points given per row in WGS84 / GCJ02 / BD09 into WGS-84."""
+    lon = np.asarray(lon, dtype=float).copy()
+    lat = np.asarray(lat, dtype=float).copy()
+    systems = np.asarray(systems, dtype=object)
+    baidu = systems == "BD09"
+    if baidu.any():
+        lon[baidu], lat[baidu] = bd09_to_gcj02(lon[baidu], lat[baidu])
+    mars = baidu | (systems == "GCJ02")
+    if mars.any():
+        lon[mars], lat[mars] = gcj02_to_wgs84(lon[mars], lat[mars])
+    return lon, lat
+
+
+def h3_cells(lon: np.ndarray, lat: np.ndarray, resolution: int) -> np.ndarray:
+    """Return the H3 cell (int64) of each point at the resolution."""
+    return np.fromiter(
+        (h3_int.latlng_to_cell(y, x, resolution) for x, y in zip(lon.tolist(), lat.tolist(), strict=True)),
+        dtype=np.int64,
+        count=len(lon),
+    )
+
+
+def h3_parents(cells: np.ndarray, resolution: int) -> np.ndarray:
+    """Return the parent cells at a coarser resolution, by the H3 bit layout (vectorised)."""
+    cells = np.asarray(cells, dtype=np.int64)
+    resolution_field = np.int64(0xF) << np.int64(52)
+    unused_digits = np.int64((1 << ((15 - resolution) * 3)) - 1)
+    return (cells & ~resolution_field) | (np.int64(resolution) << np.int64(52)) | unused_digits
+
+
+def h3_cells_for_resolutions(lon: np.ndarray, lat: np.ndarray) -> dict[int, np.ndarray]:
+    """Return {resolution: cells} for H3_RESOLUTIONS: the finest cell of each point and its H3 parents.
+
+    Parents (not a fresh lookup per resolution) make counts roll up exactly from one resolution to the next.
+    """
+    finest = max(H3_RESOLUTIONS)
+    cells = h3_cells(lon, lat, finest)
+    return {
+        resolution: cells if resolution == finest else h3_parents(cells, resolution) for resolution in H3_RESOLUTIONS
+    }
+
+
+def locate_points(lon: np.ndarray, lat: np.ndarray, polygons: np.ndarray) -> np.ndarray:
+    """Return for each point the index of the first polygon that covers it, or -1 when none does."""
+    result = np.full(len(lon), -1, dtype=np.int64)
+    if len(lon) == 0 or len(polygons) == 0:
+        return result
+    tree = shapely.STRtree(polygons)
+    points = shapely.points(lon, lat)
+    point_index, polygon_index = tree.query(points, predicate="intersects")
+    # Points on a shared edge touch two grids: keep the lowest polygon index for a stable answer.
+    order = np.lexsort((polygon_index, point_index))
+    point_index, polygon_index = point_index[order], polygon_index[order]
+    first = np.unique(point_index, return_index=True)[1]
+    result[point_index[first]] = polygon_index[first]
+    return result
+
+
+def areas_m2(geometries: np.ndarray) -> np.ndarray:
+    """Return each WGS-84 geometry's area in square metres (in a local UTM projection)."""
+    series = gpd.GeoSeries(geometries, crs=WGS84)
+    if series.empty:
+        return np.zeros(0)
+    return series.to_crs(series.estimate_utm_crs()).area.to_numpy()

@@ -1,0 +1,195 @@
+"""The database schema (SQLAlchemy Core), portable between SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+# Key/value facts about the loaded data: city name, synthetic flag, data as-of time.
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+# One table for all four levels: codes nest by prefix, so a level is just the code length.
+areas = Table(
+    "areas",
+    metadata,
+    Column("code", String(15), primary_key=True),
+    Column("level", String(12), nullable=False),
+    Column("parent_code", String(15)),
+    Column("name_zh", Text, nullable=False),
+    Column("name_en", Text, nullable=False),
+    Column("population", Integer, nullable=False),
+    Column("households", Integer, nullable=False),
+    Column("member_target", Integer),
+    Column("centroid_lon", Float, nullable=False),
+    Column("centroid_lat", Float, nullable=False),
+    Column("min_lon", Float, nullable=False),
+    Column("min_lat", Float, nullable=False),
+    Column("max_lon", Float, nullable=False),
+    Column("max_lat", Float, nullable=False),
+    Column("area_m2", Float, nullable=False),
+    # WKB, WGS-84 (EPSG:4326): plain bytes need neither SpatiaLite nor PostGIS.
+    Column("geometry_wkb", LargeBinary, nullable=False),
+    Index("ix_areas_level_parent", "level", "parent_code"),
+)
+
+water = Table(
+    "water",
+    metadata,
+    Column("water_id", Integer, primary_key=True),
+    Column("kind", String(12), nullable=False),
+    Column("name_zh", Text, nullable=False),
+    Column("name_en", Text, nullable=False),
+    Column("geometry_wkb", LargeBinary, nullable=False),
+)
+
+
+def _area_columns(grid_nullable: bool = False) -> list[Column]:
+    """Denormalised area codes so any level filters and groups through an index."""
+    return [
+        Column("district_code", String(6), nullable=False),
+        Column("street_code", String(9), nullable=False),
+        Column("community_code", String(12), nullable=False),
+        Column("grid_code", String(15), nullable=grid_nullable),
+    ]
+
+
+stations = Table(
+    "stations",
+    metadata,
+    Column("station_id", String(64), primary_key=True),
+    Column("station_type", String(32), nullable=False),
+    Column("name_zh", Text, nullable=False),
+    Column("name_en", Text),
+    Column("address", Text),
+    Column("lon", Float, nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("source_coord_system", String(8), nullable=False),
+    Column("opening_hours", Text),
+    Column("services", Text),
+    Column("status", String(24), nullable=False),
+    Column("opened_date", Date),
+    *_area_columns(),
+    Index("ix_stations_grid", "grid_code"),
+    Index("ix_stations_type", "station_type"),
+)
+
+# Timestamps are UTC epoch seconds: integer maths buckets days and hours the same on both backends.
+work_orders = Table(
+    "work_orders",
+    metadata,
+    Column("order_no", String(64), primary_key=True),
+    Column("channel", String(24), nullable=False),
+    Column("appeal_type", String(16), nullable=False),
+    Column("category_l1", String(32), nullable=False),
+    Column("category_l2", Text, nullable=False),
+    Column("category_l3", Text),
+    Column("title", Text, nullable=False),
+    Column("description", Text),
+    Column("caller_name", Text),
+    Column("caller_phone", String(32)),
+    Column("lon", Float, nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("source_coord_system", String(8), nullable=False),
+    *_area_columns(),
+    Column("status", String(16), nullable=False),
+    Column("is_open", Boolean, nullable=False),
+    Column("received_at", BigInteger, nullable=False),
+    Column("dispatched_at", BigInteger),
+    Column("accepted_at", BigInteger),
+    Column("resolved_at", BigInteger),
+    Column("called_back_at", BigInteger),
+    Column("closed_at", BigInteger),
+    Column("returned_at", BigInteger),
+    Column("extended_at", BigInteger),
+    Column("due_at", BigInteger, nullable=False),
+    Column("department", Text),
+    Column("resolution", String(16)),
+    Column("satisfaction", String(24)),
+    Column("repeat_of", String(64)),
+    Column("whistle", Boolean, nullable=False),
+    Column("whistled_at", BigInteger),
+    Column("whistle_departments", Text),
+    Column("h3_r7", BigInteger, nullable=False),
+    Column("h3_r8", BigInteger, nullable=False),
+    Column("h3_r9", BigInteger, nullable=False),
+    Index("ix_work_orders_received", "received_at"),
+    Index("ix_work_orders_district_received", "district_code", "received_at"),
+    Index("ix_work_orders_street_received", "street_code", "received_at"),
+    Index("ix_work_orders_community_received", "community_code", "received_at"),
+    Index("ix_work_orders_grid_received", "grid_code", "received_at"),
+    Index("ix_work_orders_resolved", "resolved_at"),
+    Index("ix_work_orders_due", "due_at"),
+    Index("ix_work_orders_open", "is_open", "due_at"),
+)
+
+members = Table(
+    "members",
+    metadata,
+    Column("member_id", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("phone", String(32), nullable=False),
+    Column("work_unit", Text, nullable=False),
+    Column("unit_type", String(32), nullable=False),
+    Column("residence_community_code", String(12)),
+    Column("district_code", String(6), nullable=False),
+    Column("street_code", String(9), nullable=False),
+    Column("community_code", String(12), nullable=False),
+    Column("grid_code", String(15)),
+    Column("checkin_date", Date, nullable=False),
+    Column("skills", Text),
+    Column("claimed_posts", Text),
+    Column("status", String(16), nullable=False),
+    Index("ix_members_community", "community_code"),
+    Index("ix_members_street", "street_code"),
+    Index("ix_members_district", "district_code"),
+)
+
+member_activities = Table(
+    "member_activities",
+    metadata,
+    Column("activity_id", String(64), primary_key=True),
+    Column("member_id", String(64), nullable=False),
+    Column("activity_date", Date, nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("hours", Float, nullable=False),
+    *_area_columns(grid_nullable=True),
+    Column("work_order_no", String(64)),
+    Column("note", Text),
+    Index("ix_member_activities_date", "activity_date"),
+    Index("ix_member_activities_community_date", "community_code", "activity_date"),
+    Index("ix_member_activities_member", "member_id"),
+)
+
+grid_workers = Table(
+    "grid_workers",
+    metadata,
+    Column("worker_id", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("phone", String(32)),
+    *_area_columns(),
+    Column("role", String(24), nullable=False),
+    Column("on_duty", Boolean, nullable=False),
+    Index("ix_grid_workers_grid", "grid_code"),
+)
+
+# Load order: parents before children, so references resolve.
+TABLES_IN_LOAD_ORDER = (meta, areas, water, stations, work_orders, members, member_activities, grid_workers)

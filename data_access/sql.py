@@ -1,0 +1,63 @@
+"""Small SQL building blocks shared by the query modules: running a statement, counting, masking."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pandas as pd
+from sqlalchemy import ColumnElement, Engine, Integer, Select, case, func, literal
+
+from data_access.codes import CITY_UTC_OFFSET_SECONDS
+
+DAY_SECONDS = 86_400
+
+
+def read_frame(engine: Engine, statement: Select) -> pd.DataFrame:
+    """Run a SELECT and return its rows as a DataFrame (PostgreSQL's Decimal sums turned into numbers)."""
+    with engine.connect() as connection:
+        result = connection.execute(statement)
+        frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    for column in frame.columns:
+        if frame[column].dtype == object and frame[column].map(lambda value: isinstance(value, Decimal)).any():
+            frame[column] = pd.to_numeric(frame[column].map(lambda v: None if v is None else float(v)))
+    return frame
+
+
+def count_if(condition: ColumnElement) -> ColumnElement:
+    """SUM(CASE WHEN condition THEN 1 ELSE 0 END): a portable conditional count."""
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def local_day(column: ColumnElement) -> ColumnElement:
+    """Local (Asia/Shanghai) day number of an epoch-seconds column: integer maths, same on both backends."""
+    return (column + CITY_UTC_OFFSET_SECONDS) // DAY_SECONDS
+
+
+def local_hour(column: ColumnElement) -> ColumnElement:
+    """Local hour of day (0–23) of an epoch-seconds column."""
+    return ((column + CITY_UTC_OFFSET_SECONDS) % DAY_SECONDS) // 3600
+
+
+def local_weekday(column: ColumnElement) -> ColumnElement:
+    """Local weekday (0 = Monday … 6 = Sunday); 1970-01-01 was a Thursday."""
+    return (local_day(column) + 3) % 7
+
+
+def masked_name(column: ColumnElement) -> ColumnElement:
+    """Name masked in SQL so the full name never leaves the database: 张三丰 → 张*."""
+    return case((column.is_(None), None), else_=func.substr(column, 1, 1).concat(literal("*")))
+
+
+def masked_phone(column: ColumnElement) -> ColumnElement:
+    """Phone masked in SQL: 13812345678 → 138****5678."""
+    return case(
+        (column.is_(None), None),
+        (func.length(column) < 8, literal("****")),
+        else_=func.substr(column, 1, 3).concat(literal("****")).concat(
+            func.substr(column, func.length(column) - 3, 4)),
+    )
+
+
+def as_int(expression: ColumnElement) -> ColumnElement:
+    """CAST(… AS INTEGER), to keep integer results integers on both backends."""
+    return expression.cast(Integer)

@@ -1,0 +1,250 @@
+"""Column checks for input files: each problem becomes an error naming file, line, field and reason."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import pandas as pd
+
+from data_access.codes import CITY_UTC_OFFSET_SECONDS
+
+CITY_ZONE = timezone(timedelta(seconds=CITY_UTC_OFFSET_SECONDS))
+TRUE_WORDS = {"true", "1", "yes", "y", "t", "是"}
+FALSE_WORDS = {"false", "0", "no", "n", "f", "否"}
+# Enough to fix a file; a million copies of the same mistake help nobody.
+MAX_ERRORS_PER_FIELD = 20
+
+
+@dataclass(frozen=True)
+class InputError:
+    """One problem in one input file."""
+
+    file: str
+    line: int
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.field}: {self.reason}"
+
+
+class LoadRejected(Exception):
+    """The input has errors; nothing was written."""
+
+    def __init__(self, errors: list[InputError], suppressed: int = 0):
+        self.errors = errors
+        self.suppressed = suppressed
+        lines = [str(error) for error in errors]
+        if suppressed:
+            lines.append(f"… and {suppressed} more errors of the same kinds")
+        super().__init__(f"load rejected, database unchanged ({len(errors) + suppressed} errors):\n" + "\n".join(lines))
+
+
+@dataclass
+class ErrorLog:
+    """Collects errors for one load, capping repeats of the same file and field."""
+
+    errors: list[InputError] = field(default_factory=list)
+    suppressed: int = 0
+    _per_field: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def add(self, file: str, line: int, field_name: str, reason: str) -> None:
+        """Record one error."""
+        key = (file, field_name)
+        count = self._per_field.get(key, 0)
+        self._per_field[key] = count + 1
+        if count < MAX_ERRORS_PER_FIELD:
+            self.errors.append(InputError(file, int(line), field_name, reason))
+        else:
+            self.suppressed += 1
+
+    def add_rows(self, file: str, lines: Iterable[int], field_name: str, reason: str | Iterable[str]) -> None:
+        """Record the same kind of error for several lines (reason may vary per line)."""
+        lines = list(lines)
+        reasons = [reason] * len(lines) if isinstance(reason, str) else list(reason)
+        for line, why in zip(lines, reasons, strict=True):
+            self.add(file, line, field_name, why)
+
+    def __bool__(self) -> bool:
+        return bool(self.errors)
+
+    def raise_if_any(self) -> None:
+        """Raise LoadRejected when anything was recorded."""
+        if self.errors:
+            raise LoadRejected(self.errors, self.suppressed)
+
+
+class TableCheck:
+    """Checks the columns of one parsed file; `lines` maps each row to its line in the file."""
+
+    def __init__(self, file: str, frame: pd.DataFrame, lines: np.ndarray, errors: ErrorLog):
+        self.file = file
+        self.frame = frame
+        self.lines = lines
+        self.errors = errors
+
+    def _report(self, mask: np.ndarray | pd.Series, column: str, reason) -> None:
+        """Report rows where mask is True; reason is a string or a function of the bad values."""
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        positions = np.flatnonzero(mask)[: MAX_ERRORS_PER_FIELD + 1]
+        bad_lines = self.lines[positions]
+        if callable(reason):
+            values = self.frame[column].iloc[positions] if column in self.frame else [None] * len(positions)
+            reasons = [reason(value) for value in values]
+        else:
+            reasons = reason
+        self.errors.add_rows(self.file, bad_lines, column, reasons)
+        self.errors.suppressed += int(mask.sum()) - len(positions)
+
+    def present(self, column: str) -> pd.Series:
+        """Return a mask of rows with a non-empty value."""
+        if column not in self.frame:
+            return pd.Series(False, index=self.frame.index)
+        return self.frame[column].notna()
+
+    def columns(self, required: Iterable[str]) -> bool:
+        """Check the header has every required column; return False when some are missing."""
+        missing = [column for column in required if column not in self.frame.columns]
+        for column in missing:
+            self.errors.add(self.file, 1, column, "required column is missing from the header")
+        return not missing
+
+    def required(self, columns: Iterable[str]) -> None:
+        """Every row needs a value in each of these columns."""
+        for column in columns:
+            if column in self.frame:
+                self._report(self.frame[column].isna(), column, "required value is empty")
+
+    def unique(self, column: str) -> None:
+        """No two rows may share a value in this column."""
+        values = self.frame[column]
+        duplicated = values.duplicated(keep="first") & values.notna()
+        if duplicated.any():
+            firsts = ~values.duplicated(keep="first").to_numpy()
+            first_line = dict(zip(values[firsts], self.lines[firsts], strict=True))
+            self._report(duplicated, column, lambda value: f"duplicate {value!r} (first on line {first_line[value]})")
+
+    def enum(self, column: str, allowed: Iterable[str]) -> None:
+        """Values, where present, must be one of the allowed codes."""
+        if column not in self.frame:
+            return
+        allowed = list(allowed)
+        bad = self.present(column) & ~self.frame[column].isin(allowed)
+        shown = ", ".join(allowed)
+        self._report(bad, column, lambda value: f"{value!r} is not one of: {shown}")
+
+    def enum_list(self, column: str, allowed: Iterable[str]) -> None:
+        """Each ';'-separated item, where present, must be one of the allowed codes."""
+        if column not in self.frame:
+            return
+        allowed = set(allowed)
+        values = self.frame[column]
+        bad = np.array([isinstance(value, str) and not set(split_list(value)) <= allowed for value in values],
+                       dtype=bool)
+        self._report(bad, column, lambda value: f"unknown item(s) {sorted(set(split_list(value)) - allowed)}")
+
+    def pattern(self, column: str, regex: re.Pattern, description: str) -> None:
+        """Values, where present, must match the regular expression."""
+        if column not in self.frame:
+            return
+        bad = self.present(column) & ~self.frame[column].astype("string").str.fullmatch(regex.pattern).fillna(False)
+        self._report(bad, column, lambda value: f"{value!r} is not {description}")
+
+    def number(self, column: str, minimum: float | None = None, maximum: float | None = None,
+               integer: bool = False) -> pd.Series:
+        """Parse a numeric column in place; report unparsable or out-of-range values."""
+        if column not in self.frame:
+            return pd.Series(dtype="float64")
+        raw = self.frame[column]
+        parsed = pd.to_numeric(raw, errors="coerce")
+        present = raw.notna()
+        self._report(present & parsed.isna(), column, lambda value: f"{value!r} is not a number")
+        if integer:
+            fractional = present & parsed.notna() & (parsed % 1 != 0)
+            self._report(fractional, column, lambda value: f"{value!r} is not a whole number")
+        if minimum is not None:
+            self._report(parsed.notna() & (parsed < minimum), column, lambda value: f"{value} is below {minimum}")
+        if maximum is not None:
+            self._report(parsed.notna() & (parsed > maximum), column, lambda value: f"{value} is above {maximum}")
+        self.frame[column] = parsed
+        return parsed
+
+    def timestamp(self, column: str) -> None:
+        """Parse ISO 8601 timestamps in place into UTC epoch seconds (no zone = Asia/Shanghai)."""
+        if column not in self.frame:
+            return
+        raw = self.frame[column]
+        epoch, bad = parse_timestamps(raw)
+        self._report(bad, column, lambda value: f"{value!r} is not an ISO 8601 timestamp")
+        self.frame[column] = epoch
+
+    def date(self, column: str) -> None:
+        """Parse YYYY-MM-DD dates in place into ISO strings."""
+        if column not in self.frame:
+            return
+        raw = self.frame[column]
+        parsed = pd.to_datetime(raw, format="%Y-%m-%d", errors="coerce")
+        self._report(raw.notna() & parsed.isna(), column, lambda value: f"{value!r} is not a date (YYYY-MM-DD)")
+        self.frame[column] = parsed.dt.strftime("%Y-%m-%d").astype(object).where(parsed.notna(), None)
+
+    def boolean(self, column: str, default: bool | None = None) -> None:
+        """Parse booleans in place (true/false, 1/0, yes/no, 是/否)."""
+        if column not in self.frame:
+            if default is not None:
+                self.frame[column] = default
+            return
+        text = self.frame[column].astype("string").str.strip().str.lower()
+        truthy = text.isin(TRUE_WORDS).fillna(False).to_numpy(bool)
+        falsy = text.isin(FALSE_WORDS).fillna(False).to_numpy(bool)
+        empty = self.frame[column].isna().to_numpy()
+        self._report(~truthy & ~falsy & ~empty, column, lambda value: f"{value!r} is not true/false")
+        result = pd.Series(truthy, index=self.frame.index, dtype=object)
+        result[empty] = default
+        self.frame[column] = result
+
+    def order(self, earlier: str, later: str) -> None:
+        """Where both timestamps are given, `later` must not precede `earlier`."""
+        if earlier not in self.frame or later not in self.frame:
+            return
+        first = pd.to_numeric(self.frame[earlier], errors="coerce")
+        second = pd.to_numeric(self.frame[later], errors="coerce")
+        bad = first.notna() & second.notna() & (second < first)
+        self._report(bad, later, f"is earlier than {earlier}")
+
+
+def split_list(value) -> list[str]:
+    """Split a ';'-separated cell (also accepting the full-width ；) into trimmed items."""
+    if not isinstance(value, str):
+        return []
+    return [item.strip() for item in value.replace("；", ";").split(";") if item.strip()]
+
+
+def parse_timestamps(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Parse ISO 8601 strings into nullable Int64 UTC epoch seconds; return (epochs, bad-value mask)."""
+    text = raw.astype("string").str.strip()
+    # Fast path: the plain local form real exports use; the rest go through fromisoformat.
+    fast = pd.to_datetime(text, format="%Y-%m-%d %H:%M:%S", errors="coerce")
+    epoch = pd.Series(pd.NA, index=raw.index, dtype="Int64")
+    ok = fast.notna().to_numpy()
+    if ok.any():
+        local_seconds = fast[ok].astype("datetime64[s]").astype("int64")
+        epoch[ok] = local_seconds - CITY_UTC_OFFSET_SECONDS
+    slow = text.notna().to_numpy() & ~ok
+    bad = np.zeros(len(raw), dtype=bool)
+    for position in np.flatnonzero(slow):
+        value = text.iloc[position]
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            bad[position] = True
+            continue
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=CITY_ZONE)
+        epoch.iloc[position] = int(moment.timestamp())
+    return epoch, bad

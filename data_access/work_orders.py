@@ -1,0 +1,310 @@
+"""Citizen requests (work orders): counts, trends, heat cells, hotspots and masked lists, aggregated in SQL."""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Engine, and_, func, select
+
+from data_access.codes import SATISFIED_ANSWERS
+from data_access.filters import (
+    WorkOrderFilter,
+    area_condition,
+    day_number_to_date,
+    group_column_name,
+    work_order_conditions,
+)
+from data_access.geo import H3_RESOLUTIONS
+from data_access.schema import areas, work_orders
+from data_access.sql import count_if, local_day, local_hour, local_weekday, masked_name, masked_phone, read_frame
+
+LATEST_LIMIT_MAX = 500
+
+
+def _open_overdue(now: int):
+    """Column expressions counting open and overdue orders."""
+    table = work_orders
+    return (
+        count_if(table.c.is_open).label("open"),
+        count_if(and_(table.c.is_open, table.c.due_at < now)).label("overdue"),
+    )
+
+
+def read_order_totals(engine: Engine, work_filter: WorkOrderFilter, now: int) -> dict[str, int]:
+    """Return counts for the filter: received (in the window), and of those still open and overdue at `now`."""
+    frame = read_frame(engine, select(func.count().label("received"), *_open_overdue(now))
+                       .where(*work_order_conditions(work_orders, work_filter)))
+    return {key: int(value) for key, value in frame.iloc[0].items()}
+
+
+def read_backlog(engine: Engine, work_filter: WorkOrderFilter, now: int) -> dict[str, int]:
+    """Return the backlog at `now` whatever the received date: open, overdue, and due within 24 h."""
+    table = work_orders
+    conditions = [table.c.is_open, *work_order_conditions(table, work_filter, with_time=False)]
+    frame = read_frame(engine, select(
+        func.count().label("open"),
+        count_if(table.c.due_at < now).label("overdue"),
+        count_if(and_(table.c.due_at >= now, table.c.due_at < now + 86_400)).label("due_24h"),
+    ).where(*conditions))
+    return {key: int(value) for key, value in frame.iloc[0].items()}
+
+
+def read_counts_by_area(engine: Engine, work_filter: WorkOrderFilter, level: str, now: int,
+                        parent_code: str | None = None) -> pd.DataFrame:
+    """Return one row per area of `level` (inside `parent_code`, if given), zeros included.
+
+    Columns: code, name_zh, name_en, population, households, received, open, overdue, resolved,
+    called_back, satisfied, per_10k (received per 10,000 residents), satisfaction_rate.
+    """
+    table = work_orders
+    group = table.c[group_column_name(level)]
+    counts = (
+        select(
+            group.label("code"),
+            func.count().label("received"),
+            *_open_overdue(now),
+            count_if(table.c.resolved_at.is_not(None)).label("resolved"),
+            count_if(table.c.called_back_at.is_not(None)).label("called_back"),
+            count_if(table.c.satisfaction.in_(SATISFIED_ANSWERS)).label("satisfied"),
+        )
+        .where(*work_order_conditions(table, work_filter), *area_condition(table, parent_code))
+        .group_by(group)
+        .subquery()
+    )
+    area_conditions = [areas.c.level == level]
+    if parent_code:
+        area_conditions.append(areas.c.code.startswith(parent_code))
+    statement = (
+        select(
+            areas.c.code, areas.c.name_zh, areas.c.name_en, areas.c.population, areas.c.households,
+            *(func.coalesce(counts.c[name], 0).label(name)
+              for name in ("received", "open", "overdue", "resolved", "called_back", "satisfied")),
+        )
+        .select_from(areas.outerjoin(counts, counts.c.code == areas.c.code))
+        .where(*area_conditions)
+        .order_by(areas.c.code)
+    )
+    frame = read_frame(engine, statement)
+    for column in ("received", "open", "overdue", "resolved", "called_back", "satisfied"):
+        frame[column] = frame[column].astype("int64")
+    frame["per_10k"] = frame["received"] * 10_000 / frame["population"].where(frame["population"] > 0)
+    frame["satisfaction_rate"] = frame["satisfied"] / frame["called_back"].where(frame["called_back"] > 0)
+    return frame
+
+
+def read_daily_counts(engine: Engine, work_filter: WorkOrderFilter) -> pd.DataFrame:
+    """Return received orders per local day in the window: columns day (date), received, open."""
+    table = work_orders
+    day = local_day(table.c.received_at).label("day_number")
+    frame = read_frame(engine, select(day, func.count().label("received"), count_if(table.c.is_open).label("open"))
+                       .where(*work_order_conditions(table, work_filter)).group_by(day).order_by(day))
+    frame.insert(0, "day", [day_number_to_date(number) for number in frame.pop("day_number")])
+    return frame
+
+
+def read_daily_resolved(engine: Engine, work_filter: WorkOrderFilter) -> pd.DataFrame:
+    """Return orders resolved per local day in the window: columns day (date), resolved, on_time."""
+    table = work_orders
+    day = local_day(table.c.resolved_at).label("day_number")
+    frame = read_frame(engine, select(
+        day, func.count().label("resolved"), count_if(table.c.resolved_at <= table.c.due_at).label("on_time"),
+    ).where(*work_order_conditions(table, work_filter, "resolved_at")).group_by(day).order_by(day))
+    frame.insert(0, "day", [day_number_to_date(number) for number in frame.pop("day_number")])
+    return frame
+
+
+def read_hourly_profile(engine: Engine, work_filter: WorkOrderFilter) -> pd.DataFrame:
+    """Return received orders by local weekday (0 = Monday) and hour: columns weekday, hour, received."""
+    table = work_orders
+    weekday = local_weekday(table.c.received_at).label("weekday")
+    hour = local_hour(table.c.received_at).label("hour")
+    return read_frame(engine, select(weekday, hour, func.count().label("received"))
+                      .where(*work_order_conditions(table, work_filter))
+                      .group_by(weekday, hour).order_by(weekday, hour))
+
+
+def read_category_counts(engine: Engine, work_filter: WorkOrderFilter, now: int, detail: bool = False) -> pd.DataFrame:
+    """Return counts per category: columns category_l1 [, category_l2], received, open, overdue.
+
+    Sorted by received, largest first.
+    """
+    table = work_orders
+    keys = [table.c.category_l1] + ([table.c.category_l2] if detail else [])
+    received = func.count().label("received")
+    return read_frame(engine, select(*keys, received, *_open_overdue(now))
+                      .where(*work_order_conditions(table, work_filter))
+                      .group_by(*keys).order_by(received.desc(), *keys))
+
+
+def read_channel_counts(engine: Engine, work_filter: WorkOrderFilter) -> pd.DataFrame:
+    """Return received orders per channel: columns channel, received."""
+    table = work_orders
+    received = func.count().label("received")
+    return read_frame(engine, select(table.c.channel, received).where(*work_order_conditions(table, work_filter))
+                      .group_by(table.c.channel).order_by(received.desc()))
+
+
+def read_status_counts(engine: Engine, work_filter: WorkOrderFilter) -> pd.DataFrame:
+    """Return received orders per current lifecycle status: columns status, received."""
+    table = work_orders
+    received = func.count().label("received")
+    return read_frame(engine, select(table.c.status, received).where(*work_order_conditions(table, work_filter))
+                      .group_by(table.c.status).order_by(received.desc()))
+
+
+def read_h3_heat(engine: Engine, work_filter: WorkOrderFilter, resolution: int, now: int) -> pd.DataFrame:
+    """Return received orders per H3 cell at `resolution` (one of geo.H3_RESOLUTIONS).
+
+    Columns: h3 (hex cell id, as deck.gl's H3HexagonLayer wants it), received, open, overdue.
+    """
+    if resolution not in H3_RESOLUTIONS:
+        raise ValueError(f"H3 resolution {resolution} is not stored; choose one of {H3_RESOLUTIONS}")
+    table = work_orders
+    cell = table.c[f"h3_r{resolution}"].label("cell")
+    frame = read_frame(engine, select(cell, func.count().label("received"), *_open_overdue(now))
+                       .where(*work_order_conditions(table, work_filter)).group_by(cell).order_by(cell))
+    frame.insert(0, "h3", [format(int(value), "x") for value in frame.pop("cell")])
+    return frame
+
+
+def read_hotspots(engine: Engine, work_filter: WorkOrderFilter, level: str = "grid", limit: int = 10) -> pd.DataFrame:
+    """Return the areas with most orders in the window and their growth over the previous window of equal length.
+
+    Columns: code, name_zh, name_en, received, previous, growth (received − previous), growth_rate
+    (NaN when previous is 0). Sorted by received, largest first. Needs a bounded window.
+    """
+    window = work_filter.window_seconds()
+    if window is None:
+        raise ValueError("hotspots need a time window with a start and an end")
+    table = work_orders
+    group = table.c[group_column_name(level)]
+    previous = work_filter.shifted(-window)
+    in_current = and_(table.c.received_at >= work_filter.start, table.c.received_at < work_filter.end)
+    received = count_if(in_current).label("received")
+    counts = (
+        select(group.label("code"), received, count_if(~in_current).label("previous"))
+        .where(*work_order_conditions(table, WorkOrderFilter(previous.start, work_filter.end,
+                                                             work_filter.area_code, work_filter.categories,
+                                                             work_filter.channels, work_filter.statuses,
+                                                             work_filter.appeal_types)))
+        .group_by(group)
+        .subquery()
+    )
+    statement = (
+        select(counts.c.code, areas.c.name_zh, areas.c.name_en, counts.c.received, counts.c.previous)
+        .select_from(counts.join(areas, areas.c.code == counts.c.code))
+        .order_by(counts.c.received.desc(), counts.c.code)
+        .limit(limit)
+    )
+    frame = read_frame(engine, statement)
+    frame["growth"] = frame["received"] - frame["previous"]
+    frame["growth_rate"] = frame["growth"] / frame["previous"].where(frame["previous"] > 0)
+    return frame
+
+
+def read_growth_hotspots(engine: Engine, work_filter: WorkOrderFilter, level: str = "grid", limit: int = 10,
+                         minimum: int = 5) -> pd.DataFrame:
+    """Return the areas whose orders grew most against the previous window (at least `minimum` orders now).
+
+    Columns as read_hotspots; sorted by growth, largest first.
+    """
+    window = work_filter.window_seconds()
+    if window is None:
+        raise ValueError("hotspots need a time window with a start and an end")
+    table = work_orders
+    group = table.c[group_column_name(level)]
+    in_current = and_(table.c.received_at >= work_filter.start, table.c.received_at < work_filter.end)
+    received = count_if(in_current)
+    previous = count_if(~in_current)
+    widened = WorkOrderFilter(work_filter.start - window, work_filter.end, work_filter.area_code,
+                              work_filter.categories, work_filter.channels, work_filter.statuses,
+                              work_filter.appeal_types)
+    counts = (
+        select(group.label("code"), received.label("received"), previous.label("previous"),
+               (received - previous).label("growth"))
+        .where(*work_order_conditions(table, widened))
+        .group_by(group)
+        .having(received >= minimum)
+        .subquery()
+    )
+    statement = (
+        select(counts.c.code, areas.c.name_zh, areas.c.name_en, counts.c.received, counts.c.previous)
+        .select_from(counts.join(areas, areas.c.code == counts.c.code))
+        .order_by(counts.c.growth.desc(), counts.c.code)
+        .limit(limit)
+    )
+    frame = read_frame(engine, statement)
+    frame["growth"] = frame["received"] - frame["previous"]
+    frame["growth_rate"] = frame["growth"] / frame["previous"].where(frame["previous"] > 0)
+    return frame
+
+
+def _masked_order_columns():
+    """Columns of an order safe to show anyone: personal data masked in SQL."""
+    table = work_orders
+    return (
+        table.c.order_no, table.c.received_at, table.c.channel, table.c.appeal_type, table.c.category_l1,
+        table.c.category_l2, table.c.title, table.c.description, table.c.status, table.c.due_at,
+        table.c.resolved_at, table.c.department, table.c.district_code, table.c.street_code,
+        table.c.community_code, table.c.grid_code, table.c.lon, table.c.lat,
+        masked_name(table.c.caller_name).label("caller_name_masked"),
+        masked_phone(table.c.caller_phone).label("caller_phone_masked"),
+    )
+
+
+def read_latest_orders(engine: Engine, work_filter: WorkOrderFilter, limit: int = 20) -> pd.DataFrame:
+    """Return the most recently received orders, newest first, caller masked (张*, 138****5678).
+
+    Columns: order_no, received_at (epoch s), channel, appeal_type, category_l1, category_l2, title,
+    description, status, due_at, resolved_at, department, district/street/community/grid_code, lon, lat,
+    caller_name_masked, caller_phone_masked, community_name_zh, community_name_en.
+    """
+    table = work_orders
+    limit = max(1, min(int(limit), LATEST_LIMIT_MAX))
+    latest = (select(*_masked_order_columns()).where(*work_order_conditions(table, work_filter))
+              .order_by(table.c.received_at.desc(), table.c.order_no.desc()).limit(limit).subquery())
+    statement = (
+        select(latest, areas.c.name_zh.label("community_name_zh"), areas.c.name_en.label("community_name_en"))
+        .select_from(latest.outerjoin(areas, areas.c.code == latest.c.community_code))
+        .order_by(latest.c.received_at.desc(), latest.c.order_no.desc())
+    )
+    return read_frame(engine, statement)
+
+
+def read_whistle_cases(engine: Engine, work_filter: WorkOrderFilter, limit: int = 50) -> pd.DataFrame:
+    """Return whistle-escalated (吹哨) orders in the window, newest first, masked like read_latest_orders.
+
+    Extra columns: whistled_at, whistle_departments (';'-separated departments that reported in).
+    """
+    table = work_orders
+    limit = max(1, min(int(limit), LATEST_LIMIT_MAX))
+    return read_frame(engine, select(*_masked_order_columns(), table.c.whistled_at, table.c.whistle_departments)
+                      .where(table.c.whistle, *work_order_conditions(table, work_filter))
+                      .order_by(table.c.received_at.desc(), table.c.order_no.desc()).limit(limit))
+
+
+def read_whistle_summary(engine: Engine, work_filter: WorkOrderFilter) -> dict[str, int]:
+    """Return whistle counts in the window: whistles, resolved (of those), open."""
+    table = work_orders
+    frame = read_frame(engine, select(
+        func.count().label("whistles"),
+        count_if(table.c.resolved_at.is_not(None)).label("resolved"),
+        count_if(table.c.is_open).label("open"),
+    ).where(table.c.whistle, *work_order_conditions(table, work_filter)))
+    return {key: int(value) for key, value in frame.iloc[0].items()}
+
+
+def read_order_timeline(engine: Engine, order_no: str) -> pd.DataFrame:
+    """Return one order's lifecycle as rows (step, at), in order, for following a request's closed loop."""
+    table = work_orders
+    steps = ("received_at", "dispatched_at", "accepted_at", "returned_at", "extended_at", "whistled_at",
+             "resolved_at", "called_back_at", "closed_at")
+    frame = read_frame(engine, select(*(table.c[step] for step in steps), table.c.due_at, table.c.satisfaction)
+                       .where(table.c.order_no == order_no))
+    if frame.empty:
+        return pd.DataFrame(columns=["step", "at"])
+    row = frame.iloc[0]
+    timeline = pd.DataFrame({"step": [step.removesuffix("_at") for step in steps],
+                             "at": [row[step] for step in steps]}).dropna(subset=["at"])
+    timeline["at"] = timeline["at"].astype("int64")
+    return timeline.sort_values("at", kind="stable").reset_index(drop=True)
+

@@ -1,0 +1,65 @@
+"""Datum conversion, H3 parents and point-in-polygon."""
+
+from __future__ import annotations
+
+import h3
+import numpy as np
+import pytest
+import shapely
+
+from data_access import geo
+
+
+def test_gcj02_round_trip_is_sub_centimetre():
+    rng = np.random.default_rng(1)
+    lon = rng.uniform(112.8, 113.6, 500)
+    lat = rng.uniform(30.1, 30.7, 500)
+    gcj_lon, gcj_lat = geo.wgs84_to_gcj02(lon, lat)
+    # GCJ-02 moves points in Chinese cities by hundreds of metres...
+    shift_m = np.hypot((gcj_lon - lon) * 96_000, (gcj_lat - lat) * 111_000)
+    assert shift_m.min() > 100 and shift_m.max() < 1_000
+    # ...and the inverse brings them back.
+    back_lon, back_lat = geo.gcj02_to_wgs84(gcj_lon, gcj_lat)
+    assert np.abs(back_lon - lon).max() < 1e-7 and np.abs(back_lat - lat).max() < 1e-7
+
+
+def test_bd09_round_trip():
+    lon, lat = np.array([113.2, 113.31]), np.array([30.4, 30.52])
+    bd_lon, bd_lat = geo.gcj02_to_bd09(lon, lat)
+    assert np.abs(bd_lon - lon).max() > 0.005
+    back_lon, back_lat = geo.bd09_to_gcj02(bd_lon, bd_lat)
+    assert np.allclose(back_lon, lon, atol=1e-6) and np.allclose(back_lat, lat, atol=1e-6)
+
+
+def test_to_wgs84_converts_per_row():
+    lon, lat = np.array([113.2, 113.2, 113.2]), np.array([30.4, 30.4, 30.4])
+    gcj = geo.wgs84_to_gcj02(lon[:1], lat[:1])
+    bd = geo.gcj02_to_bd09(*gcj)
+    out_lon, out_lat = geo.to_wgs84([113.2, gcj[0][0], bd[0][0]], [30.4, gcj[1][0], bd[1][0]],
+                                    ["WGS84", "GCJ02", "BD09"])
+    assert np.allclose(out_lon, lon, atol=1e-6) and np.allclose(out_lat, lat, atol=1e-6)
+
+
+@pytest.mark.parametrize("resolution", [7, 8])
+def test_h3_parents_match_the_library(resolution):
+    rng = np.random.default_rng(2)
+    lon = rng.uniform(112.8, 113.6, 300)
+    lat = rng.uniform(30.1, 30.7, 300)
+    cells = geo.h3_cells(lon, lat, 9)
+    parents = geo.h3_parents(cells, resolution)
+    expected = [int(h3.cell_to_parent(h3.latlng_to_cell(y, x, 9), resolution), 16)
+                for x, y in zip(lon, lat, strict=True)]
+    assert parents.tolist() == expected
+
+
+def test_locate_points_picks_the_covering_polygon_or_minus_one():
+    polygons = np.array([shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)], dtype=object)
+    found = geo.locate_points(np.array([0.5, 1.5, 1.0, 5.0]), np.array([0.5, 0.5, 0.5, 5.0]), polygons)
+    # A point on the shared edge goes to the first polygon; one outside both gets -1.
+    assert found.tolist() == [0, 1, 0, -1]
+
+
+def test_areas_m2_of_a_known_square():
+    # 0.01° × 0.01° at 30.4° N ≈ 1113 m × 960 m.
+    area = geo.areas_m2(np.array([shapely.box(113.2, 30.4, 113.21, 30.41)], dtype=object))[0]
+    assert area == pytest.approx(1113.2 * 960.0, rel=0.01)

@@ -1,0 +1,104 @@
+"""Member deployment queries against pandas on members.csv and member_activities.csv (both backends)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+import pytest
+
+from data_access import grid_workers, members
+from tests import expected
+from tests.conftest import TEST_AS_OF
+
+
+@pytest.fixture(scope="module")
+def member_rows(city_dir) -> pd.DataFrame:
+    return expected.csv(city_dir, "members.csv")
+
+
+@pytest.fixture(scope="module")
+def activity_rows(city_dir, member_rows) -> pd.DataFrame:
+    frame = expected.csv(city_dir, "member_activities.csv")
+    frame["activity_date"] = pd.to_datetime(frame["activity_date"]).dt.date
+    frame["hours"] = frame["hours"].astype(float)
+    grid = frame["grid_code"].fillna(frame["member_id"].map(member_rows.set_index("member_id")["grid_code"]))
+    frame["community_code"] = grid.str[:12].fillna(
+        frame["member_id"].map(member_rows.set_index("member_id")["community_code"]))
+    return frame
+
+
+def test_coverage_per_community_against_targets(loaded_engine, city_dir, member_rows):
+    frame = members.read_member_coverage(loaded_engine, "community")
+    active = member_rows[member_rows["status"] == "active"].groupby("community_code").size()
+    targets = expected.areas(city_dir, "community").set_index("code")["member_target"].astype(int)
+    got = frame.set_index("code")
+    for code, target in targets.items():
+        assert got.loc[code, "target"] == target
+        assert got.loc[code, "members"] == active.get(code, 0)
+    under = members.read_under_covered_communities(loaded_engine)
+    want_under = sorted(code for code, target in targets.items() if target > 0 and active.get(code, 0) < target)
+    assert sorted(under["code"]) == want_under and len(want_under) > 0
+    assert under["coverage"].is_monotonic_increasing
+
+
+def test_coverage_rolls_up_to_districts(loaded_engine, city_dir, member_rows):
+    frame = members.read_member_coverage(loaded_engine, "district").set_index("code")
+    targets = expected.areas(city_dir, "community")
+    want_target = targets.groupby(targets["code"].str[:6])["member_target"].sum()
+    active = member_rows[member_rows["status"] == "active"]
+    want_members = active.groupby(active["community_code"].str[:6]).size()
+    for code in frame.index:
+        assert frame.loc[code, "target"] == want_target[code]
+        assert frame.loc[code, "members"] == want_members.get(code, 0)
+
+
+def test_summary_for_the_city_and_a_district(loaded_engine, city_dir, member_rows, activity_rows):
+    for area in (None, member_rows["community_code"].iloc[0][:6]):
+        people = member_rows if area is None else member_rows[member_rows["community_code"].str.startswith(area)]
+        acts = activity_rows if area is None else activity_rows[activity_rows["community_code"].str.startswith(area)]
+        week = acts[(acts["activity_date"] >= TEST_AS_OF - timedelta(days=6)) & (acts["activity_date"] <= TEST_AS_OF)]
+        summary = members.read_member_summary(loaded_engine, area, TEST_AS_OF)
+        assert summary["deployed"] == int((people["status"] == "active").sum())
+        assert summary["registered"] == len(people)
+        assert summary["active_week"] == week["member_id"].nunique() > 0
+        assert summary["hours_week"] == pytest.approx(week["hours"].sum())
+        assert summary["active_today"] == acts.loc[acts["activity_date"] == TEST_AS_OF, "member_id"].nunique()
+        assert summary["whistle_responses_week"] == int((week["kind"] == "whistle_response").sum())
+
+
+def test_activity_by_kind_and_by_day(loaded_engine, activity_rows):
+    start = TEST_AS_OF - timedelta(days=29)
+    frame = members.read_activity_by_kind(loaded_engine, None, start, TEST_AS_OF)
+    month = activity_rows[(activity_rows["activity_date"] >= start) & (activity_rows["activity_date"] <= TEST_AS_OF)]
+    want = month.groupby("kind").agg(activities=("activity_id", "size"), hours=("hours", "sum"))
+    got = frame.set_index("kind")
+    assert dict(got["activities"]) == dict(want["activities"])
+    assert got["hours"].to_numpy() == pytest.approx(want["hours"].to_numpy())
+    daily = members.read_daily_activity(loaded_engine, None, start, TEST_AS_OF)
+    assert dict(zip(daily["day"], daily["activities"], strict=True)) == dict(month.groupby("activity_date").size())
+    assert members.read_checkins(loaded_engine, None, start, TEST_AS_OF) == month["member_id"].nunique()
+
+
+def test_claimed_posts(loaded_engine, member_rows):
+    frame = members.read_claimed_posts(loaded_engine)
+    active = member_rows[member_rows["status"] == "active"]
+    posts = active["claimed_posts"].fillna("").str.split(";").explode()
+    want = posts[posts != ""].value_counts()
+    assert {post: count for post, count in zip(frame["post"], frame["members"], strict=True) if count} == dict(want)
+
+
+def test_people_lists_are_masked(loaded_engine, member_rows, city_dir):
+    community = member_rows["community_code"].iloc[0]
+    frame = members.read_members_of_area(loaded_engine, community)
+    want = member_rows[member_rows["community_code"] == community].sort_values("member_id")
+    assert list(frame["name_masked"]) == [expected.mask_name(name) for name in want["name"]]
+    assert list(frame["phone_masked"]) == [expected.mask_phone(phone) for phone in want["phone"]]
+    assert not {"name", "phone"} & set(frame.columns)
+    workers = expected.csv(city_dir, "grid_workers.csv")
+    grid = workers["grid_code"].iloc[0]
+    shown = grid_workers.read_grid_workers(loaded_engine, grid)
+    want_workers = workers[workers["grid_code"] == grid].sort_values("worker_id")
+    assert list(shown["name_masked"]) == [expected.mask_name(name) for name in want_workers["name"]]
+    counts = grid_workers.read_grid_worker_counts(loaded_engine)
+    assert dict(zip(counts["role"], counts["workers"], strict=True)) == dict(workers.groupby("role").size())

@@ -1,0 +1,112 @@
+"""Independent pandas/geopandas computations on the input files, to check the SQL layer against."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+CITY_ZONE = "Asia/Shanghai"
+TIMESTAMP_COLUMNS = ["received_at", "dispatched_at", "accepted_at", "resolved_at", "called_back_at", "closed_at",
+                     "returned_at", "extended_at", "due_at", "whistled_at"]
+OPEN = {"received", "dispatched", "accepted", "in_progress", "returned", "extended"}
+
+
+def to_epoch(values: pd.Series) -> pd.Series:
+    """Local 'YYYY-MM-DD HH:MM:SS' strings → UTC epoch seconds via the tz database (not the loader's offset)."""
+    moments = pd.to_datetime(values, format="%Y-%m-%d %H:%M:%S").dt.tz_localize(CITY_ZONE)
+    seconds = moments.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[s]").astype("int64")
+    return seconds.where(moments.notna()).astype("Int64")
+
+
+@functools.cache
+def areas(city_dir: Path, level: str) -> gpd.GeoDataFrame:
+    """One level's areas as read by geopandas."""
+    file = {"district": "districts", "street": "streets", "community": "communities", "grid": "grids"}[level]
+    frame = gpd.read_file(city_dir / f"{file}.geojson")
+    frame["code"] = frame["code"].astype(str)
+    return frame
+
+
+@functools.cache
+def work_orders(city_dir: Path) -> pd.DataFrame:
+    """work_orders.csv with epoch timestamps and the grid found by a geopandas spatial join."""
+    frame = pd.read_csv(city_dir / "work_orders.csv", dtype=str, keep_default_na=False, na_values=[""])
+    for column in TIMESTAMP_COLUMNS:
+        if column in frame:
+            frame[column] = to_epoch(frame[column])
+    points = gpd.GeoDataFrame(frame[["order_no"]], geometry=gpd.points_from_xy(frame["lon"].astype(float),
+                                                                              frame["lat"].astype(float)),
+                              crs="EPSG:4326")
+    grids = areas(city_dir, "grid")[["code", "geometry"]]
+    joined = gpd.sjoin(points, grids, how="left", predicate="within")
+    joined = joined.sort_values("code").drop_duplicates("order_no")
+    frame["grid_code"] = frame["order_no"].map(joined.set_index("order_no")["code"])
+    frame["community_code"] = frame["grid_code"].str[:12]
+    frame["street_code"] = frame["grid_code"].str[:9]
+    frame["district_code"] = frame["grid_code"].str[:6]
+    frame["is_open"] = frame["status"].isin(OPEN)
+    frame["whistle"] = frame["whistle"].fillna("false").str.lower().isin(["true", "1", "yes"])
+    return frame
+
+
+@functools.cache
+def csv(city_dir: Path, name: str) -> pd.DataFrame:
+    """Any other CSV of the city, as strings."""
+    return pd.read_csv(city_dir / name, dtype=str, keep_default_na=False, na_values=[""])
+
+
+def in_window(values: pd.Series, start: int | None, end: int | None) -> pd.Series:
+    """Mask of values inside [start, end)."""
+    mask = values.notna()
+    if start is not None:
+        mask &= values >= start
+    if end is not None:
+        mask &= values < end
+    return mask.fillna(False).astype(bool)
+
+
+def kpis(orders: pd.DataFrame, start: int, end: int, now: int) -> dict[str, tuple[int, int]]:
+    """KPI numerator/denominator pairs straight from DOMAIN.md's definitions."""
+    received = orders[in_window(orders["received_at"], start, end)]
+    responded = received["accepted_at"].notna() & ((received["accepted_at"] - received["received_at"]) <= 7200)
+    due = orders[in_window(orders["due_at"], start, min(end, now))]
+    on_time = due["resolved_at"].notna() & (due["resolved_at"] <= due["due_at"])
+    resolved = orders[in_window(orders["resolved_at"], start, end)]
+    called = orders[in_window(orders["called_back_at"], start, end)]
+    satisfied = called["satisfaction"].isin(["satisfied", "basically_satisfied"])
+    return {
+        "response_rate": (int(responded.fillna(False).sum()), len(received)),
+        "on_time_closure_rate": (int(on_time.fillna(False).sum()), len(due)),
+        "resolution_rate": (int((resolved["resolution"] == "solved").sum()), len(resolved)),
+        "satisfaction_rate": (int(satisfied.sum()), len(called)),
+        "repeat_rate": (int(received["repeat_of"].notna().sum()), len(received)),
+        "return_rate": (int(received["returned_at"].notna().sum()), len(received)),
+        "callback_rate": (int(resolved["called_back_at"].notna().sum()), len(resolved)),
+    }
+
+
+def local_days(epochs: pd.Series) -> pd.Series:
+    """Local calendar date of epoch seconds, via the tz database."""
+    return pd.to_datetime(epochs.astype("int64"), unit="s", utc=True).dt.tz_convert(CITY_ZONE).dt.date
+
+
+def mask_name(name) -> str | None:
+    """张三 → 张*."""
+    return None if not isinstance(name, str) else name[0] + "*"
+
+
+def mask_phone(phone) -> str | None:
+    """13812345678 → 138****5678."""
+    if not isinstance(phone, str):
+        return None
+    return "****" if len(phone) < 8 else phone[:3] + "****" + phone[-4:]
+
+
+def as_records(frame: pd.DataFrame, columns: list[str]) -> list[tuple]:
+    """Rows as plain tuples (numbers as Python ints/floats) for exact comparison."""
+    return [tuple(value.item() if isinstance(value, np.generic) else value for value in row)
+            for row in frame[columns].itertuples(index=False, name=None)]
