@@ -1,18 +1,57 @@
-"""Cityscreen: the frame — page config, theme and navigation over pages/."""
+"""Cityscreen: the frame — page config, language, shared filters and navigation over pages/."""
 
 from __future__ import annotations
 
+import logging
+import time
+
 import streamlit as st
+
+from components.context import PageContext, set_context
+from components.filters import render_sidebar_filters
+from components.i18n import DEFAULT_LANGUAGE, LANGUAGES, pick_language, translate
+from data_access import cached
+from data_access.filters import local_date, reference_now
+
+log = logging.getLogger("cityscreen")
+
+PAGES = (
+    ("pages/overview.py", "page.overview", ":material/dashboard:", "overview"),
+    ("pages/grid_map.py", "page.grid_map", ":material/grid_on:", "grid-map"),
+    ("pages/stations.py", "page.stations", ":material/home_pin:", "stations"),
+    ("pages/requests.py", "page.requests", ":material/support_agent:", "requests"),
+    ("pages/members.py", "page.members", ":material/groups:", "members"),
+)
+
+
+def choose_language() -> str:
+    """Language from ?lang= or the browser on a session's first run, then from the sidebar switch."""
+    if "language" not in st.session_state:
+        st.session_state["language"] = pick_language(st.query_params.get("lang"), None, st.context.locale)
+    fallback = st.session_state["language"] or DEFAULT_LANGUAGE
+    st.sidebar.segmented_control(translate("app.language", fallback), LANGUAGES, key="language",
+                                 format_func=lambda code: {"zh": "中文", "en": "English"}[code])
+    return st.session_state["language"] or fallback
 
 
 def main() -> None:
-    """Configure the page and run the selected view."""
-    st.set_page_config(page_title="城市一屏 Cityscreen", page_icon=":material/location_city:", layout="wide")
-    pages = [
-        st.Page("pages/overview.py", title="一屏总览 Overview", icon=":material/dashboard:", url_path="overview",
-                default=True),
-    ]
-    st.navigation(pages).run()
+    """Configure the page, build the shared context and run the selected page."""
+    st.set_page_config(page_title="城市一屏 Cityscreen", page_icon="🏙️", layout="wide",
+                       initial_sidebar_state="expanded")
+    language = choose_language()
+    pages = [st.Page(path, title=translate(key, language), icon=icon, url_path=url, default=index == 0)
+             for index, (path, key, icon, url) in enumerate(PAGES)]
+    navigation = st.navigation(pages)
+    try:
+        city = cached.load_city_facts()
+        now = reference_now(city, time.time())
+        today = local_date(now)
+        selection = render_sidebar_filters(language, today)
+        set_context(PageContext(language, now, today, city, selection))
+        navigation.run()
+    except Exception:  # staff see a short message; the traceback goes to the log
+        log.exception("page failed")
+        st.error(translate("app.error", language))
 
 
 main()

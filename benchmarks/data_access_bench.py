@@ -18,21 +18,20 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from data_access import areas, kpis, members, stations, work_orders  # noqa: E402
-from data_access.db import create_db_engine, has_data  # noqa: E402
-from data_access.filters import WorkOrderFilter, days_window, local_date, reference_now  # noqa: E402
-from data_access.loader import load_directory  # noqa: E402
-from data_access.stats import read_row_counts  # noqa: E402
-from sample_data.generate import generate_city  # noqa: E402
+from data_access import areas, kpis, members, stations, work_orders
+from data_access.db import create_db_engine, has_data
+from data_access.filters import WorkOrderFilter, days_window, local_date, reference_now
+from data_access.loader import load_directory
+from data_access.stats import read_row_counts
+from sample_data.generate import generate_city
 
 WINDOWS = (1, 30, 365)
 BENCH_SCHEMA = "cityscreen_bench"
 
 
-def query_families(engine, work_filter: WorkOrderFilter, now: int, days: int):
+def query_families(engine, work_filter: WorkOrderFilter, now: int, days: int, district: str):
     """(name, thunk) for every query family a page runs, for one time window."""
     today = local_date(now)
-    district = engine.info["district"]
     first_day = today - timedelta(days=days - 1)
     return [
         ("totals + backlog", lambda: (work_orders.read_order_totals(engine, work_filter, now),
@@ -118,14 +117,14 @@ def main() -> int:
         counts = read_row_counts(engine)
         print(f"[{backend}] rows: " + ", ".join(f"{table} {count:,}" for table, count in counts.items()))
         now = reference_now(areas.read_city_facts(engine), time.time())
-        engine.info["district"] = work_orders.read_counts_by_area(
+        district = work_orders.read_counts_by_area(
             engine, WorkOrderFilter(), "district", now).sort_values("received")["code"].iloc[-1]
         print(f"[{backend}] warm median of {arguments.repeat} runs, seconds")
         print(f"{'query family':32}" + "".join(f"{f'{days} d':>10}" for days in WINDOWS))
         results = {}
         for days in WINDOWS:
             work_filter = WorkOrderFilter(*days_window(local_date(now), days))
-            for name, thunk in query_families(engine, work_filter, now, days):
+            for name, thunk in query_families(engine, work_filter, now, days, district):
                 results.setdefault(name, []).append(time_call(thunk, arguments.repeat))
         for name, seconds in results.items():
             print(f"{name:32}" + "".join(f"{value:10.3f}" for value in seconds))

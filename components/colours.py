@@ -21,6 +21,7 @@ WATER: RGB = (38, 84, 124)
 OUTLINE: RGB = (200, 210, 230)
 LABEL: RGB = (235, 240, 250)
 NO_DATA: RGB = (70, 78, 96)
+UNDERSERVED: RGB = (220, 38, 70)
 # Low → high. "load" for volumes and backlogs (more is worse), "good" for rates where more is better.
 SCALES: dict[str, list[RGB]] = {
     "load": [(255, 245, 200), (254, 204, 92), (253, 141, 60), (240, 59, 32), (189, 0, 38)],
@@ -49,7 +50,7 @@ def colour_for(value, breaks: list[float], scale: str, alpha: int = 200) -> list
     palette = SCALES[scale]
     if not breaks:
         return [*palette[len(palette) // 2], alpha]
-    klass = int(np.searchsorted(breaks, value, side="right"))
+    klass = int(np.searchsorted(breaks, value, side="left"))
     # Fewer classes than colours (few distinct values): spread them over the whole palette.
     index = round(klass * (len(palette) - 1) / len(breaks))
     return [*palette[index], alpha]

@@ -44,12 +44,12 @@ def _plain(value):
     return value
 
 
-def build_choropleth_layer(areas: gpd.GeoDataFrame, level: str, value_column: str, scale: str,
-                           label_column: str, layer_id: str = "areas") -> tuple[pdk.Layer, list[float]]:
+def build_choropleth_layer(areas: gpd.GeoDataFrame, level: str, value_column: str, scale: str, label_column: str,
+                           layer_id: str = "areas", alpha: int = 200) -> tuple[pdk.Layer, list[float]]:
     """Areas filled by `value_column` in quantile classes; returns the layer and its class breaks."""
     breaks = scale_breaks(areas[value_column].tolist())
     frame = areas.copy()
-    frame["fill"] = [colour_for(_plain(value), breaks, scale) for value in frame[value_column]]
+    frame["fill"] = [colour_for(_plain(value), breaks, scale, alpha) for value in frame[value_column]]
     frame["value"] = frame[value_column]
     frame["label"] = frame[label_column]
     data = build_area_features(frame, level, ["code", "label", "value", "fill"])
@@ -59,6 +59,14 @@ def build_choropleth_layer(areas: gpd.GeoDataFrame, level: str, value_column: st
         auto_highlight=True, highlight_color=[255, 255, 255, 60],
     )
     return layer, breaks
+
+
+def build_highlight_layer(areas: gpd.GeoDataFrame, level: str, colour: tuple[int, int, int], layer_id: str,
+                          alpha: int = 150) -> pdk.Layer:
+    """Areas filled in one flag colour (e.g. under-served grids), with their names for the tooltip."""
+    data = build_area_features(areas.assign(label=areas["name_zh"]), level, ["code", "label"])
+    return pdk.Layer("GeoJsonLayer", data, id=layer_id, stroked=True, filled=True, pickable=True,
+                     get_fill_color=[*colour, alpha], get_line_color=[*colour, 255], line_width_min_pixels=1)
 
 
 def build_outline_layer(areas: gpd.GeoDataFrame, level: str, layer_id: str = "outlines",
@@ -79,9 +87,10 @@ def build_water_layer(water: gpd.GeoDataFrame, layer_id: str = "water") -> pdk.L
 
 def build_label_layer(labels: pd.DataFrame, layer_id: str = "labels", size: int = 14) -> pdk.Layer:
     """Text labels at points; `labels` has columns lon, lat, text (any script: the atlas is built on demand)."""
+    # pydeck turns bare strings into JS expressions; a quoted string stays a constant ('auto': glyphs from data).
     return pdk.Layer("TextLayer", labels[["lon", "lat", "text"]].to_dict("records"), id=layer_id,
                      get_position="[lon, lat]", get_text="text", get_size=size, get_color=[*LABEL, 230],
-                     character_set="auto", font_family="'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif",
+                     character_set="'auto'", font_family='"Noto Sans CJK SC, Microsoft YaHei, sans-serif"',
                      outline_width=2, outline_color=[0, 0, 0, 200], font_settings={"sdf": True},
                      get_text_anchor="'middle'", get_alignment_baseline="'center'", pickable=False)
 
@@ -133,3 +142,38 @@ def build_deck(layers: list[pdk.Layer], view_state: pdk.ViewState, tooltip: dict
         return pdk.Deck(layers=layers, initial_view_state=view_state, tooltip=tooltip, map_style=map_style,
                         map_provider="mapbox")
     return pdk.Deck(layers=layers, initial_view_state=view_state, tooltip=tooltip, map_provider=None)
+
+
+# Approximate width of one H3 hexagon (km) at the stored resolutions.
+H3_CELL_WIDTH_KM = {7: 2.4, 8: 0.9, 9: 0.35}
+MAX_CELLS_ACROSS = 70
+
+
+def h3_resolution_for(min_lon: float, min_lat: float, max_lon: float, max_lat: float) -> int:
+    """The finest stored H3 resolution that keeps at most ~70 hexagons across the area on screen."""
+    width_km = max((max_lon - min_lon) * 111.32 * math.cos(math.radians((min_lat + max_lat) / 2)),
+                   (max_lat - min_lat) * 110.57)
+    for resolution in sorted(H3_CELL_WIDTH_KM, reverse=True):
+        if width_km / H3_CELL_WIDTH_KM[resolution] <= MAX_CELLS_ACROSS:
+            return resolution
+    return min(H3_CELL_WIDTH_KM)
+
+
+def build_area_labels(areas: gpd.GeoDataFrame | pd.DataFrame, language: str) -> pd.DataFrame:
+    """Label points (lon, lat, text) at each area's inner point, in the page's language."""
+    return pd.DataFrame({
+        "lon": areas["centroid_lon"].round(COORDINATE_DECIMALS),
+        "lat": areas["centroid_lat"].round(COORDINATE_DECIMALS),
+        "text": areas["name_en" if language == "en" else "name_zh"].astype(str),
+    })
+
+
+def build_base_layers(water: gpd.GeoDataFrame, districts: gpd.GeoDataFrame) -> list[pdk.Layer]:
+    """The offline base map: water and district boundaries, drawn over area fills (labels are added per view)."""
+    return [build_water_layer(water), build_outline_layer(districts, "district", "district-outlines", 2.0)]
+
+
+def bounds_of(areas: gpd.GeoDataFrame | pd.DataFrame) -> tuple[float, float, float, float]:
+    """(min_lon, min_lat, max_lon, max_lat) covering all rows (uses the stored bounding boxes)."""
+    return (float(areas["min_lon"].min()), float(areas["min_lat"].min()),
+            float(areas["max_lon"].max()), float(areas["max_lat"].max()))

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import streamlit as st
 from sqlalchemy import Engine
 
-from data_access import areas, grid_workers, kpis, members, stations, work_orders
+from data_access import areas, coverage, grid_workers, kpis, members, stations, work_orders
 from data_access.db import DATABASE_URL_VARIABLE, create_db_engine, database_url, ensure_demo_database
 
 log = logging.getLogger(__name__)
@@ -91,3 +91,6 @@ load_claimed_posts = _cached(members.read_claimed_posts)
 load_members_of_area = _cached(members.read_members_of_area)
 load_grid_workers = _cached(grid_workers.read_grid_workers)
 load_grid_worker_counts = _cached(grid_workers.read_grid_worker_counts)
+load_grid_coverage = _cached(coverage.read_grid_coverage)
+load_status_counts = _cached(work_orders.read_status_counts)
+load_daily_resolved = _cached(work_orders.read_daily_resolved)

@@ -377,6 +377,16 @@ def place_points(check: TableCheck, state: LoadState) -> pd.DataFrame:
     grid_codes, grid_polygons = state.grids()
     index = np.full(len(frame), -1)
     index[usable] = geo.locate_points(lon[usable], lat[usable], grid_polygons)
+    # A latitude above 90 that is a valid longitude: check the swapped pair before calling it out of range.
+    swapped_range = (np.isfinite(lon_raw) & np.isfinite(lat_raw) & ~usable & (np.abs(lon_raw) <= 90)
+                     & (np.abs(lat_raw) <= 180))
+    if swapped_range.any():
+        inside = np.zeros(len(frame), dtype=bool)
+        inside[swapped_range] = geo.locate_points(lat_raw[swapped_range], lon_raw[swapped_range], grid_polygons) >= 0
+        positions = np.flatnonzero(inside)
+        check.errors.add_rows(check.file, check.lines[positions[:21]], "lon/lat",
+                              "latitude out of range — longitude and latitude look swapped")
+        check.errors.suppressed += max(0, len(positions) - 21)
     outside = usable & (index < 0)
     if outside.any():
         swapped = np.zeros(len(frame), dtype=bool)

@@ -20,6 +20,8 @@ TEST_AS_OF = date(2026, 6, 30)
 POSTGRES_URL_VARIABLE = "CITYSCREEN_TEST_POSTGRES_URL"
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 BACKENDS = ("sqlite", "postgresql")
+# PostgreSQL schema of each test engine, dropped with it.
+TEST_SCHEMAS: dict[int, str] = {}
 
 
 @pytest.fixture(scope="session")
@@ -63,13 +65,13 @@ def make_empty_engine(backend: str, tmp_path: Path) -> Engine:
             cursor.execute(f"SET search_path TO {schema_name}")
         dbapi_connection.commit()
 
-    engine.info["test_schema"] = schema_name
+    TEST_SCHEMAS[id(engine)] = schema_name
     return engine
 
 
 def drop_engine(engine: Engine) -> None:
     """Dispose the engine and drop its PostgreSQL test schema."""
-    schema_name = engine.info.get("test_schema")
+    schema_name = TEST_SCHEMAS.pop(id(engine), None)
     engine.dispose()
     if schema_name:
         admin = create_db_engine(postgres_url())

@@ -24,7 +24,8 @@ def test_station_counts(loaded_engine, city_dir):
     rows = expected.csv(city_dir, "stations.csv")
     counts = stations.read_station_counts(loaded_engine).set_index("station_type")
     assert dict(counts["total"]) == dict(rows.groupby("station_type").size())
-    assert dict(counts["open"][counts["open"] > 0]) == dict(rows[rows["status"] == "open"].groupby("station_type").size())
+    open_rows = rows[rows["status"] == "open"]
+    assert dict(counts["open"][counts["open"] > 0]) == dict(open_rows.groupby("station_type").size())
     by_district = stations.read_station_counts_by_area(loaded_engine, "district")
     assert by_district["stations"].sum() == len(rows)
     assert len(by_district) == len(expected.areas(city_dir, "district"))

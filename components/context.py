@@ -1,0 +1,42 @@
+"""What every page needs to know this run: language, the data's clock, the city and the sidebar selection."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import streamlit as st
+
+from components.filters import Selection
+
+CONTEXT_KEY = "page_context"
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """Built by app.py before the page runs."""
+
+    language: str
+    now: int
+    today: date
+    city: dict
+    selection: Selection
+
+    @property
+    def synthetic(self) -> bool:
+        """True when the loaded data is the generated demo city."""
+        return self.city.get("synthetic") == "true"
+
+    def name(self, row) -> str:
+        """The localised name of an area row (name_zh / name_en)."""
+        return row["name_en"] if self.language == "en" else row["name_zh"]
+
+
+def set_context(context: PageContext) -> None:
+    """Store this run's context for the page."""
+    st.session_state[CONTEXT_KEY] = context
+
+
+def current() -> PageContext:
+    """This run's context (app.py sets it before running the page)."""
+    return st.session_state[CONTEXT_KEY]

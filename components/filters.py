@@ -1,0 +1,184 @@
+"""The shared sidebar filters: area drill-down, period, categories, channels, statuses — kept in the URL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import streamlit as st
+
+from components.i18n import code_label, translate
+from data_access import cached, codes
+from data_access.filters import WorkOrderFilter, days_window, local_day_start
+
+PERIODS = ("today", "7d", "30d", "year", "custom")
+DEFAULT_PERIOD = "30d"
+LEVEL_KEYS = ("district", "street", "community", "grid")
+# Set by a map click or a tour step; applied before the widgets are drawn on the next run.
+PENDING_AREA = "pending_area"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the user chose in the sidebar."""
+
+    area_code: str | None
+    period: str
+    first_day: date
+    last_day: date
+    categories: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    extra: dict = field(default_factory=dict, compare=False)
+
+    def work_filter(self) -> WorkOrderFilter:
+        """The data-access filter for this selection."""
+        start = local_day_start(self.first_day)
+        end = local_day_start(self.last_day + timedelta(days=1))
+        return WorkOrderFilter(start, end, self.area_code, self.categories, self.channels, self.statuses)
+
+    @property
+    def level(self) -> str:
+        """Level of the selected area ('city' when none)."""
+        return codes.level_of_code(self.area_code) if self.area_code else "city"
+
+
+def period_days(period: str, today: date, custom: tuple[date, date] | None = None) -> tuple[date, date]:
+    """First and last day of a named period ending today."""
+    if period == "today":
+        return today, today
+    if period == "7d":
+        return today - timedelta(days=6), today
+    if period == "year":
+        return date(today.year, 1, 1), today
+    if period == "custom" and custom:
+        first, last = sorted(custom)
+        return first, last
+    return today - timedelta(days=29), today
+
+
+def _split(value: str | None) -> list[str]:
+    return [item for item in (value or "").split(",") if item]
+
+
+def _initialise_from_url(today: date) -> None:
+    """On a session's first run, take the filters from the URL's query string."""
+    if st.session_state.get("filters_ready"):
+        return
+    params = st.query_params
+    area = params.get("area", "")
+    if area and area.isdigit() and len(area) in codes.LEVEL_BY_CODE_LENGTH:
+        for level, digits in codes.AREA_LEVELS.items():
+            if digits <= len(area):
+                st.session_state[f"filter_{level}"] = area[:digits]
+    period = params.get("period", DEFAULT_PERIOD)
+    st.session_state["filter_period"] = period if period in PERIODS else DEFAULT_PERIOD
+    if st.session_state["filter_period"] == "custom":
+        try:
+            first = date.fromisoformat(params.get("from", ""))
+            last = date.fromisoformat(params.get("to", ""))
+            st.session_state["filter_dates"] = (first, last)
+        except ValueError:
+            st.session_state["filter_period"] = DEFAULT_PERIOD
+    for name, known in (("categories", codes.CATEGORIES_L1), ("channels", codes.CHANNELS),
+                        ("statuses", codes.WORK_ORDER_STATUSES)):
+        st.session_state[f"filter_{name}"] = [item for item in _split(params.get(name)) if item in known]
+    st.session_state["filters_ready"] = True
+
+
+def _apply_pending_area() -> None:
+    """Move a requested area (from a map click) into the drill-down widgets."""
+    area = st.session_state.pop(PENDING_AREA, None)
+    if area is None:
+        return
+    for level, digits in codes.AREA_LEVELS.items():
+        st.session_state[f"filter_{level}"] = area[:digits] if area and digits <= len(area) else ""
+
+
+def request_area(code: str | None) -> None:
+    """Ask for the filters to move to this area on the next run (then rerun)."""
+    st.session_state[PENDING_AREA] = code or ""
+    st.rerun()
+
+
+def _area_select(level: str, parent: str | None, language: str) -> str:
+    """One drill-down select box; returns the chosen code or ''."""
+    key = f"filter_{level}"
+    if level != "district" and not parent:
+        st.session_state[key] = ""
+        return ""
+    children = cached.load_areas(level, parent, with_geometry=False)
+    options = ["", *list(children["code"])]
+    names = dict(zip(children["code"], children["name_en" if language == "en" else "name_zh"], strict=True))
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = ""
+    st.selectbox(translate(f"filter.{level}", language), options, key=key,
+                 format_func=lambda code: names.get(code, translate("filter.all", language)))
+    return st.session_state[key]
+
+
+def render_sidebar_filters(language: str, today: date) -> Selection:
+    """Draw the shared filters in the sidebar, mirror them into the URL, and return the selection."""
+    _initialise_from_url(today)
+    _apply_pending_area()
+    sidebar = st.sidebar
+    with sidebar:
+        st.subheader(translate("filter.header", language))
+        parent = None
+        for index, level in enumerate(LEVEL_KEYS):
+            chosen = _area_select(level, parent, language)
+            if not chosen:
+                for deeper in LEVEL_KEYS[index + 1:]:
+                    st.session_state[f"filter_{deeper}"] = ""
+                break
+            parent = chosen
+        area_code = parent
+        period = st.segmented_control(translate("filter.period", language), PERIODS, key="filter_period",
+                                      format_func=lambda p: translate(f"filter.period.{p}", language))
+        period = period or DEFAULT_PERIOD
+        custom = None
+        if period == "custom":
+            st.session_state.setdefault("filter_dates", (today - timedelta(days=29), today))
+            chosen_dates = st.date_input(translate("filter.dates", language), key="filter_dates",
+                                         max_value=today)
+            if isinstance(chosen_dates, tuple | list) and len(chosen_dates) == 2:
+                custom = (chosen_dates[0], chosen_dates[1])
+        first_day, last_day = period_days(period, today, custom)
+        categories = st.multiselect(translate("filter.categories", language), list(codes.CATEGORIES_L1),
+                                    key="filter_categories", placeholder=translate("filter.all", language),
+                                    format_func=lambda c: code_label(codes.CATEGORIES_L1, c, language))
+        channels = st.multiselect(translate("filter.channels", language), list(codes.CHANNELS),
+                                  key="filter_channels", placeholder=translate("filter.all", language),
+                                  format_func=lambda c: code_label(codes.CHANNELS, c, language))
+        statuses = st.multiselect(translate("filter.statuses", language), list(codes.WORK_ORDER_STATUSES),
+                                  key="filter_statuses", placeholder=translate("filter.all", language),
+                                  format_func=lambda c: code_label(codes.WORK_ORDER_STATUSES, c, language))
+    selection = Selection(area_code, period, first_day, last_day, tuple(categories), tuple(channels),
+                          tuple(statuses))
+    _write_url(selection, language)
+    return selection
+
+
+def _write_url(selection: Selection, language: str) -> None:
+    """Mirror the selection into the query string so a copied link reopens the same view."""
+    wanted = {"lang": language, "period": selection.period}
+    if selection.area_code:
+        wanted["area"] = selection.area_code
+    if selection.period == "custom":
+        wanted["from"] = selection.first_day.isoformat()
+        wanted["to"] = selection.last_day.isoformat()
+    for name in ("categories", "channels", "statuses"):
+        values = getattr(selection, name)
+        if values:
+            wanted[name] = ",".join(values)
+    for key in ("area", "period", "from", "to", "categories", "channels", "statuses", "lang"):
+        if key in wanted:
+            if st.query_params.get(key) != wanted[key]:
+                st.query_params[key] = wanted[key]
+        elif key in st.query_params:
+            del st.query_params[key]
+
+
+def window_of(selection: Selection) -> tuple[int, int]:
+    """(start, end) epoch seconds of the selection's days."""
+    return days_window(selection.last_day, (selection.last_day - selection.first_day).days + 1)

@@ -1,0 +1,73 @@
+"""Streamlit render helpers shared by pages: header, legend, maps, tables, empty and error states."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+
+import pandas as pd
+import pydeck as pdk
+import streamlit as st
+
+from components.context import PageContext
+from components.i18n import translate
+from data_access.validation import CITY_ZONE
+
+
+def render_header(context: PageContext, title_key: str) -> None:
+    """Page title with the city's name, the synthetic-data mark and the data's time."""
+    city = context.city.get("city_name_en" if context.language == "en" else "city_name_zh", "")
+    st.title(f"{city} · {translate(title_key, context.language)}")
+    when = datetime.fromtimestamp(context.now, CITY_ZONE).strftime("%Y-%m-%d %H:%M")
+    parts = [translate("app.data_as_of", context.language, when=when)]
+    if context.synthetic:
+        parts.insert(0, f":orange-badge[{translate('app.synthetic', context.language)}]")
+    st.markdown(" · ".join(parts))
+
+
+def render_legend(title: str, items: list[tuple[str, str]]) -> None:
+    """A small colour legend; every text is escaped before it becomes HTML."""
+    if not items:
+        return
+    swatches = "".join(
+        f'<span style="display:inline-flex;align-items:center;margin-right:12px;white-space:nowrap">'
+        f'<span style="width:14px;height:14px;border-radius:3px;background:{html.escape(colour)};'
+        f'display:inline-block;margin-right:5px"></span>{html.escape(text)}</span>'
+        for colour, text in items
+    )
+    st.html(f'<div style="font-size:0.85rem;line-height:1.9"><b>{html.escape(title)}</b>&nbsp; {swatches}</div>')
+
+
+def render_map(deck: pdk.Deck, key: str, height: int = 520, selectable: bool = False):
+    """Draw a deck; with `selectable`, return the picked objects per layer id ({} when none)."""
+    if not selectable:
+        st.pydeck_chart(deck, height=height, key=key)
+        return {}
+    state = st.pydeck_chart(deck, height=height, key=key, on_select="rerun", selection_mode="single-object")
+    try:
+        return dict(state.selection.get("objects", {}) or {})
+    except AttributeError:
+        return {}
+
+
+def render_empty(context: PageContext) -> None:
+    """The plain "nothing matches" state."""
+    st.info(translate("app.empty", context.language), icon=":material/filter_alt_off:")
+
+
+def render_table(frame: pd.DataFrame, columns: dict[str, str], key: str, height: int | None = None,
+                 download_name: str | None = None, download_label: str = "CSV") -> None:
+    """A read-only table with localised headers (cells render as text, never HTML) and a CSV download."""
+    shown = frame[list(columns)].rename(columns=columns)
+    st.dataframe(shown, hide_index=True, width="stretch", height=height or "auto", key=key)
+    if download_name:
+        st.download_button(download_label, shown.to_csv(index=False).encode("utf-8-sig"),
+                           file_name=download_name, mime="text/csv", key=f"{key}-csv",
+                           icon=":material/download:")
+
+
+def format_time(epoch: int | None, pattern: str = "%m-%d %H:%M") -> str:
+    """Local time text of an epoch, or '' when missing."""
+    if epoch is None or pd.isna(epoch):
+        return ""
+    return datetime.fromtimestamp(int(epoch), CITY_ZONE).strftime(pattern)

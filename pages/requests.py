@@ -1,0 +1,157 @@
+"""Requests 民生诉求: server-aggregated heat, closed-loop KPIs, hotspots, whistle cases, trends."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+import streamlit as st
+
+from components import charts, context, maps
+from components.i18n import code_label, translate
+from components.tiles import format_rate
+from components.views import format_time, render_empty, render_header, render_legend, render_map, render_table
+from data_access import cached, codes
+from data_access.filters import WorkOrderFilter, local_day_start
+from data_access.kpis import KPI_DEFINITIONS
+
+page = context.current()
+language, selection, now = page.language, page.selection, page.now
+work_filter = selection.work_filter()
+render_header(page, "page.requests")
+
+
+def t(key: str, **values) -> str:
+    return translate(key, language, **values)
+
+
+days = [selection.first_day + timedelta(days=offset)
+        for offset in range((selection.last_day - selection.first_day).days + 1)]
+WHOLE = "all"
+
+
+def heat_map(day_key: str) -> None:
+    """The heat map for the whole period or one day of it."""
+    if day_key == WHOLE:
+        shown_filter = work_filter
+    else:
+        day = pd.Timestamp(day_key).date()
+        shown_filter = WorkOrderFilter(local_day_start(day), local_day_start(day + timedelta(days=1)),
+                                       selection.area_code, selection.categories, selection.channels,
+                                       selection.statuses)
+    outline_level = codes.CHILD_LEVEL.get(selection.level) or selection.level
+    outlines = cached.load_areas(outline_level, selection.area_code if outline_level != selection.level
+                                 else (selection.area_code or "")[:-3] or None)
+    if outline_level == selection.level and selection.area_code:
+        outlines = outlines[outlines["code"] == selection.area_code]
+    heat = cached.load_h3_heat(shown_filter, maps.h3_resolution_for(*maps.bounds_of(outlines)), now)
+    layers = [*maps.build_base_layers(cached.load_water(), cached.load_areas("district")),
+              maps.build_outline_layer(outlines, outline_level, "area-outlines", 1.0)]
+    breaks: list[float] = []
+    if len(heat):
+        heat_layer, breaks = maps.build_h3_layer(heat)
+        layers.append(heat_layer)
+    layers.append(maps.build_label_layer(maps.build_area_labels(outlines, language)))
+    view = maps.build_view_state(*maps.bounds_of(outlines), width_px=620, height_px=480)
+    tooltip = {"html": f"{t('tooltip.requests')}: {{value}}", "style": {"fontSize": "13px"}}
+    # One key per area keeps the camera still while the day changes.
+    render_map(maps.build_deck(layers, view, tooltip), key=f"requests-heat-{selection.area_code or 'city'}",
+               height=540)
+    if heat.empty:
+        render_empty(page)
+    render_legend(t("tooltip.requests"), charts.build_legend_items(breaks, "heat"))
+
+
+map_column, kpi_column = st.columns([3, 2], gap="medium")
+with map_column:
+    st.subheader(t("requests.heat"))
+    options = [WHOLE] + [day.isoformat() for day in days]
+    st.session_state.setdefault("requests_day", WHOLE)
+    if st.session_state["requests_day"] not in options:
+        st.session_state["requests_day"] = WHOLE
+    playing = st.toggle(t("requests.play"), key="requests_play")
+
+    @st.fragment(run_every="1.5s" if playing else None)
+    def heat_panel() -> None:
+        if st.session_state.get("requests_play"):
+            position = options.index(st.session_state["requests_day"])
+            st.session_state["requests_day"] = options[1 + position % (len(options) - 1)]
+        st.select_slider(t("requests.window"), options, key="requests_day",
+                         format_func=lambda key: t("requests.window.all") if key == WHOLE else key[5:])
+        heat_map(st.session_state["requests_day"])
+
+    heat_panel()
+
+with kpi_column:
+    st.subheader(t("requests.kpis"))
+    rates = cached.load_kpis(work_filter, now)
+    rates["name"] = [getattr(KPI_DEFINITIONS[key], f"name_{language}") for key in rates["kpi"]]
+    rates["definition"] = [getattr(KPI_DEFINITIONS[key], f"definition_{language}") for key in rates["kpi"]]
+    rates["rate_text"] = [format_rate(value) for value in rates["rate"]]
+    render_table(rates, {"name": t("column.kpi"), "rate_text": t("column.rate"), "numerator": t("column.numerator"),
+                         "denominator": t("column.denominator"), "definition": t("column.definition")},
+                 key="requests-kpis", download_name="kpis.csv")
+    st.subheader(t("requests.channels"))
+    channels = cached.load_channel_counts(work_filter)
+    if channels.empty:
+        render_empty(page)
+    else:
+        channels["label"] = [code_label(codes.CHANNELS, code, language) for code in channels["channel"]]
+        st.altair_chart(charts.build_bar_chart(channels, "label", "received", t("column.channel"),
+                                               t("chart.received")), width="stretch")
+
+
+def hotspot_table(frame: pd.DataFrame, key: str) -> None:
+    if frame.empty:
+        render_empty(page)
+        return
+    frame = frame.copy()
+    frame["name"] = frame["name_en" if language == "en" else "name_zh"]
+    render_table(frame, {"code": "code", "name": t("column.name"), "received": t("column.received"),
+                         "previous": t("column.previous"), "growth": t("column.growth")}, key=key,
+                 download_name=f"{key}.csv")
+
+
+volume_column, growth_column = st.columns(2, gap="medium")
+with volume_column:
+    st.subheader(t("requests.hotspots"))
+    hotspot_table(cached.load_hotspots(work_filter, "grid", 10), "hotspots-volume")
+with growth_column:
+    st.subheader(t("requests.growth"))
+    hotspot_table(cached.load_growth_hotspots(work_filter, "grid", 10), "hotspots-growth")
+
+st.subheader(t("requests.whistles"))
+whistles = cached.load_whistle_cases(work_filter, 100)
+if whistles.empty:
+    st.info(t("requests.whistles.none"))
+else:
+    whistles["time"] = [format_time(value) for value in whistles["received_at"]]
+    whistles["whistled"] = [format_time(value) for value in whistles["whistled_at"]]
+    whistles["category"] = [code_label(codes.CATEGORIES_L1, code, language) for code in whistles["category_l1"]]
+    whistles["state"] = [code_label(codes.WORK_ORDER_STATUSES, code, language) for code in whistles["status"]]
+    whistles["departments"] = whistles["whistle_departments"].fillna("").str.replace(";", "、")
+    render_table(whistles, {"order_no": t("column.order_no"), "time": t("column.received_at"),
+                            "category": t("column.category"), "title": t("column.title"),
+                            "whistled": t("column.whistled_at"), "departments": t("column.departments"),
+                            "state": t("column.status")}, key="whistles", height=300, download_name="whistles.csv")
+
+trend_column, hour_column = st.columns(2, gap="medium")
+with trend_column:
+    st.subheader(t("requests.trend"))
+    received = cached.load_daily_counts(work_filter)
+    resolved = cached.load_daily_resolved(work_filter)
+    if received.empty:
+        render_empty(page)
+    else:
+        daily = received.merge(resolved[["day", "resolved"]], on="day", how="outer").fillna(0)
+        st.altair_chart(charts.build_trend_chart(daily, t("chart.day"), {"received": t("chart.received"),
+                                                                           "resolved": t("chart.resolved")}),
+                        width="stretch")
+with hour_column:
+    st.subheader(t("requests.hours"))
+    profile = cached.load_hourly_profile(work_filter)
+    if profile.empty:
+        render_empty(page)
+    else:
+        st.altair_chart(charts.build_hour_heatmap(profile, t("weekdays").split(","), t("chart.hour"),
+                                                  t("chart.received")), width="stretch")
