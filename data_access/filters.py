@@ -58,10 +58,22 @@ def group_column_name(level: str) -> str:
     return f"{level}_code"
 
 
+GRID_CODE_DIGITS = AREA_LEVELS["grid"]
+
+
 def area_condition(table: Table, code: str | None) -> list[ColumnElement]:
-    """Conditions restricting a table with district…grid code columns to one area."""
+    """Conditions restricting a table with district…grid code columns to one area.
+
+    Work orders are filtered as a range of grid codes, all digits (collation-safe), so the one
+    (grid_code, received_at) index serves every level.
+    """
     column = area_column_name(code)
-    return [] if column is None else [table.c[column] == code]
+    if column is None:
+        return []
+    if table.name == "work_orders" and column != "grid_code":
+        padding = GRID_CODE_DIGITS - len(code)
+        return [table.c.grid_code >= code + "0" * padding, table.c.grid_code <= code + "9" * padding]
+    return [table.c[column] == code]
 
 
 def work_order_conditions(table: Table, work_filter: WorkOrderFilter, time_column: str = "received_at",

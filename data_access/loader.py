@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+from concurrent.futures import ThreadPoolExecutor
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -16,7 +17,7 @@ import shapely
 from sqlalchemy import Connection, Engine, Table, inspect, select
 
 from data_access import codes, geo, schema
-from data_access.validation import ErrorLog, LoadRejected, TableCheck, parse_timestamps, split_list
+from data_access.validation import ErrorLog, LoadRejected, TableCheck, is_in, parse_timestamps, split_list
 
 AREA_FILES = {
     "district": "districts.geojson",
@@ -30,6 +31,8 @@ PHONE_PATTERN = re.compile(r"(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})")
 # A child may stick out of its parent by rounding only.
 NESTING_TOLERANCE = 1e-6
 WRITE_CHUNK_ROWS = 50_000
+# Writes at least this big (and at least as big as the table) rebuild the secondary indexes afterwards.
+BULK_REBUILD_ROWS = 100_000
 # Open311 GeoReport v2 has no appeal type or due time; these are the documented defaults.
 OPEN311_DEFAULT_DUE_SECONDS = 5 * 86400
 
@@ -109,11 +112,22 @@ class LoadState:
 # ---------------------------------------------------------------- reading files
 
 
+def _parse_csv(path: Path, encoding: str) -> pd.DataFrame:
+    """Parse with pyarrow's multithreaded reader; the C engine takes what it refuses (and names bad lines)."""
+    options = {"dtype": str, "keep_default_na": False, "na_values": [""]}
+    if encoding == "utf-8-sig":
+        try:
+            return pd.read_csv(path, engine="pyarrow", **options)
+        except Exception:  # pyarrow refuses e.g. quoted newlines; the C engine handles them or says why
+            pass
+    return pd.read_csv(path, encoding=encoding, **options)
+
+
 def read_csv_file(path: Path, state: LoadState) -> pd.DataFrame | None:
     """Read a CSV (UTF-8 with or without BOM, else GB18030) as strings; None when unreadable."""
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding=encoding)
+            frame = _parse_csv(path, encoding)
         except UnicodeDecodeError:
             continue
         except pd.errors.ParserError as error:
@@ -123,7 +137,7 @@ def read_csv_file(path: Path, state: LoadState) -> pd.DataFrame | None:
         except pd.errors.EmptyDataError:
             state.errors.add(path.name, 1, "(header)", "file is empty")
             return None
-        frame.columns = [str(column).strip() for column in frame.columns]
+        frame.columns = [str(column).strip().lstrip("\ufeff") for column in frame.columns]
         for column in frame.columns:
             frame[column] = frame[column].str.strip().replace("", np.nan)
         frame.attrs["encoding"] = encoding
@@ -255,7 +269,7 @@ def check_area_nesting(state: LoadState) -> None:
         file = AREA_FILES[level]
         lines = frame.attrs["lines"]
         check = TableCheck(file, frame, lines, state.errors)
-        known = frame["parent_code"].isin(list(parents))
+        known = pd.Series(is_in(frame["parent_code"], parents), index=frame.index)
         check._report(frame["parent_code"].notna() & ~known, "parent_code",
                       lambda code, parent_level=parent_level: f"parent {parent_level} {code!r} does not exist")
         valid = np.array([geometry is not None and geometry.is_valid for geometry in frame["geometry"]], dtype=bool)
@@ -425,11 +439,10 @@ def check_references(check: TableCheck, column: str, table: Table, key: str, sta
         return
     values = check.frame[column]
     present = values.notna()
-    in_load = set(in_load)
-    missing = present & ~values.isin(in_load)
+    missing = present & ~is_in(values, in_load)
     if missing.any():
         found = state.existing_keys(table, key, values[missing])
-        missing &= ~values.isin(found)
+        missing &= ~is_in(values, found)
     check._report(missing, column, lambda value: f"{value!r} does not exist in {table.name}")
 
 
@@ -513,7 +526,7 @@ def check_work_orders(check: TableCheck, state: LoadState, other_orders: Iterabl
     check._report(frame["repeat_of"].notna() & (frame["repeat_of"] == frame["order_no"]), "repeat_of",
                   "an order cannot repeat itself")
     check_references(check, "repeat_of", schema.work_orders, "order_no", state,
-                     in_load=set(frame["order_no"].dropna()) | set(other_orders))
+                     in_load=[*frame["order_no"].dropna(), *other_orders])
     placed = place_points(check, state)
     if state.errors:
         return
@@ -626,7 +639,7 @@ def read_members(directory: Path, state: LoadState) -> None:
                                  ("residence_community_code", communities, "community"),
                                  ("grid_code", grids, "grid")):
         check.pattern(column, codes.AREA_CODE_PATTERNS[level], f"a {codes.AREA_LEVELS[level]}-digit {level} code")
-        check._report(check.present(column) & ~frame[column].isin(list(known)), column,
+        check._report(check.present(column) & ~is_in(frame[column], known), column,
                       lambda code, lv=level: f"{lv} {code!r} does not exist")
     inside = np.array([not isinstance(grid, str) or not isinstance(community, str) or grid.startswith(community)
                        for grid, community in zip(frame["grid_code"], frame["community_code"], strict=True)])
@@ -684,11 +697,11 @@ def read_member_activities(directory: Path, state: LoadState) -> None:
     check.number("hours", 0, 24)
     check.date("activity_date")
     places = _member_places(state, frame["member_id"])
-    known_member = frame["member_id"].isin(places.index)
+    known_member = pd.Series(is_in(frame["member_id"], places.index), index=frame.index)
     check._report(frame["member_id"].notna() & ~known_member, "member_id",
                   lambda value: f"member {value!r} does not exist")
     grids = state.area_codes("grid")
-    check._report(check.present("grid_code") & ~frame["grid_code"].isin(list(grids)), "grid_code",
+    check._report(check.present("grid_code") & ~is_in(frame["grid_code"], grids), "grid_code",
                   lambda code: f"grid {code!r} does not exist")
     loaded_orders = state.tables.get("work_orders")
     check_references(check, "work_order_no", schema.work_orders, "order_no", state,
@@ -726,7 +739,7 @@ def read_grid_workers(directory: Path, state: LoadState) -> None:
     check.boolean("on_duty")
     check.pattern("phone", PHONE_PATTERN, "a mobile (11 digits) or landline phone number")
     grids = state.area_codes("grid")
-    check._report(frame["grid_code"].notna() & ~frame["grid_code"].isin(list(grids)), "grid_code",
+    check._report(frame["grid_code"].notna() & ~is_in(frame["grid_code"], grids), "grid_code",
                   lambda code: f"grid {code!r} does not exist")
     state.tables["grid_workers"] = pd.DataFrame({
         "worker_id": frame["worker_id"],
@@ -741,12 +754,38 @@ def read_grid_workers(directory: Path, state: LoadState) -> None:
 # ---------------------------------------------------------------- writing
 
 
-def _rows(frame: pd.DataFrame) -> Iterable[tuple]:
-    """Yield plain-Python row tuples (None for missing) in chunks the drivers accept."""
+def _column_values(series: pd.Series) -> list:
+    """One column as plain Python values (None for missing): what sqlite3 and psycopg bind."""
+    if series.dtype == object:
+        values = series.to_numpy(dtype=object).copy()
+        values[pd.isna(series).to_numpy()] = None
+        return values.tolist()
+    if series.dtype == bool:
+        return series.to_numpy().tolist()
+    if pd.api.types.is_float_dtype(series.dtype) and not isinstance(series.dtype, pd.api.extensions.ExtensionDtype):
+        raw = series.to_numpy()
+        values = raw.astype(object)
+        values[np.isnan(raw)] = None
+        return values.tolist()
+    # Nullable ints and booleans, Arrow strings: pandas hands out Python scalars with None for missing.
+    return series.to_numpy(dtype=object, na_value=None).tolist()
+
+
+def _rows(frame: pd.DataFrame) -> Iterable[list[tuple]]:
+    """Yield chunks of plain-Python row tuples, converted column by column (fast) rather than cell by cell."""
     for start in range(0, len(frame), WRITE_CHUNK_ROWS):
-        chunk = frame.iloc[start:start + WRITE_CHUNK_ROWS].astype(object)
-        chunk = chunk.where(chunk.notna(), None)
-        yield from chunk.itertuples(index=False, name=None)
+        chunk = frame.iloc[start:start + WRITE_CHUNK_ROWS]
+        yield list(zip(*(_column_values(chunk[column]) for column in chunk.columns), strict=True))
+
+
+def _prefetched(chunks: Iterable[list[tuple]]) -> Iterable[list[tuple]]:
+    """Convert the next chunk in a helper thread while the driver writes this one (the drivers release the GIL)."""
+    iterator = iter(chunks)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(next, iterator, None)
+        while (chunk := pending.result()) is not None:
+            pending = pool.submit(next, iterator, None)
+            yield chunk
 
 
 def _upsert_sql(table: Table, columns: list[str], values_clause: str) -> str:
@@ -758,39 +797,51 @@ def _upsert_sql(table: Table, columns: list[str], values_clause: str) -> str:
             f"ON CONFLICT ({', '.join(key)}) {action}")
 
 
+def _existing_rows(connection: Connection, table: Table) -> int:
+    """Row count of the table as it is in this transaction."""
+    return connection.exec_driver_sql(f"SELECT COUNT(*) FROM {table.name}").scalar_one()
+
+
 def write_table(connection: Connection, table: Table, frame: pd.DataFrame, progress: Progress) -> None:
-    """Insert or replace the frame's rows in the table, inside the caller's transaction."""
+    """Insert or replace the frame's rows in the table, inside the caller's transaction.
+
+    A big write drops the secondary indexes first and rebuilds them after: one sort beats millions of
+    index updates. DDL is transactional on both backends, so a failed load still rolls all of it back.
+    """
     columns = [column.name for column in table.columns if column.name in frame.columns]
     frame = frame[columns]
     total = len(frame)
+    rebuild = total >= BULK_REBUILD_ROWS and total >= _existing_rows(connection, table)
+    if rebuild:
+        for index in table.indexes:
+            connection.exec_driver_sql(f"DROP INDEX IF EXISTS {index.name}")
+    done = 0
     if connection.dialect.name == "sqlite":
         sql = _upsert_sql(table, columns, f"VALUES ({', '.join('?' * len(columns))})")
         cursor = connection.connection.driver_connection.cursor()
-        batch: list[tuple] = []
-        done = 0
-        for row in _rows(frame):
-            batch.append(row)
-            if len(batch) == WRITE_CHUNK_ROWS:
-                cursor.executemany(sql, batch)
-                done += len(batch)
-                batch.clear()
-                progress(f"{table.name}: {done:,} / {total:,} rows")
-        if batch:
-            cursor.executemany(sql, batch)
+        for rows in _prefetched(_rows(frame)):
+            cursor.executemany(sql, rows)
+            done += len(rows)
+            progress(f"{table.name}: {done:,} / {total:,} rows")
         cursor.close()
-        return
-    # PostgreSQL: COPY into a temporary stage, then one upsert from it.
-    raw = connection.connection.driver_connection
-    stage = f"stage_{table.name}"
-    with raw.cursor() as cursor:
-        cursor.execute(f"CREATE TEMP TABLE {stage} (LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DROP")
-        with cursor.copy(f"COPY {stage} ({', '.join(columns)}) FROM STDIN") as copy:
-            for done, row in enumerate(_rows(frame), start=1):
-                copy.write_row(row)
-                if done % WRITE_CHUNK_ROWS == 0:
-                    progress(f"{table.name}: {done:,} / {total:,} rows")
-        cursor.execute(_upsert_sql(table, columns, f"SELECT {', '.join(columns)} FROM {stage}"))
-        cursor.execute(f"DROP TABLE {stage}")
+    else:
+        # PostgreSQL: COPY into a temporary stage, then one upsert from it.
+        raw = connection.connection.driver_connection
+        stage = f"stage_{table.name}"
+        with raw.cursor() as cursor:
+            cursor.execute(f"CREATE TEMP TABLE {stage} (LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DROP")
+            with cursor.copy(f"COPY {stage} ({', '.join(columns)}) FROM STDIN") as copy:
+                for rows in _prefetched(_rows(frame)):
+                    for row in rows:
+                        copy.write_row(row)
+                    done += len(rows)
+                    progress(f"{table.name}: {done:,} / {total:,} rows staged")
+            cursor.execute(_upsert_sql(table, columns, f"SELECT {', '.join(columns)} FROM {stage}"))
+            cursor.execute(f"DROP TABLE {stage}")
+    if rebuild:
+        progress(f"{table.name}: rebuilding {len(table.indexes)} indexes")
+        for index in table.indexes:
+            index.create(connection)
 
 
 def write_all(engine: Engine, tables: dict[str, pd.DataFrame], progress: Progress) -> None:

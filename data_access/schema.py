@@ -131,12 +131,11 @@ work_orders = Table(
     Column("h3_r7", BigInteger, nullable=False),
     Column("h3_r8", BigInteger, nullable=False),
     Column("h3_r9", BigInteger, nullable=False),
+    # Any area filter is a range of grid codes (codes nest by prefix), so one area index serves all levels.
     Index("ix_work_orders_received", "received_at"),
-    Index("ix_work_orders_district_received", "district_code", "received_at"),
-    Index("ix_work_orders_street_received", "street_code", "received_at"),
-    Index("ix_work_orders_community_received", "community_code", "received_at"),
     Index("ix_work_orders_grid_received", "grid_code", "received_at"),
     Index("ix_work_orders_resolved", "resolved_at"),
+    Index("ix_work_orders_called_back", "called_back_at"),
     Index("ix_work_orders_due", "due_at"),
     Index("ix_work_orders_open", "is_open", "due_at"),
 )
