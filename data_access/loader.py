@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import csv
 import itertools
-from concurrent.futures import ThreadPoolExecutor
 import json
 import re
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 

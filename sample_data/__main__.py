@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import sys
 import time
 
@@ -12,20 +13,33 @@ from sample_data.generate import SCALES, generate_city
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     """Parse the command line."""
-    parser = argparse.ArgumentParser(prog="python -m sample_data", description="Synthetic city for Cityscreen.")
+    parser = argparse.ArgumentParser(
+        prog="python -m sample_data", description="Synthetic city for Cityscreen."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    generate = commands.add_parser("generate", help="write the sample files of docs/data-format.md into a folder")
-    generate.add_argument("--scale", choices=sorted(SCALES), default="demo", help="test, demo (default) or city")
+    generate = commands.add_parser(
+        "generate", help="write the sample files of docs/data-format.md into a folder"
+    )
+    generate.add_argument(
+        "--scale", choices=sorted(SCALES), default="demo", help="test, demo (default) or city"
+    )
     generate.add_argument("--out", required=True, help="output folder (created if missing)")
     generate.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
-    generate.add_argument("--as-of", type=dt.date.fromisoformat, default=None,
-                          help="last day covered, YYYY-MM-DD (default: today in Asia/Shanghai)")
+    generate.add_argument(
+        "--as-of",
+        type=dt.date.fromisoformat,
+        default=None,
+        help="last day covered, YYYY-MM-DD (default: today in Asia/Shanghai)",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command and print what was written."""
     arguments = parse_arguments(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(relativeCreated)7.0f ms  %(message)s", stream=sys.stderr
+    )
     started = time.perf_counter()
     counts = generate_city(arguments.out, scale=arguments.scale, seed=arguments.seed, as_of=arguments.as_of)
     for file_name, count in counts.items():

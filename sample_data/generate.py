@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,16 +22,39 @@ from sample_data.stations import build_stations
 from sample_data.work_order_text import write_work_orders
 from sample_data.work_orders import build_work_orders
 
+LOG = logging.getLogger(__name__)
 CITY_CODE = "4299"
 FIRST_DISTRICT_CODE = 429902
 DEMO_GEOGRAPHY = GeographySpec(
-    half_width_km=22.5, half_height_km=17.5, districts=13, streets=160, communities=1500, households_per_grid=450,
-    grids_min=4, grids_max=12, population=10_500_000, lakes=7, subcentres=5, min_streets_per_district=4,
-    min_communities_per_street=3)
+    half_width_km=22.5,
+    half_height_km=17.5,
+    districts=13,
+    streets=160,
+    communities=1500,
+    households_per_grid=450,
+    grids_min=4,
+    grids_max=12,
+    population=10_500_000,
+    lakes=7,
+    subcentres=5,
+    min_streets_per_district=4,
+    min_communities_per_street=3,
+)
 TEST_GEOGRAPHY = GeographySpec(
-    half_width_km=8.0, half_height_km=6.0, districts=3, streets=10, communities=30, households_per_grid=650,
-    grids_min=3, grids_max=6, population=210_000, lakes=2, subcentres=1, min_streets_per_district=2,
-    min_communities_per_street=2)
+    half_width_km=8.0,
+    half_height_km=6.0,
+    districts=3,
+    streets=10,
+    communities=30,
+    households_per_grid=650,
+    grids_min=3,
+    grids_max=6,
+    population=210_000,
+    lakes=2,
+    subcentres=1,
+    min_streets_per_district=2,
+    min_communities_per_street=2,
+)
 
 
 @dataclass(frozen=True)
@@ -50,8 +74,12 @@ SCALES = {
     "demo": Scale(DEMO_GEOGRAPHY, 200_000, 15_000, 150_000, 40, 1.0),
     "city": Scale(DEMO_GEOGRAPHY, 5_000_000, 150_000, 2_000_000, 60, 1.0),
 }
-AREA_FILES = {"districts": "districts.geojson", "streets": "streets.geojson", "communities": "communities.geojson",
-              "grids": "grids.geojson"}
+AREA_FILES = {
+    "districts": "districts.geojson",
+    "streets": "streets.geojson",
+    "communities": "communities.geojson",
+    "grids": "grids.geojson",
+}
 
 
 def today_in_city() -> dt.date:
@@ -67,8 +95,11 @@ def stream(seed: int, purpose: int) -> np.random.Generator:
 def write_feature_collection(path: Path, properties: list[dict], geometries) -> int:
     """Write a GeoJSON FeatureCollection (compact, UTF-8, Chinese kept readable)."""
     shapes = shapely.to_geojson(np.asarray(geometries, dtype=object))
-    features = [f'{{"type":"Feature","properties":{json.dumps(props, ensure_ascii=False, separators=(",", ":"))},'
-                f'"geometry":{shape}}}' for props, shape in zip(properties, shapes)]
+    features = [
+        f'{{"type":"Feature","properties":{json.dumps(props, ensure_ascii=False, separators=(",", ":"))},'
+        f'"geometry":{shape}}}'
+        for props, shape in zip(properties, shapes, strict=True)
+    ]
     with open(path, "w", encoding="utf-8") as handle:
         handle.write('{"type":"FeatureCollection","features":[' + ",".join(features) + "]}")
     return len(features)
@@ -83,29 +114,46 @@ def write_areas(out_dir: Path, city: CityGeography) -> dict[str, int]:
         columns += ["member_target"] if level == "communities" else []
         if level == "districts":
             columns.remove("parent_code")
-        counts[file_name] = write_feature_collection(out_dir / file_name, table[columns].to_dict("records"),
-                                                     table["geometry"])
+        counts[file_name] = write_feature_collection(
+            out_dir / file_name, table[columns].to_dict("records"), table["geometry"]
+        )
     water = city.water
     counts["water.geojson"] = write_feature_collection(
-        out_dir / "water.geojson", water[["name_zh", "name_en", "kind"]].to_dict("records"), water["geometry"])
+        out_dir / "water.geojson", water[["name_zh", "name_en", "kind"]].to_dict("records"), water["geometry"]
+    )
     return counts
 
 
 def write_city_json(out_dir: Path, as_of: dt.date) -> None:
     """Write city.json: names, code, centre, the as-of moment and the synthetic flag."""
-    city = {"name_zh": "临江市", "name_en": "Linjiang", "code": CITY_CODE, "synthetic": True,
-            "as_of": f"{as_of.isoformat()}T23:59:59+08:00", "center": list(CITY_CENTER)}
-    (out_dir / "city.json").write_text(json.dumps(city, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    city = {
+        "name_zh": "临江市",
+        "name_en": "Linjiang",
+        "code": CITY_CODE,
+        "synthetic": True,
+        "as_of": f"{as_of.isoformat()}T23:59:59+08:00",
+        "center": list(CITY_CENTER),
+    }
+    (out_dir / "city.json").write_text(
+        json.dumps(city, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
 
 
 def write_csv(path: Path, table: pd.DataFrame) -> int:
     """Write one CSV table (UTF-8, `\\n` line ends, floats at 6 decimals)."""
-    table.to_csv(path, index=False, encoding="utf-8", lineterminator="\n", float_format="%.6g"
-                 if "hours" in table.columns else "%.6f")
+    table.to_csv(
+        path,
+        index=False,
+        encoding="utf-8",
+        lineterminator="\n",
+        float_format="%.6g" if "hours" in table.columns else "%.6f",
+    )
     return len(table)
 
 
-def generate_city(out_dir, scale: str = "demo", seed: int = 42, as_of: dt.date | None = None) -> dict[str, int]:
+def generate_city(
+    out_dir, scale: str = "demo", seed: int = 42, as_of: dt.date | None = None
+) -> dict[str, int]:
     """Write every sample file into `out_dir` and return the number of records (rows/features) per file."""
     settings = SCALES[scale]
     as_of = as_of or today_in_city()
@@ -113,14 +161,19 @@ def generate_city(out_dir, scale: str = "demo", seed: int = 42, as_of: dt.date |
     out_dir.mkdir(parents=True, exist_ok=True)
     city = build_geography(stream(seed, 1), settings.geography, FIRST_DISTRICT_CODE)
     set_member_targets(city, settings.members)
+    LOG.info("geography: %d grids", len(city.grids))
     water = shapely.union_all(city.water["geometry"].to_numpy())
     sampler = LandSampler(city.grids["geometry"].to_numpy(), city.grids["land"].to_numpy(), water)
     write_city_json(out_dir, as_of)
     counts = {"city.json": 1, **write_areas(out_dir, city)}
-    counts["stations.csv"] = write_csv(out_dir / "stations.csv",
-                                       build_stations(stream(seed, 2), city, sampler, as_of, settings.station_scale))
+    counts["stations.csv"] = write_csv(
+        out_dir / "stations.csv",
+        build_stations(stream(seed, 2), city, sampler, as_of, settings.station_scale),
+    )
     orders = build_work_orders(stream(seed, 3), city, sampler, settings.work_orders, as_of, settings.hotspots)
+    LOG.info("work orders generated: %d", len(orders))
     counts["work_orders.csv"] = write_work_orders(orders, out_dir / "work_orders.csv")
+    LOG.info("work_orders.csv written")
     people_rng = stream(seed, 4)
     names, phones = person_names(people_rng, settings.members), mobile_numbers(people_rng, settings.members)
     members = build_members(people_rng, city, settings.members, as_of, names, phones)
@@ -129,7 +182,12 @@ def generate_city(out_dir, scale: str = "demo", seed: int = 42, as_of: dt.date |
     counts["member_activities.csv"] = write_csv(out_dir / "member_activities.csv", activities)
     worker_rng = stream(seed, 6)
     worker_count = len(city.grids) * 6
-    workers = build_grid_workers(worker_rng, city, members, person_names(worker_rng, worker_count),
-                                 mobile_numbers(worker_rng, worker_count))
+    workers = build_grid_workers(
+        worker_rng,
+        city,
+        members,
+        person_names(worker_rng, worker_count),
+        mobile_numbers(worker_rng, worker_count),
+    )
     counts["grid_workers.csv"] = write_csv(out_dir / "grid_workers.csv", workers)
     return counts

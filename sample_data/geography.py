@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from sample_data.names import COMPOUND_SUFFIXES, ROAD_SUFFIXES, chinese_numeral, pinyin_of, place_stems
+from sample_data.names import build_roads_and_compounds, pinyin_of, place_stems
 
 CITY_CENTER = (113.2, 30.4)
 KM_PER_DEG_LON = 111.32 * math.cos(math.radians(CITY_CENTER[1]))
@@ -52,29 +52,35 @@ class AreaTree:
 
 def km_to_degrees(coords: np.ndarray) -> np.ndarray:
     """Convert local km offsets from the city centre to lon/lat degrees."""
-    return np.column_stack([CITY_CENTER[0] + coords[:, 0] / KM_PER_DEG_LON,
-                            CITY_CENTER[1] + coords[:, 1] / KM_PER_DEG_LAT])
+    return np.column_stack(
+        [CITY_CENTER[0] + coords[:, 0] / KM_PER_DEG_LON, CITY_CENTER[1] + coords[:, 1] / KM_PER_DEG_LAT]
+    )
 
 
 def degrees_to_km(coords: np.ndarray) -> np.ndarray:
     """Convert lon/lat degrees to local km offsets from the city centre."""
-    return np.column_stack([(coords[:, 0] - CITY_CENTER[0]) * KM_PER_DEG_LON,
-                            (coords[:, 1] - CITY_CENTER[1]) * KM_PER_DEG_LAT])
+    return np.column_stack(
+        [(coords[:, 0] - CITY_CENTER[0]) * KM_PER_DEG_LON, (coords[:, 1] - CITY_CENTER[1]) * KM_PER_DEG_LAT]
+    )
 
 
-def blob(rng: np.random.Generator, cx: float, cy: float, rx: float, ry: float, roughness: float,
-         vertices: int = 96) -> shapely.Polygon:
+def blob(
+    rng: np.random.Generator, cx: float, cy: float, rx: float, ry: float, roughness: float, vertices: int = 96
+) -> shapely.Polygon:
     """A smooth star-shaped polygon: an ellipse whose radius wobbles with a few random harmonics."""
     theta = np.linspace(0, 2 * np.pi, vertices, endpoint=False)
     radius = np.ones_like(theta)
     for harmonic in range(2, 7):
         radius += roughness / harmonic * rng.normal() * np.sin(harmonic * theta + rng.uniform(0, 2 * np.pi))
     radius = np.clip(radius, 0.55, None)
-    return shapely.Polygon(np.column_stack([cx + rx * radius * np.cos(theta), cy + ry * radius * np.sin(theta)]))
+    return shapely.Polygon(
+        np.column_stack([cx + rx * radius * np.cos(theta), cy + ry * radius * np.sin(theta)])
+    )
 
 
-def river_band(rng: np.random.Generator, start: tuple, end: tuple, width_km: tuple, waviness_km: float,
-               steps: int = 160) -> shapely.Polygon:
+def river_band(
+    rng: np.random.Generator, start: tuple, end: tuple, width_km: tuple, waviness_km: float, steps: int = 160
+) -> shapely.Polygon:
     """A wavy band of varying width between two points (km), built from offsets of its centre line."""
     t = np.linspace(0, 1, steps)
     start_xy, end_xy = np.asarray(start, float), np.asarray(end, float)
@@ -100,8 +106,12 @@ class DensityModel:
         shapely.prepare(self.water)
         angles = rng.uniform(0, 2 * np.pi, spec.subcentres)
         distances = rng.uniform(0.35, 0.7, spec.subcentres)
-        self.subcentres = np.column_stack([np.cos(angles) * distances * spec.half_width_km,
-                                           np.sin(angles) * distances * spec.half_height_km])
+        self.subcentres = np.column_stack(
+            [
+                np.cos(angles) * distances * spec.half_width_km,
+                np.sin(angles) * distances * spec.half_height_km,
+            ]
+        )
         self.subcentre_peaks = rng.uniform(5000, 10000, spec.subcentres)
         self.waves = rng.normal(0, 1, (3, 4))
         self.scale = spec.half_width_km / 22.5
@@ -110,7 +120,7 @@ class DensityModel:
         """Residents per km² at the given km coordinates (zero on water)."""
         core = 22000 * np.exp(-np.hypot(x, y) / (4.2 * self.scale))
         subs = np.zeros_like(x)
-        for (sx, sy), peak in zip(self.subcentres, self.subcentre_peaks):
+        for (sx, sy), peak in zip(self.subcentres, self.subcentre_peaks, strict=True):
             subs += peak * np.exp(-np.hypot(x - sx, y - sy) / (1.8 * self.scale))
         ripple = np.ones_like(x)
         for a, b, c, d in self.waves:
@@ -128,12 +138,15 @@ def sample_inside(rng: np.random.Generator, area: shapely.Geometry, count: int) 
     while len(points) < count:
         batch = int((count - len(points)) / fill * 1.3) + 16
         candidates = np.column_stack([rng.uniform(x0, x1, batch), rng.uniform(y0, y1, batch)])
-        points = np.vstack([points, candidates[shapely.contains_xy(area, candidates[:, 0], candidates[:, 1])]])
+        points = np.vstack(
+            [points, candidates[shapely.contains_xy(area, candidates[:, 0], candidates[:, 1])]]
+        )
     return points[:count]
 
 
-def weighted_kmeans_seeds(rng: np.random.Generator, points: np.ndarray, weights: np.ndarray, clusters: int,
-                          iterations: int = 8) -> np.ndarray:
+def weighted_kmeans_seeds(
+    rng: np.random.Generator, points: np.ndarray, weights: np.ndarray, clusters: int, iterations: int = 8
+) -> np.ndarray:
     """Seeds (chosen among `points`) whose Voronoi cells hold about equal weight."""
     probabilities = weights / weights.sum()
     centres = points[rng.choice(len(points), clusters, replace=False, p=probabilities)]
@@ -151,15 +164,23 @@ def weighted_kmeans_seeds(rng: np.random.Generator, points: np.ndarray, weights:
 
 def polygon_parts(geometry: shapely.Geometry) -> shapely.Geometry | None:
     """Keep only the polygonal parts of an overlay result, as a Polygon or MultiPolygon (or None)."""
-    polygons = [part for part in shapely.get_parts(shapely.get_parts(geometry))
-                if part.geom_type == "Polygon" and not part.is_empty]
+    polygons = [
+        part
+        for part in shapely.get_parts(shapely.get_parts(geometry))
+        if part.geom_type == "Polygon" and not part.is_empty
+    ]
     if not polygons:
         return None
     return polygons[0] if len(polygons) == 1 else shapely.MultiPolygon(polygons)
 
 
-def split_area(rng: np.random.Generator, area: shapely.Geometry, clusters: int, density: DensityModel,
-               samples_per_cluster: int = 40) -> tuple[list, np.ndarray, np.ndarray]:
+def split_area(
+    rng: np.random.Generator,
+    area: shapely.Geometry,
+    clusters: int,
+    density: DensityModel,
+    samples_per_cluster: int = 40,
+) -> tuple[list, np.ndarray, np.ndarray]:
     """Split an area into about `clusters` Voronoi cells of equal weight; return cells, samples, labels."""
     points = sample_inside(rng, area, max(240, samples_per_cluster * clusters))
     residents = density.residents(points[:, 0], points[:, 1])
@@ -167,7 +188,9 @@ def split_area(rng: np.random.Generator, area: shapely.Geometry, clusters: int, 
         return [area], residents, np.zeros(len(points), dtype=int)
     seeds = weighted_kmeans_seeds(rng, points, residents + AREA_WEIGHT_PER_KM2, clusters)
     envelope = shapely.box(*area.buffer(1.0).bounds)
-    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(seeds), extend_to=envelope, ordered=True))
+    cells = shapely.get_parts(
+        shapely.voronoi_polygons(shapely.multipoints(seeds), extend_to=envelope, ordered=True)
+    )
     clipped = [polygon_parts(cell) for cell in shapely.intersection(cells, area)]
     keep = [index for index, cell in enumerate(clipped) if cell is not None]
     seeds = seeds[keep]
@@ -194,9 +217,16 @@ def build_outline_and_water(rng: np.random.Generator, spec: GeographySpec) -> tu
     if spec.lakes >= 3:
         tributary = river_band(rng, (-0.9 * w, 0.95 * h), (0.02 * w, 0.03 * h), (0.22, 0.35), 0.08 * h)
         features.append(("澴河", "Huanhe River", "river", tributary))
-    lake_names = [("镜湖", "Jinghu Lake"), ("白鹭湖", "Bailuhu Lake"), ("莲花湖", "Lianhuahu Lake"),
-                  ("梅子湖", "Meizihu Lake"), ("青菱湖", "Qinglinghu Lake"), ("月湖", "Yuehu Lake"),
-                  ("鸭儿湖", "Ya'erhu Lake"), ("南湖", "Nanhu Lake")]
+    lake_names = [
+        ("镜湖", "Jinghu Lake"),
+        ("白鹭湖", "Bailuhu Lake"),
+        ("莲花湖", "Lianhuahu Lake"),
+        ("梅子湖", "Meizihu Lake"),
+        ("青菱湖", "Qinglinghu Lake"),
+        ("月湖", "Yuehu Lake"),
+        ("鸭儿湖", "Ya'erhu Lake"),
+        ("南湖", "Nanhu Lake"),
+    ]
     placed: list[shapely.Geometry] = [river.buffer(0.8)]
     for zh, en in lake_names[: spec.lakes]:
         for _attempt in range(200):
@@ -220,20 +250,22 @@ def child_weights(area: shapely.Geometry, residents: np.ndarray, labels: np.ndar
     return people, people + np.bincount(labels, minlength=children) * per_sample * AREA_WEIGHT_PER_KM2
 
 
-def build_area_tree(rng: np.random.Generator, spec: GeographySpec, outline, density: DensityModel) -> AreaTree:
+def build_area_tree(
+    rng: np.random.Generator, spec: GeographySpec, outline, density: DensityModel
+) -> AreaTree:
     """Nested Voronoi partitions in km: districts, streets, communities, then grids."""
     districts, residents, labels = split_area(rng, outline, spec.districts, density, samples_per_cluster=400)
     district_weights = child_weights(outline, residents, labels, len(districts))[1]
     street_counts = allocate(spec.streets, district_weights, spec.min_streets_per_district)
     streets, street_district, street_weights = [], [], []
-    for district_index, (district, count) in enumerate(zip(districts, street_counts)):
+    for district_index, (district, count) in enumerate(zip(districts, street_counts, strict=True)):
         cells, residents, labels = split_area(rng, district, count, density, samples_per_cluster=120)
         streets += cells
         street_district += [district_index] * len(cells)
         street_weights += list(child_weights(district, residents, labels, len(cells))[1])
     community_counts = allocate(spec.communities, np.array(street_weights), spec.min_communities_per_street)
     communities, community_street, community_people = [], [], []
-    for street_index, (street, count) in enumerate(zip(streets, community_counts)):
+    for street_index, (street, count) in enumerate(zip(streets, community_counts, strict=True)):
         cells, residents, labels = split_area(rng, street, count, density, samples_per_cluster=80)
         communities += cells
         community_street += [street_index] * len(cells)
@@ -266,8 +298,13 @@ def snap_to_lattice(cells_km: list) -> list:
     snapped = []
     for index in range(len(cells)):
         parts = faces[owner == index]
-        snapped.append(None if len(parts) == 0 else parts[0] if len(parts) == 1
-                       else polygon_parts(shapely.coverage_union_all(parts)))
+        snapped.append(
+            None
+            if len(parts) == 0
+            else parts[0]
+            if len(parts) == 1
+            else polygon_parts(shapely.coverage_union_all(parts))
+        )
     return snapped
 
 
@@ -291,14 +328,22 @@ class CityGeography:
 
 
 def order_by_distance(geometries: np.ndarray) -> np.ndarray:
-    """Indices ordering areas from the city centre outwards (codes count outwards, as real ones roughly do)."""
+    """Indices ordering areas from the city centre outwards (real codes roughly count outwards too)."""
     points = shapely.get_coordinates(shapely.point_on_surface(geometries))
     return np.argsort(np.hypot(*degrees_to_km(points).T), kind="stable")
 
 
-def name_children(rng: np.random.Generator, table: pd.DataFrame, parent_column: str, kind_column: str,
-                  code_digits: tuple, suffixes: dict, taken: set[str], village_share: dict) -> pd.DataFrame:
-    """Give each area of a level its code (parent code + 3 digits by kind) and unique Chinese/English names."""
+def name_children(
+    rng: np.random.Generator,
+    table: pd.DataFrame,
+    parent_column: str,
+    kind_column: str,
+    code_digits: tuple,
+    suffixes: dict,
+    taken: set[str],
+    village_share: dict,
+) -> pd.DataFrame:
+    """Give each area of a level its code (parent code + 3 digits by kind) and unique names."""
     codes, names_zh, names_en = {}, {}, {}
     for parent_code, siblings in table.groupby(parent_column, sort=True):
         order = siblings.index[order_by_distance(siblings["geometry"].to_numpy())]
@@ -327,14 +372,19 @@ def build_geography(rng: np.random.Generator, spec: GeographySpec, first_distric
     density = DensityModel(rng, spec, shapely.union_all([feature[3] for feature in water_km]))
     tree = build_area_tree(rng, spec, outline_km, density)
     snapped = snap_to_lattice(tree.grid_cells)
-    water = pd.DataFrame([(zh, en, kind, shapely.set_precision(shapely.transform(polygon, km_to_degrees),
-                                                               GRID_SIZE)) for zh, en, kind, polygon in water_km],
-                         columns=["name_zh", "name_en", "kind", "geometry"])
+    water = pd.DataFrame(
+        [
+            (zh, en, kind, shapely.set_precision(shapely.transform(polygon, km_to_degrees), GRID_SIZE))
+            for zh, en, kind, polygon in water_km
+        ],
+        columns=["name_zh", "name_en", "kind", "geometry"],
+    )
     water_union = shapely.union_all(water["geometry"].to_numpy())
     grid_community = np.array(tree.grid_community)
     keep = np.array([geometry is not None for geometry in snapped])
-    grids = pd.DataFrame({"community_index": grid_community[keep],
-                          "geometry": np.array(snapped, dtype=object)[keep]})
+    grids = pd.DataFrame(
+        {"community_index": grid_community[keep], "geometry": np.array(snapped, dtype=object)[keep]}
+    )
     grids["land"] = shapely.difference(grids["geometry"].to_numpy(), water_union)
     grids["land_km2"] = shapely.area(grids["land"].to_numpy()) * KM_PER_DEG_LON * KM_PER_DEG_LAT
     people = np.array(tree.grid_people)[keep] * rng.lognormal(0, 0.2, keep.sum())
@@ -354,7 +404,9 @@ def build_geography(rng: np.random.Generator, spec: GeographySpec, first_distric
     communities.loc[seat.to_numpy(), "is_village"] = False
 
     village_grid = grids["community_index"].map(communities["is_village"]).to_numpy()
-    household_size = np.where(village_grid, rng.uniform(2.9, 3.4, len(grids)), rng.uniform(2.45, 2.85, len(grids)))
+    household_size = np.where(
+        village_grid, rng.uniform(2.9, 3.4, len(grids)), rng.uniform(2.45, 2.85, len(grids))
+    )
     grids["households"] = np.round(grids["population"] / household_size).astype(np.int64)
     communities[["households"]] = grids.groupby("community_index")[["households"]].sum()
     streets[["households"]] = communities.groupby("street_index")[["households"]].sum()
@@ -365,31 +417,60 @@ def build_geography(rng: np.random.Generator, spec: GeographySpec, first_distric
     districts["city"] = ""
     order = order_by_distance(districts["geometry"].to_numpy())
     district_stems = place_stems(rng, len(districts), taken)
-    districts.loc[districts.index[order], "code"] = [str(first_district_code + rank) for rank in range(len(order))]
+    districts.loc[districts.index[order], "code"] = [
+        str(first_district_code + rank) for rank in range(len(order))
+    ]
     districts.loc[districts.index[order], "name_zh"] = [stem + "区" for stem in district_stems]
-    districts.loc[districts.index[order], "name_en"] = [f"{pinyin_of(stem)} District" for stem in district_stems]
+    districts.loc[districts.index[order], "name_en"] = [
+        f"{pinyin_of(stem)} District" for stem in district_stems
+    ]
 
     streets["parent_code"] = streets["district_index"].map(districts["code"])
     streets["kind"] = np.where(streets["is_town"], "town", "street")
-    streets = name_children(rng, streets, "parent_code", "kind", (("street", 1), ("town", 101)),
-                            {"street": ("街道", "Street"), "town": ("镇", "Town")}, taken, {"street": 0, "town": 0.2})
+    streets = name_children(
+        rng,
+        streets,
+        "parent_code",
+        "kind",
+        (("street", 1), ("town", 101)),
+        {"street": ("街道", "Street"), "town": ("镇", "Town")},
+        taken,
+        {"street": 0, "town": 0.2},
+    )
     communities["parent_code"] = communities["street_index"].map(streets["code"])
     communities["kind"] = np.where(communities["is_village"], "village", "community")
-    communities = name_children(rng, communities, "parent_code", "kind", (("community", 1), ("village", 201)),
-                                {"community": ("社区", "Community"), "village": ("村", "Village")}, set(),
-                                {"community": 0.05, "village": 0.5})
+    communities = name_children(
+        rng,
+        communities,
+        "parent_code",
+        "kind",
+        (("community", 1), ("village", 201)),
+        {"community": ("社区", "Community"), "village": ("村", "Village")},
+        set(),
+        {"community": 0.05, "village": 0.5},
+    )
     grids = name_grids(grids, communities)
     outline = merge_children(districts["geometry"].to_numpy())
     roads, compounds = build_roads_and_compounds(rng, streets, communities)
-    return CityGeography(outline, water, finish(districts, None), finish(streets, "parent_code"),
-                         finish(communities, "parent_code"), finish(grids, "parent_code"), roads, compounds)
+    return CityGeography(
+        outline,
+        water,
+        finish(districts, None),
+        finish(streets, "parent_code"),
+        finish(communities, "parent_code"),
+        finish(grids, "parent_code"),
+        roads,
+        compounds,
+    )
 
 
 def name_grids(grids: pd.DataFrame, communities: pd.DataFrame) -> pd.DataFrame:
-    """Number grids inside each community north-west to south-east: 桃园社区第3网格 / Taoyuan Community Grid 3."""
+    """Number grids in each community north-west to south-east: 桃园社区第3网格 / Taoyuan Community Grid 3."""
     points = shapely.get_coordinates(shapely.point_on_surface(grids["geometry"].to_numpy()))
-    grids = grids.assign(sort_key=-points[:, 1] * 3 + points[:, 0], parent_code=grids["community_index"].map(
-        communities["code"]))
+    grids = grids.assign(
+        sort_key=-points[:, 1] * 3 + points[:, 0],
+        parent_code=grids["community_index"].map(communities["code"]),
+    )
     grids = grids.sort_values(["parent_code", "sort_key"], kind="stable")
     sequence = grids.groupby("parent_code").cumcount() + 1
     community_zh = grids["community_index"].map(communities["name_zh"])
@@ -408,27 +489,3 @@ def finish(table: pd.DataFrame, parent_column: str | None) -> pd.DataFrame:
     table["population"] = table["population"].astype(np.int64)
     table["households"] = table["households"].astype(np.int64)
     return table
-
-
-def build_roads_and_compounds(rng: np.random.Generator, streets: pd.DataFrame,
-                              communities: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Road names per street and residential compound (or villager group) names per community."""
-    taken: set[str] = set()
-    road_rows = []
-    for street_code in sorted(streets["code"]):
-        for stem in place_stems(rng, 6, taken):
-            zh_suffix, en_suffix = ROAD_SUFFIXES[rng.choice(len(ROAD_SUFFIXES), p=[0.6, 0.3, 0.1])]
-            road_rows.append((street_code, stem + zh_suffix, f"{pinyin_of(stem)} {en_suffix}"))
-    compound_rows = []
-    for row in communities.sort_values("code").itertuples():
-        if row.kind == "village":
-            for number in range(1, 5):
-                compound_rows.append((row.code, f"{row.name_zh}{chinese_numeral(number)}组",
-                                      f"{row.name_en} Group {number}"))
-            continue
-        for stem in place_stems(rng, 4, set()):
-            zh_suffix, en_suffix = COMPOUND_SUFFIXES[rng.integers(len(COMPOUND_SUFFIXES))]
-            compound_rows.append((row.code, stem + zh_suffix, f"{pinyin_of(stem)} {en_suffix}"))
-    roads = pd.DataFrame(road_rows, columns=["street_code", "name_zh", "name_en"])
-    compounds = pd.DataFrame(compound_rows, columns=["community_code", "name_zh", "name_en"])
-    return roads, compounds

@@ -33,8 +33,14 @@ class LandSampler:
         """One uniform random land point per entry of `grid_index` (rejection sampling in bounding boxes)."""
         return self.around(rng, grid_index, None, None, 0.0)
 
-    def around(self, rng: np.random.Generator, grid_index: np.ndarray, centre_lon: np.ndarray | None,
-               centre_lat: np.ndarray | None, spread_m: float) -> tuple[np.ndarray, np.ndarray]:
+    def around(
+        self,
+        rng: np.random.Generator,
+        grid_index: np.ndarray,
+        centre_lon: np.ndarray | None,
+        centre_lat: np.ndarray | None,
+        spread_m: float,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Points near given centres (normal, `spread_m` metres) inside their grids; uniform if no centre."""
         grid_index = np.asarray(grid_index)
         lon = np.zeros(len(grid_index))

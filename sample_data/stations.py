@@ -10,10 +10,25 @@ import pandas as pd
 from sample_data.geography import CityGeography
 from sample_data.points import LandSampler
 
-STATION_COLUMNS = ["station_id", "station_type", "name_zh", "name_en", "address", "lon", "lat", "opening_hours",
-                   "services", "status", "opened_date"]
+STATION_COLUMNS = [
+    "station_id",
+    "station_type",
+    "name_zh",
+    "name_en",
+    "address",
+    "lon",
+    "lat",
+    "opening_hours",
+    "services",
+    "status",
+    "opened_date",
+]
 # Per 1,500 communities, from the real-world ratios (Wuhan) scaled to this city.
-STATIONS_PER_1500_COMMUNITIES = {"compound_post": 2600, "outdoor_worker_station": 1100, "elderly_meal_point": 470}
+STATIONS_PER_1500_COMMUNITIES = {
+    "compound_post": 2600,
+    "outdoor_worker_station": 1100,
+    "elderly_meal_point": 470,
+}
 OPENING_HOURS = {
     "street_center": (("08:30-17:30", 0.7), ("08:30-20:00", 0.3)),
     "community_center": (("08:30-17:30", 0.6), ("09:00-18:00", 0.3), ("08:00-20:00", 0.1)),
@@ -32,9 +47,15 @@ SERVICES = {
     "elderly_meal_point": ("堂食", "送餐上门", "助餐补贴"),
     "villagers_council_hall": ("村民议事", "村务公开", "政策宣讲", "调解纠纷"),
 }
-FIRST_YEAR = {"street_center": 2015, "community_center": 2015, "compound_post": 2019,
-              "outdoor_worker_station": 2019, "mediation_center": 2016, "elderly_meal_point": 2020,
-              "villagers_council_hall": 2017}
+FIRST_YEAR = {
+    "street_center": 2015,
+    "community_center": 2015,
+    "compound_post": 2019,
+    "outdoor_worker_station": 2019,
+    "mediation_center": 2016,
+    "elderly_meal_point": 2020,
+    "villagers_council_hall": 2017,
+}
 NAME_SUFFIX = {
     "street_center": ("党群服务中心", "Party & People Service Centre"),
     "community_center": ("党群服务中心", "Party & People Service Centre"),
@@ -58,17 +79,22 @@ def station_sites(rng: np.random.Generator, city: CityGeography, scale: float) -
     rows += [("mediation_center", index) for index in street_seat]
     rows += [("villagers_council_hall", index) for index in communities.index[~urban]]
     for station_type, per_1500 in STATIONS_PER_1500_COMMUNITIES.items():
-        count = int(round(per_1500 * len(communities) / 1500 * scale))
+        count = round(per_1500 * len(communities) / 1500 * scale)
         weight = people * np.where(urban, 1.0, 0.15)
         if station_type == "outdoor_worker_station":
-            weight = weight * (communities["population"] / communities["land_km2"].clip(lower=0.05)).to_numpy()
-        rows += [(station_type, index) for index in rng.choice(len(communities), count, p=weight / weight.sum())]
+            weight = (
+                weight * (communities["population"] / communities["land_km2"].clip(lower=0.05)).to_numpy()
+            )
+        rows += [
+            (station_type, index) for index in rng.choice(len(communities), count, p=weight / weight.sum())
+        ]
     return pd.DataFrame(rows, columns=["station_type", "community"])
 
 
-def build_stations(rng: np.random.Generator, city: CityGeography, sampler: LandSampler, as_of: dt.date,
-                   scale: float = 1.0) -> pd.DataFrame:
-    """Stations inside their community on land, weighted to populous grids; a few communities left with gaps."""
+def build_stations(
+    rng: np.random.Generator, city: CityGeography, sampler: LandSampler, as_of: dt.date, scale: float = 1.0
+) -> pd.DataFrame:
+    """Stations inside their community on land, weighted to populous grids; a few communities have gaps."""
     sites = station_sites(rng, city, scale)
     communities, grids = city.communities, city.grids
     grid_rows = grids.groupby("parent_code").indices
@@ -90,8 +116,14 @@ def build_stations(rng: np.random.Generator, city: CityGeography, sampler: LandS
     community_zh = communities["name_zh"].to_numpy()[sites["community"]]
     community_en = communities["name_en"].to_numpy()[sites["community"]]
     street_of = communities["parent_code"].to_numpy()[sites["community"]]
-    street_names = dict(zip(city.streets["code"], zip(city.streets["name_zh"], city.streets["name_en"])))
-    district_names = dict(zip(city.districts["code"], city.districts["name_zh"]))
+    street_names = dict(
+        zip(
+            city.streets["code"],
+            zip(city.streets["name_zh"], city.streets["name_en"], strict=True),
+            strict=True,
+        )
+    )
+    district_names = dict(zip(city.districts["code"], city.districts["name_zh"], strict=True))
     compounds: dict[str, list] = {}
     for code, *names in city.compounds[["community_code", "name_zh", "name_en"]].itertuples(index=False):
         compounds.setdefault(code, []).append(tuple(names))
@@ -114,18 +146,31 @@ def build_stations(rng: np.random.Generator, city: CityGeography, sampler: LandS
         names_zh.append(place_zh + suffix_zh)
         names_en.append(f"{place_en} {suffix_en}")
         road = street_roads[rng.integers(len(street_roads))][0]
-        addresses.append(f"{district_names[street_of[index][:6]]}{street_names[street_of[index]][0]}{road}"
-                         f"{rng.integers(1, 300)}号")
-        options, weights = zip(*OPENING_HOURS[kind])
+        addresses.append(
+            f"{district_names[street_of[index][:6]]}{street_names[street_of[index]][0]}{road}"
+            f"{rng.integers(1, 300)}号"
+        )
+        options, weights = zip(*OPENING_HOURS[kind], strict=True)
         hours.append(options[rng.choice(len(options), p=weights)])
         offered = SERVICES[kind]
         keep = rng.random(len(offered)) < 0.75
         keep[: 2 if kind != "outdoor_worker_station" else 4] = True
-        services.append(";".join(service for service, kept in zip(offered, keep) if kept))
-    stations = pd.DataFrame({"station_type": station_type, "name_zh": names_zh, "name_en": names_en,
-                             "address": addresses, "lon": lon, "lat": lat, "opening_hours": hours,
-                             "services": services})
-    stations["status"] = rng.choice(["open", "temporarily_closed", "planned"], len(stations), p=[0.95, 0.035, 0.015])
+        services.append(";".join(service for service, kept in zip(offered, keep, strict=True) if kept))
+    stations = pd.DataFrame(
+        {
+            "station_type": station_type,
+            "name_zh": names_zh,
+            "name_en": names_en,
+            "address": addresses,
+            "lon": lon,
+            "lat": lat,
+            "opening_hours": hours,
+            "services": services,
+        }
+    )
+    stations["status"] = rng.choice(
+        ["open", "temporarily_closed", "planned"], len(stations), p=[0.95, 0.035, 0.015]
+    )
     first_year = np.array([FIRST_YEAR[kind] for kind in station_type])
     first_day = pd.to_datetime(first_year.astype(str), format="%Y").to_numpy().astype("datetime64[D]")
     span = (np.datetime64(as_of) - first_day).astype(int)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import multiprocessing
+import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -10,18 +13,55 @@ import pandas as pd
 
 from data_access.codes import APPEAL_TYPES, CHANNELS
 from sample_data.work_order_catalog import (
-    APPEAL_REQUESTS, AWKWARD_FRAGMENTS, CATEGORY_TABLE, CHANNEL_OPENERS, WHISTLE_DEPARTMENTS,
+    APPEAL_REQUESTS,
+    AWKWARD_FRAGMENTS,
+    CATEGORY_TABLE,
+    CHANNEL_OPENERS,
+    WHISTLE_DEPARTMENTS,
 )
 from sample_data.work_orders import NEVER, WorkOrderTable
 
 WORK_ORDER_COLUMNS = [
-    "order_no", "channel", "appeal_type", "category_l1", "category_l2", "category_l3", "title", "description",
-    "caller_name", "caller_phone", "lon", "lat", "status", "received_at", "dispatched_at", "accepted_at",
-    "resolved_at", "called_back_at", "closed_at", "returned_at", "extended_at", "due_at", "department",
-    "resolution", "satisfaction", "repeat_of", "whistle", "whistled_at", "whistle_departments",
+    "order_no",
+    "channel",
+    "appeal_type",
+    "category_l1",
+    "category_l2",
+    "category_l3",
+    "title",
+    "description",
+    "caller_name",
+    "caller_phone",
+    "lon",
+    "lat",
+    "status",
+    "received_at",
+    "dispatched_at",
+    "accepted_at",
+    "resolved_at",
+    "called_back_at",
+    "closed_at",
+    "returned_at",
+    "extended_at",
+    "due_at",
+    "department",
+    "resolution",
+    "satisfaction",
+    "repeat_of",
+    "whistle",
+    "whistled_at",
+    "whistle_departments",
 ]
-WHISTLE_COMBINATIONS = np.array([";".join(combo) for size in (2, 3)
-                                 for combo in itertools.combinations(WHISTLE_DEPARTMENTS, size)], dtype=object)
+CHUNK_ROWS = 250_000
+PARALLEL_MIN_ROWS = 100_000
+PARALLEL_SLICE_ROWS = 1_000_000
+MAX_PROCESSES = 4
+# Set only while a pool of forked writers runs: they read the orders from here instead of a pickle.
+FORKED_STATE: dict[str, tuple] = {}
+WHISTLE_COMBINATIONS = np.array(
+    [";".join(combo) for size in (2, 3) for combo in itertools.combinations(WHISTLE_DEPARTMENTS, size)],
+    dtype=object,
+)
 
 
 def variants_table(lists: list[tuple[str, ...]]) -> tuple[np.ndarray, np.ndarray]:
@@ -80,22 +120,40 @@ class OrderWording:
         compound = pick(*self.compounds, community, columns["place_pick"][rows])
         road = pick(*self.roads, street, columns["place_pick"][rows])
         kind = self.place_kind[category]
-        place = np.where(kind == "compound", compound, np.where(kind == "road", road, self.community_name[community]))
+        place = np.where(
+            kind == "compound", compound, np.where(kind == "road", road, self.community_name[community])
+        )
         # Villager-group names already start with the village's name.
         compound_area = np.where(self.is_village[community], "", self.community_name[community])
-        location = np.where(kind == "compound", self.street_name[street] + compound_area + compound,
-                            np.where(kind == "road", self.street_name[street] + road + "附近",
-                                     "本人家住" + self.street_name[street] + self.community_name[community]))
+        location = np.where(
+            kind == "compound",
+            self.street_name[street] + compound_area + compound,
+            np.where(
+                kind == "road",
+                self.street_name[street] + road + "附近",
+                "本人家住" + self.street_name[street] + self.community_name[community],
+            ),
+        )
         phrase = pick(*self.titles, category, columns["title_pick"][rows])
         title = np.where(kind == "community", phrase, place + phrase)
         lasting = columns["lasting_days"][rows]
         lasting_text = np.where(lasting > 0, "，已持续" + lasting.astype(str).astype(object) + "天", "")
         awkward = columns["awkward"][rows]
-        awkward_text = np.where(awkward >= 0, np.array(AWKWARD_FRAGMENTS, dtype=object)[np.maximum(awkward, 0)], "")
+        awkward_text = np.where(
+            awkward >= 0, np.array(AWKWARD_FRAGMENTS, dtype=object)[np.maximum(awkward, 0)], ""
+        )
         repeat_text = np.where(columns["repeat_of"][rows] >= 0, "此前已反映过，问题仍未解决，", "")
-        description = (pick(*self.openers, columns["channel"][rows], columns["opener_pick"][rows]) + location + "，"
-                       + repeat_text + pick(*self.problems, category, columns["problem_pick"][rows]) + lasting_text
-                       + awkward_text + "，" + pick(*self.requests, columns["appeal"][rows], columns["request_pick"][rows]))
+        description = (
+            pick(*self.openers, columns["channel"][rows], columns["opener_pick"][rows])
+            + location
+            + "，"
+            + repeat_text
+            + pick(*self.problems, category, columns["problem_pick"][rows])
+            + lasting_text
+            + awkward_text
+            + "，"
+            + pick(*self.requests, columns["appeal"][rows], columns["request_pick"][rows])
+        )
         return pick(*self.l3, category, columns["problem_pick"][rows]), title, description
 
     def frame(self, table: WorkOrderTable, rows: slice) -> pd.DataFrame:
@@ -130,16 +188,44 @@ class OrderWording:
         data["whistle"] = np.where(whistle, "true", "false")
         data["whistled_at"] = timestamps(columns["whistled_at"][rows])
         data["whistle_departments"] = np.where(
-            whistle, WHISTLE_COMBINATIONS[columns["whistle_pick"][rows] % len(WHISTLE_COMBINATIONS)], "")
+            whistle, WHISTLE_COMBINATIONS[columns["whistle_pick"][rows] % len(WHISTLE_COMBINATIONS)], ""
+        )
         return pd.DataFrame(data, columns=WORK_ORDER_COLUMNS)
 
 
-def write_work_orders(table: WorkOrderTable, path: Path, chunk_rows: int = 500_000) -> int:
-    """Write work_orders.csv in chunks (so text for millions of orders never sits in memory at once)."""
+def write_rows(table: WorkOrderTable, wording: OrderWording, path: Path, first: int, last: int) -> None:
+    """Write one slice of orders as CSV (with the header only for the first slice)."""
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        for start in range(first, last, CHUNK_ROWS):
+            frame = wording.frame(table, slice(start, min(start + CHUNK_ROWS, last)))
+            frame.to_csv(handle, index=False, header=start == 0, float_format="%.6f", lineterminator="\n")
+
+
+def write_forked_slice(job: tuple[Path, int, int]) -> None:
+    """Pool worker: write a slice of the table inherited from the parent through fork (never pickled)."""
+    write_rows(*FORKED_STATE["table_and_wording"], *job)
+
+
+def write_work_orders(table: WorkOrderTable, path: Path, processes: int | None = None) -> int:
+    """Write work_orders.csv in slices, formatted by several processes at once when there are many orders."""
     wording = OrderWording(table)
     total = len(table)
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        for first in range(0, max(total, 1), chunk_rows):
-            frame = wording.frame(table, slice(first, min(first + chunk_rows, total)))
-            frame.to_csv(handle, index=False, header=first == 0, float_format="%.6f", lineterminator="\n")
+    processes = processes or min(os.cpu_count() or 1, MAX_PROCESSES)
+    if total < PARALLEL_MIN_ROWS or processes < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        write_rows(table, wording, path, 0, total)
+        return total
+    # Slice boundaries depend only on the row count, so the bytes never depend on the number of processes.
+    bounds = np.linspace(0, total, max(2, -(-total // PARALLEL_SLICE_ROWS)) + 1).astype(int)
+    parts = [path.with_name(f"{path.name}.part{index}") for index in range(len(bounds) - 1)]
+    FORKED_STATE["table_and_wording"] = (table, wording)
+    try:
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            pool.map(write_forked_slice, list(zip(parts, bounds[:-1], bounds[1:], strict=True)), chunksize=1)
+    finally:
+        FORKED_STATE.clear()
+    with open(path, "wb") as combined:
+        for part in parts:
+            with open(part, "rb") as piece:
+                shutil.copyfileobj(piece, combined, 16 << 20)
+            part.unlink()
     return total

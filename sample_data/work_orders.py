@@ -13,7 +13,12 @@ from sample_data.geography import CityGeography
 from sample_data.names import mobile_numbers, person_names
 from sample_data.points import LandSampler
 from sample_data.work_order_catalog import (
-    APPEAL_PROFILES, CATEGORY_TABLE, CHANNEL_SHARES, DUE_DAYS, HOTSPOT_KINDS, SEASONS, WHISTLE_DEPARTMENTS,
+    APPEAL_PROFILES,
+    CATEGORY_TABLE,
+    CHANNEL_SHARES,
+    DUE_DAYS,
+    HOTSPOT_KINDS,
+    SEASONS,
     hour_probabilities,
 )
 
@@ -27,8 +32,18 @@ SATISFACTION_KEYS = list(SATISFACTION)
 HOTSPOT_SHARE = 0.07
 REPEAT_SHARE = 0.05
 # Spring Festival (first day of the lunar year): volumes dip for about a week around it.
-SPRING_FESTIVAL = {2023: "01-22", 2024: "02-10", 2025: "01-29", 2026: "02-17", 2027: "02-06", 2028: "01-26",
-                   2029: "02-13", 2030: "02-03", 2031: "01-23", 2032: "02-11"}
+SPRING_FESTIVAL = {
+    2023: "01-22",
+    2024: "02-10",
+    2025: "01-29",
+    2026: "02-17",
+    2027: "02-06",
+    2028: "01-26",
+    2029: "02-13",
+    2030: "02-03",
+    2031: "01-23",
+    2032: "02-11",
+}
 
 
 @dataclass
@@ -55,7 +70,9 @@ def day_weights(rng: np.random.Generator, first_day: dt.date, days: int) -> tupl
     weights = weekday * np.linspace(0.94, 1.06, days) * rng.lognormal(0, 0.06, days)
     for year in {first_day.year, first_day.year + 1}:
         festival = pd.Timestamp(f"{year}-{SPRING_FESTIVAL.get(year, '02-01')}")
-        weights[(dates >= festival - pd.Timedelta(days=2)) & (dates <= festival + pd.Timedelta(days=6))] *= 0.55
+        weights[(dates >= festival - pd.Timedelta(days=2)) & (dates <= festival + pd.Timedelta(days=6))] *= (
+            0.55
+        )
         weights[(dates >= pd.Timestamp(f"{year}-10-01")) & (dates <= pd.Timestamp(f"{year}-10-07"))] *= 0.7
     return weights / weights.sum(), dates.month.to_numpy() - 1
 
@@ -95,18 +112,33 @@ def base_orders(rng: np.random.Generator, city: CityGeography, count: int, start
     per_day = rng.multinomial(count, weights)
     day = np.repeat(np.arange(days), per_day)
     probabilities = category_probabilities(rng, months)
-    category = np.concatenate([rng.choice(len(CATEGORY_TABLE), n, p=probabilities[d]) for d, n in enumerate(per_day)])
+    category = np.concatenate(
+        [rng.choice(len(CATEGORY_TABLE), n, p=probabilities[d]) for d, n in enumerate(per_day)]
+    )
     channel = rng.choice(len(CHANNEL_KEYS), count, p=list(CHANNEL_SHARES.values()))
     patrol = np.isin(channel, [CHANNEL_KEYS.index("grid_patrol"), CHANNEL_KEYS.index("member_report")])
     clock = np.where(patrol, seconds_in_day(rng, count, "patrol"), seconds_in_day(rng, count, "day"))
     load = city.grids["population"].to_numpy() * rng.lognormal(0, 0.4, len(city.grids))
     grid = rng.choice(len(city.grids), count, p=load / load.sum())
-    return {"received": start + day * DAY + clock, "category": category, "channel": channel, "grid": grid,
-            "hotspot": np.full(count, -1), "problem": np.full(count, -1)}
+    return {
+        "received": start + day * DAY + clock,
+        "category": category,
+        "channel": channel,
+        "grid": grid,
+        "hotspot": np.full(count, -1),
+        "problem": np.full(count, -1),
+    }
 
 
-def hotspot_orders(rng: np.random.Generator, city: CityGeography, sampler: LandSampler, count: int, start: int,
-                   days: int, hotspots: int) -> tuple[dict, np.ndarray, np.ndarray]:
+def hotspot_orders(
+    rng: np.random.Generator,
+    city: CityGeography,
+    sampler: LandSampler,
+    count: int,
+    start: int,
+    days: int,
+    hotspots: int,
+) -> tuple[dict, np.ndarray, np.ndarray]:
     """Orders from a few dozen local hotspots (night market, night construction …) active for weeks."""
     population = city.grids["population"].to_numpy().astype(float)
     busy = population >= np.quantile(population, 0.5)
@@ -127,16 +159,23 @@ def hotspot_orders(rng: np.random.Generator, city: CityGeography, sampler: LandS
     category = np.array([l2_index[HOTSPOT_KINDS[kind].l2] for kind in kinds])[hotspot]
     channel = rng.choice([0, 1, 2], count, p=[0.7, 0.15, 0.15])
     problem = np.array([HOTSPOT_KINDS[kind].problem for kind in kinds])[hotspot]
-    columns = {"received": start + np.minimum(day, days - 1) * DAY + clock, "category": category, "channel": channel,
-               "grid": grids[hotspot], "hotspot": hotspot, "problem": problem}
+    columns = {
+        "received": start + np.minimum(day, days - 1) * DAY + clock,
+        "category": category,
+        "channel": channel,
+        "grid": grids[hotspot],
+        "hotspot": hotspot,
+        "problem": problem,
+    }
     return columns, centre_lon, centre_lat
 
 
 def attach_people_and_text(rng: np.random.Generator, columns: dict, city: CityGeography) -> None:
     """Appeal type, callers (with some regular callers) and the random choices that word each order."""
     count = len(columns["received"])
-    appeal_matrix = np.array([[APPEAL_PROFILES[category.appeal][appeal] for appeal in APPEALS]
-                              for category in CATEGORY_TABLE])
+    appeal_matrix = np.array(
+        [[APPEAL_PROFILES[category.appeal][appeal] for appeal in APPEALS] for category in CATEGORY_TABLE]
+    )
     columns["appeal"] = sample_by_rows(rng, appeal_matrix, columns["category"])
     has_caller = columns["channel"] <= CHANNEL_KEYS.index("app")
     names, phones = person_names(rng, count), mobile_numbers(rng, count)
@@ -151,7 +190,9 @@ def attach_people_and_text(rng: np.random.Generator, columns: dict, city: CityGe
     columns["caller_phone"] = np.where(has_caller, phones, "")
     columns["title_pick"] = rng.integers(0, 1 << 20, count)
     # Level 3 follows the wording picked (both lists are aligned); a hotspot fixes its problem.
-    columns["problem_pick"] = np.where(columns["problem"] >= 0, columns["problem"], rng.integers(0, 1 << 20, count))
+    columns["problem_pick"] = np.where(
+        columns["problem"] >= 0, columns["problem"], rng.integers(0, 1 << 20, count)
+    )
     columns["opener_pick"] = rng.integers(0, 1 << 20, count)
     columns["request_pick"] = rng.integers(0, 1 << 20, count)
     columns["place_pick"] = rng.integers(0, 1 << 20, count)
@@ -161,7 +202,9 @@ def attach_people_and_text(rng: np.random.Generator, columns: dict, city: CityGe
 
 def lognormal_seconds(rng: np.random.Generator, median_seconds, sigma: float, count: int) -> np.ndarray:
     """Positive durations in whole seconds with the given median."""
-    return np.maximum(np.round(np.asarray(median_seconds) * rng.lognormal(0, sigma, count)), 1).astype(np.int64)
+    return np.maximum(np.round(np.asarray(median_seconds) * rng.lognormal(0, sigma, count)), 1).astype(
+        np.int64
+    )
 
 
 def simulate_lifecycle(rng: np.random.Generator, columns: dict, city: CityGeography) -> None:
@@ -172,22 +215,26 @@ def simulate_lifecycle(rng: np.random.Generator, columns: dict, city: CityGeogra
     street_of_grid = city.grids["parent_code"].str[:9].to_numpy()
     street_codes, street_index = np.unique(street_of_grid, return_inverse=True)
     street_pace = rng.lognormal(0, 0.3, len(street_codes))[street_index][columns["grid"]]
-    first_dispatch = received + lognormal_seconds(rng, 20 * MINUTE, 0.8, count)
+    first_dispatch = received + lognormal_seconds(rng, 20 * MINUTE, 0.6, count)
     returned = rng.random(count) < 0.04
-    returned_at = np.where(returned, first_dispatch + lognormal_seconds(rng, 35 * MINUTE, 0.6, count), NEVER)
-    dispatched = np.where(returned, returned_at + lognormal_seconds(rng, 20 * MINUTE, 0.6, count), first_dispatch)
-    accepted = dispatched + lognormal_seconds(rng, 18 * MINUTE, 0.9, count)
+    returned_at = np.where(returned, first_dispatch + lognormal_seconds(rng, 30 * MINUTE, 0.5, count), NEVER)
+    dispatched = np.where(
+        returned, returned_at + lognormal_seconds(rng, 15 * MINUTE, 0.5, count), first_dispatch
+    )
+    accepted = dispatched + lognormal_seconds(rng, 14 * MINUTE, 0.9, count)
     due = received + due_days * DAY
     extended = (rng.random(count) < 0.03) & (due_days >= 3)
-    extended_at = np.where(extended, accepted + (rng.uniform(0.3, 0.9, count) * (due - accepted)).astype(np.int64),
-                           NEVER)
+    extended_at = np.where(
+        extended, accepted + (rng.uniform(0.3, 0.9, count) * (due - accepted)).astype(np.int64), NEVER
+    )
     extended_due = due + rng.integers(5, 16, count) * DAY
-    work = lognormal_seconds(rng, due_days * DAY / 3.4 * street_pace, 1.0, count)
+    work = lognormal_seconds(rng, due_days * DAY / 3.8 * street_pace, 1.0, count)
     resolved = np.where(extended, extended_at + lognormal_seconds(rng, 3 * DAY, 0.6, count), accepted + work)
     whistle = (rng.random(count) < 0.01 * np.where(extended, 4, 1)) & (due_days >= 3)
     whistled_at = np.where(whistle, accepted + rng.integers(2 * HOUR, 2 * DAY, count), NEVER)
-    resolved = np.where(whistle, np.maximum(resolved, whistled_at + lognormal_seconds(rng, 1.5 * DAY, 0.5, count)),
-                        resolved)
+    resolved = np.where(
+        whistle, np.maximum(resolved, whistled_at + lognormal_seconds(rng, 1.5 * DAY, 0.5, count)), resolved
+    )
     stuck = rng.random(count) < 0.006
     merged = ~stuck & (rng.random(count) < 0.005)
     resolved = np.where(stuck | merged, NEVER, resolved)
@@ -198,16 +245,32 @@ def simulate_lifecycle(rng: np.random.Generator, columns: dict, city: CityGeogra
     called_back_at = np.where(called, resolved + lognormal_seconds(rng, 20 * HOUR, 0.5, count), NEVER)
     dissatisfied = rng.random(count) < np.clip(0.04 * street_pace + 0.3 * unsolved + 0.1 * late, 0, 0.9)
     answer = np.where(dissatisfied, 2, np.where(rng.random(count) < 0.17, 1, 0))
-    closed = np.where(called, called_back_at + lognormal_seconds(rng, 3 * HOUR, 0.7, count),
-                      np.where(has_caller, resolved + 3 * DAY, resolved + lognormal_seconds(rng, 12 * HOUR, 0.6, count)))
+    closed = np.where(
+        called,
+        called_back_at + lognormal_seconds(rng, 3 * HOUR, 0.7, count),
+        np.where(has_caller, resolved + 3 * DAY, resolved + lognormal_seconds(rng, 12 * HOUR, 0.6, count)),
+    )
     closed = np.where(resolved < NEVER, closed, NEVER)
     for step in (dispatched, accepted, extended_at, whistled_at, returned_at, first_dispatch):
         step[merged] = NEVER
-    columns.update(first_dispatch=first_dispatch, returned_at=returned_at, dispatched=dispatched, accepted=accepted,
-                   extended_at=extended_at, due=due, extended_due=extended_due, resolved=resolved,
-                   whistled_at=whistled_at, called_back_at=called_back_at, closed=closed, merged=merged,
-                   unsolved=unsolved, answer=answer, whistle_pick=rng.integers(0, 1 << 20, count),
-                   department_pick=rng.random(count))
+    columns.update(
+        first_dispatch=first_dispatch,
+        returned_at=returned_at,
+        dispatched=dispatched,
+        accepted=accepted,
+        extended_at=extended_at,
+        due=due,
+        extended_due=extended_due,
+        resolved=resolved,
+        whistled_at=whistled_at,
+        called_back_at=called_back_at,
+        closed=closed,
+        merged=merged,
+        unsolved=unsolved,
+        answer=answer,
+        whistle_pick=rng.integers(0, 1 << 20, count),
+        department_pick=rng.random(count),
+    )
 
 
 def make_repeats(rng: np.random.Generator, columns: dict, count: int, end: int) -> dict:
@@ -232,29 +295,75 @@ def concat_columns(parts: list[dict]) -> dict:
 
 def settle_at(columns: dict, end: int) -> dict:
     """The state at the as-of moment: drop steps after it and derive each order's status."""
-    reached = {name: columns[name] <= end for name in ("first_dispatch", "returned_at", "dispatched", "accepted",
-                                                      "extended_at", "resolved", "called_back_at", "closed",
-                                                      "whistled_at")}
+    reached = {
+        name: columns[name] <= end
+        for name in (
+            "first_dispatch",
+            "returned_at",
+            "dispatched",
+            "accepted",
+            "extended_at",
+            "resolved",
+            "called_back_at",
+            "closed",
+            "whistled_at",
+        )
+    }
     in_progress = reached["accepted"] & (columns["accepted"] + HOUR <= end)
     status = np.select(
-        [columns["merged"], reached["closed"], reached["called_back_at"], reached["resolved"], reached["extended_at"],
-         in_progress, reached["accepted"], reached["dispatched"], reached["returned_at"], reached["first_dispatch"]],
-        ["merged", "closed", "called_back", "resolved", "extended", "in_progress", "accepted", "dispatched",
-         "returned", "dispatched"], "received")
-    dispatched = np.where(reached["dispatched"], columns["dispatched"],
-                          np.where(reached["first_dispatch"], columns["first_dispatch"], NEVER))
+        [
+            columns["merged"],
+            reached["closed"],
+            reached["called_back_at"],
+            reached["resolved"],
+            reached["extended_at"],
+            in_progress,
+            reached["accepted"],
+            reached["dispatched"],
+            reached["returned_at"],
+            reached["first_dispatch"],
+        ],
+        [
+            "merged",
+            "closed",
+            "called_back",
+            "resolved",
+            "extended",
+            "in_progress",
+            "accepted",
+            "dispatched",
+            "returned",
+            "dispatched",
+        ],
+        "received",
+    )
+    dispatched = np.where(
+        reached["dispatched"],
+        columns["dispatched"],
+        np.where(reached["first_dispatch"], columns["first_dispatch"], NEVER),
+    )
     settled = {
         "status": status,
         "dispatched_at": dispatched,
         "due_at": np.where(reached["extended_at"], columns["extended_due"], columns["due"]),
         "whistle": reached["whistled_at"],
     }
-    for name, source in (("accepted_at", "accepted"), ("resolved_at", "resolved"), ("called_back_at", "called_back_at"),
-                         ("closed_at", "closed"), ("returned_at", "returned_at"), ("extended_at", "extended_at"),
-                         ("whistled_at", "whistled_at")):
+    for name, source in (
+        ("accepted_at", "accepted"),
+        ("resolved_at", "resolved"),
+        ("called_back_at", "called_back_at"),
+        ("closed_at", "closed"),
+        ("returned_at", "returned_at"),
+        ("extended_at", "extended_at"),
+        ("whistled_at", "whistled_at"),
+    ):
         settled[name] = np.where(reached[source], columns[source], NEVER)
-    settled["resolution"] = np.where(reached["resolved"], np.where(columns["unsolved"], "unsolved", "solved"), "")
-    settled["satisfaction"] = np.where(reached["called_back_at"], np.array(SATISFACTION_KEYS)[columns["answer"]], "")
+    settled["resolution"] = np.where(
+        reached["resolved"], np.where(columns["unsolved"], "unsolved", "solved"), ""
+    )
+    settled["satisfaction"] = np.where(
+        reached["called_back_at"], np.array(SATISFACTION_KEYS)[columns["answer"]], ""
+    )
     return settled
 
 
@@ -264,11 +373,19 @@ def number_orders(received: np.ndarray) -> np.ndarray:
     starts = np.r_[0, np.flatnonzero(np.diff(day)) + 1]
     sequence = np.arange(len(day)) - np.repeat(starts, np.diff(np.r_[starts, len(day)])) + 1
     dates = (np.datetime64("1970-01-01") + day.astype("timedelta64[D]")).astype(str)
-    return np.char.add(np.char.add("LJ", np.char.replace(dates, "-", "")), np.char.zfill(sequence.astype(str), 5))
+    return np.char.add(
+        np.char.add("LJ", np.char.replace(dates, "-", "")), np.char.zfill(sequence.astype(str), 5)
+    )
 
 
-def build_work_orders(rng: np.random.Generator, city: CityGeography, sampler: LandSampler, count: int,
-                      as_of: dt.date, hotspots: int) -> WorkOrderTable:
+def build_work_orders(
+    rng: np.random.Generator,
+    city: CityGeography,
+    sampler: LandSampler,
+    count: int,
+    as_of: dt.date,
+    hotspots: int,
+) -> WorkOrderTable:
     """Generate `count` orders received in the 365 days ending at the end of `as_of` (local time)."""
     days = 365
     start = local_seconds(as_of - dt.timedelta(days=days - 1))
@@ -278,8 +395,9 @@ def build_work_orders(rng: np.random.Generator, city: CityGeography, sampler: La
     base = base_orders(rng, city, count - repeat_count - hotspot_count, start, days)
     base["lon"], base["lat"] = sampler.uniform(rng, base["grid"])
     hot, centre_lon, centre_lat = hotspot_orders(rng, city, sampler, hotspot_count, start, days, hotspots)
-    hot["lon"], hot["lat"] = sampler.around(rng, hot["grid"], centre_lon[hot["hotspot"]], centre_lat[hot["hotspot"]],
-                                            60.0)
+    hot["lon"], hot["lat"] = sampler.around(
+        rng, hot["grid"], centre_lon[hot["hotspot"]], centre_lat[hot["hotspot"]], 60.0
+    )
     columns = concat_columns([base, hot])
     attach_people_and_text(rng, columns, city)
     simulate_lifecycle(rng, columns, city)
