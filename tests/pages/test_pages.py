@@ -149,7 +149,8 @@ def test_drilling_down_through_the_url_and_a_map_request(app, city_dir):
 
 def test_no_page_shows_a_full_phone_number_or_name(app, city_dir):
     callers = set(expected.csv(city_dir, "work_orders.csv")["caller_name"].dropna())
-    people = set(expected.csv(city_dir, "members.csv")["name"]) | set(expected.csv(city_dir, "grid_workers.csv")["name"])
+    people = set(expected.csv(city_dir, "members.csv")["name"])
+    people |= set(expected.csv(city_dir, "grid_workers.csv")["name"])
     names = {name for name in callers | people if len(name) >= 2}
     community = expected.csv(city_dir, "grid_workers.csv")["grid_code"].iloc[0][:12]
     for page in PAGES:

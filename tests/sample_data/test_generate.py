@@ -31,6 +31,7 @@ from data_access.codes import (
     STATION_TYPES,
     WORK_ORDER_STATUSES,
 )
+from sample_data import work_order_text
 from sample_data.generate import generate_city
 
 LEVELS = ("districts", "streets", "communities", "grids")
@@ -316,3 +317,14 @@ def test_members_activities_and_grid_workers(city_dir, areas, orders):
     heads = workers[workers["role"] == "grid_head"].groupby("grid_code").size()
     assert len(heads) == len(grids) and (heads == 1).all()
     assert workers["name"].str.match(PERSON_NAME).all()
+
+
+def test_parallel_work_order_writing_gives_the_same_bytes(tmp_path, monkeypatch):
+    sequential, parallel = tmp_path / "sequential", tmp_path / "parallel"
+    generate_city(sequential, scale="test", seed=5, as_of=date(2026, 2, 1))
+    monkeypatch.setattr(work_order_text, "PARALLEL_MIN_ROWS", 100)
+    monkeypatch.setattr(work_order_text, "PARALLEL_SLICE_ROWS", 700)
+    monkeypatch.setattr(work_order_text, "CHUNK_ROWS", 300)
+    generate_city(parallel, scale="test", seed=5, as_of=date(2026, 2, 1))
+    assert not list(parallel.glob("*.part*"))
+    assert (sequential / "work_orders.csv").read_bytes() == (parallel / "work_orders.csv").read_bytes()
