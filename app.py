@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 
 import streamlit as st
@@ -14,6 +15,7 @@ from data_access import cached
 from data_access.filters import local_date, reference_now
 
 log = logging.getLogger("cityscreen")
+MAP_STYLE_VARIABLE = "CITYSCREEN_MAP_STYLE"
 
 PAGES = (
     ("pages/overview.py", "page.overview", ":material/dashboard:", "overview"),
@@ -22,6 +24,16 @@ PAGES = (
     ("pages/requests.py", "page.requests", ":material/support_agent:", "requests"),
     ("pages/members.py", "page.members", ":material/groups:", "members"),
 )
+
+
+def configured_map_style() -> str | None:
+    """An intranet basemap style URL from $CITYSCREEN_MAP_STYLE or secrets; None means no external basemap."""
+    if os.environ.get(MAP_STYLE_VARIABLE):
+        return os.environ[MAP_STYLE_VARIABLE]
+    try:
+        return st.secrets.get(MAP_STYLE_VARIABLE)
+    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
+        return None
 
 
 def choose_language() -> str:
@@ -47,7 +59,7 @@ def main() -> None:
         now = reference_now(city, time.time())
         today = local_date(now)
         selection = render_sidebar_filters(language, today)
-        set_context(PageContext(language, now, today, city, selection))
+        set_context(PageContext(language, now, today, city, selection, configured_map_style()))
         navigation.run()
     except Exception:  # staff see a short message; the traceback goes to the log
         log.exception("page failed")

@@ -21,6 +21,8 @@ class PageContext:
     today: date
     city: dict
     selection: Selection
+    # A mapbox-gl style JSON URL on an intranet tile server; None draws no external basemap.
+    map_style: str | None = None
 
     @property
     def synthetic(self) -> bool:

@@ -63,6 +63,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "chart.resolved": ("办结量", "Resolved"),
     "chart.hour": ("时段", "Hour"),
     "chart.count": ("数量", "Count"),
+    "column.code": ("编码", "Code"),
     "column.order_no": ("工单号", "Order no."),
     "column.received_at": ("受理时间", "Received"),
     "column.category": ("类别", "Category"),

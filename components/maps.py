@@ -62,9 +62,9 @@ def build_choropleth_layer(areas: gpd.GeoDataFrame, level: str, value_column: st
 
 
 def build_highlight_layer(areas: gpd.GeoDataFrame, level: str, colour: tuple[int, int, int], layer_id: str,
-                          alpha: int = 150) -> pdk.Layer:
+                          name_column: str = "name_zh", alpha: int = 150) -> pdk.Layer:
     """Areas filled in one flag colour (e.g. under-served grids), with their names for the tooltip."""
-    data = build_area_features(areas.assign(label=areas["name_zh"]), level, ["code", "label"])
+    data = build_area_features(areas.assign(name=areas[name_column]), level, ["code", "name"])
     return pdk.Layer("GeoJsonLayer", data, id=layer_id, stroked=True, filled=True, pickable=True,
                      get_fill_color=[*colour, alpha], get_line_color=[*colour, 255], line_width_min_pixels=1)
 
@@ -95,19 +95,22 @@ def build_label_layer(labels: pd.DataFrame, layer_id: str = "labels", size: int 
                      get_text_anchor="'middle'", get_alignment_baseline="'center'", pickable=False)
 
 
-def build_station_layer(stations: pd.DataFrame, name_column: str, type_label: dict[str, str],
-                        layer_id: str = "stations", radius_m: float = 60) -> pdk.Layer:
-    """Stations as dots coloured by type; tooltip fields: name, kind, hours."""
-    frame = stations[["station_id", "station_type", "lon", "lat", "opening_hours", "status"]].copy()
-    frame["name"] = stations[name_column].fillna(stations["name_zh"])
-    frame["kind"] = frame["station_type"].map(type_label).fillna(frame["station_type"])
-    frame["colour"] = [[*STATION_COLOURS.get(kind, (200, 200, 200)), 230] for kind in frame["station_type"]]
-    frame["lon"] = frame["lon"].round(COORDINATE_DECIMALS)
-    frame["lat"] = frame["lat"].round(COORDINATE_DECIMALS)
-    return pdk.Layer("ScatterplotLayer", frame.to_dict("records"), id=layer_id, pickable=True,
-                     get_position="[lon, lat]", get_fill_color="colour", get_radius=radius_m,
-                     radius_min_pixels=3, radius_max_pixels=14, stroked=True, get_line_color=[10, 18, 32, 255],
-                     line_width_min_pixels=1)
+def build_station_layers(stations: pd.DataFrame, name_column: str, radius_m: float = 60) -> list[pdk.Layer]:
+    """Stations as dots, one layer per type in its colour (so each dot carries only position and name)."""
+    layers = []
+    for station_type, group in stations.groupby("station_type", sort=True):
+        records = pd.DataFrame({
+            "lon": group["lon"].round(COORDINATE_DECIMALS),
+            "lat": group["lat"].round(COORDINATE_DECIMALS),
+            "name": group[name_column].fillna(group["name_zh"]),
+        }).to_dict("records")
+        layers.append(pdk.Layer(
+            "ScatterplotLayer", records, id=f"stations-{station_type}", pickable=True,
+            get_position="[lon, lat]", get_fill_color=[*STATION_COLOURS.get(station_type, (200, 200, 200)), 230],
+            get_radius=radius_m, radius_min_pixels=3, radius_max_pixels=14, stroked=True,
+            get_line_color=[10, 18, 32, 255], line_width_min_pixels=1,
+        ))
+    return layers
 
 
 def build_h3_layer(heat: pd.DataFrame, layer_id: str = "heat", value_column: str = "received",
@@ -124,12 +127,12 @@ def build_h3_layer(heat: pd.DataFrame, layer_id: str = "heat", value_column: str
 
 def build_view_state(min_lon: float, min_lat: float, max_lon: float, max_lat: float,
                      width_px: int = 1000, height_px: int = 600) -> pdk.ViewState:
-    """A view that fits the bounding box into a viewport of the given size (Web Mercator zoom)."""
+    """A view that fits the bounding box into a viewport of the given size (deck.gl: the world is 512 px at zoom 0)."""
     lon_span = max(max_lon - min_lon, 1e-4)
     lat_mid = math.radians((min_lat + max_lat) / 2)
     lat_span = max(max_lat - min_lat, 1e-4)
-    zoom_lon = math.log2(360 * width_px / (256 * lon_span))
-    zoom_lat = math.log2(360 * height_px / (256 * lat_span / math.cos(lat_mid)))
+    zoom_lon = math.log2(360 * width_px / (512 * lon_span))
+    zoom_lat = math.log2(360 * height_px / (512 * lat_span / math.cos(lat_mid)))
     zoom = max(0.0, min(zoom_lon, zoom_lat) - 0.15)
     return pdk.ViewState(longitude=(min_lon + max_lon) / 2, latitude=(min_lat + max_lat) / 2, zoom=round(zoom, 2),
                          pitch=0, bearing=0)

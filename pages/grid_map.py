@@ -66,7 +66,8 @@ with map_column:
               maps.build_label_layer(maps.build_area_labels(data, language))]
     view = maps.build_view_state(*maps.bounds_of(data), width_px=620, height_px=480)
     tooltip = {"html": f"<b>{{label}}</b><br/>{t(f'metric.{metric}')}: {{shown}}", "style": {"fontSize": "13px"}}
-    picked = render_map(maps.build_deck(layers, view, tooltip), key=f"grid-map-{selection.area_code or 'city'}",
+    deck = maps.build_deck(layers, view, tooltip, page.map_style)
+    picked = render_map(deck, key=f"grid-map-{selection.area_code or 'city'}",
                         height=560, selectable=child is not None)
     render_legend(t(f"metric.{metric}"), charts.build_legend_items(breaks, scale, number_format))
     st.caption(t("grid_map.click_hint"))
@@ -113,6 +114,6 @@ with detail_column:
 
 st.subheader(t("grid_map.areas"))
 table = data.drop(columns="geometry").sort_values("received", ascending=False)
-render_table(table, {"code": "code", "name": t("column.name"), "population": t("column.population"),
+render_table(table, {"code": t("column.code"), "name": t("column.name"), "population": t("column.population"),
                      "received": t("column.received"), "open": t("column.open"), "overdue": t("column.overdue"),
                      "shown": t(f"metric.{metric}")}, key="grid-areas", download_name=f"areas-{metric}.csv")

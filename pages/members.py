@@ -57,7 +57,8 @@ with map_column:
             layers.append(maps.build_label_layer(maps.build_area_labels(shapes, language)))
         view = maps.build_view_state(*maps.bounds_of(shapes), width_px=620, height_px=480)
         tooltip = {"html": f"<b>{{label}}</b><br/>{t('column.coverage')}: {{value}}", "style": {"fontSize": "13px"}}
-        render_map(maps.build_deck(layers, view, tooltip), key=f"members-map-{selection.area_code or 'city'}")
+        deck = maps.build_deck(layers, view, tooltip, page.map_style)
+        render_map(deck, key=f"members-map-{selection.area_code or 'city'}")
         render_legend(t("column.coverage"), charts.build_legend_items(breaks, "good", "{:.0%}"))
 with side_column:
     st.subheader(t("members.posts"))
@@ -85,7 +86,7 @@ with under_column:
     else:
         under["name"] = under["name_en" if language == "en" else "name_zh"]
         under["coverage_text"] = [format_rate(value) for value in under["coverage"]]
-        render_table(under, {"code": "code", "name": t("column.name"), "members": t("column.members"),
+        render_table(under, {"code": t("column.code"), "name": t("column.name"), "members": t("column.members"),
                              "target": t("column.target"), "shortfall": t("column.shortfall"),
                              "coverage_text": t("column.coverage")}, key="member-under", height=320,
                      download_name="under-covered-communities.csv")

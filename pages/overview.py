@@ -77,7 +77,8 @@ with map_column:
               maps.build_label_layer(maps.build_area_labels(area_data, language))]
     view = maps.build_view_state(*maps.bounds_of(area_data), width_px=620, height_px=480)
     tooltip = {"html": f"<b>{{label}}</b><br/>{t('overview.map.legend')}: {{value}}", "style": {"fontSize": "13px"}}
-    render_map(maps.build_deck(layers, view, tooltip), key=f"overview-map-{selection.area_code or 'city'}")
+    deck = maps.build_deck(layers, view, tooltip, page.map_style)
+    render_map(deck, key=f"overview-map-{selection.area_code or 'city'}")
     render_legend(t("overview.map.legend"), charts.build_legend_items(breaks, "load", "{:,.1f}"))
 
 with side_column:

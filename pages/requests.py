@@ -55,7 +55,8 @@ def heat_map(day_key: str) -> None:
     view = maps.build_view_state(*maps.bounds_of(outlines), width_px=620, height_px=480)
     tooltip = {"html": f"{t('tooltip.requests')}: {{value}}", "style": {"fontSize": "13px"}}
     # One key per area keeps the camera still while the day changes.
-    render_map(maps.build_deck(layers, view, tooltip), key=f"requests-heat-{selection.area_code or 'city'}",
+    deck = maps.build_deck(layers, view, tooltip, page.map_style)
+    render_map(deck, key=f"requests-heat-{selection.area_code or 'city'}",
                height=540)
     if heat.empty:
         render_empty(page)
@@ -107,7 +108,7 @@ def hotspot_table(frame: pd.DataFrame, key: str) -> None:
         return
     frame = frame.copy()
     frame["name"] = frame["name_en" if language == "en" else "name_zh"]
-    render_table(frame, {"code": "code", "name": t("column.name"), "received": t("column.received"),
+    render_table(frame, {"code": t("column.code"), "name": t("column.name"), "received": t("column.received"),
                          "previous": t("column.previous"), "growth": t("column.growth")}, key=key,
                  download_name=f"{key}.csv")
 

@@ -56,15 +56,17 @@ with map_column:
                                     (selection.area_code or "")[:-3] or None)
     layers = []
     if len(under_shapes):
-        layers.append(maps.build_highlight_layer(under_shapes, "grid", UNDERSERVED, "underserved"))
+        layers.append(maps.build_highlight_layer(under_shapes, "grid", UNDERSERVED, "underserved",
+                                                 "name_en" if language == "en" else "name_zh"))
     layers += [*maps.build_base_layers(cached.load_water(), cached.load_areas("district")),
                maps.build_outline_layer(area_shapes, child, "area-outlines", 1.0)]
     if len(stations):
-        layers.append(maps.build_station_layer(stations, "name_en" if language == "en" else "name_zh", type_labels))
+        layers += maps.build_station_layers(stations, "name_en" if language == "en" else "name_zh")
     bounds_source = area_shapes if len(area_shapes) else cached.load_areas("district")
     view = maps.build_view_state(*maps.bounds_of(bounds_source), width_px=620, height_px=480)
-    tooltip = {"html": "<b>{name}</b><br/>{kind}<br/>{opening_hours}", "style": {"fontSize": "13px"}}
-    render_map(maps.build_deck(layers, view, tooltip), key=f"stations-map-{selection.area_code or 'city'}", height=560)
+    tooltip = {"html": "<b>{name}</b>", "style": {"fontSize": "13px"}}
+    deck = maps.build_deck(layers, view, tooltip, page.map_style)
+    render_map(deck, key=f"stations-map-{selection.area_code or 'city'}", height=560)
     render_legend(t("stations.types"), [(hex_colour(STATION_COLOURS[code]), type_labels[code]) for code in chosen_types]
                   + [(hex_colour(UNDERSERVED), t("stations.underserved_layer"))])
     if len(stations):
@@ -95,7 +97,7 @@ with table_column:
         listed = under.sort_values("nearest_m", ascending=False).head(200).copy()
         listed["name"] = listed["name_en" if language == "en" else "name_zh"]
         listed["nearest"] = listed["nearest_m"].map(lambda value: "—" if value == float("inf") else f"{value:,.0f}")
-        render_table(listed, {"code": "code", "name": t("column.name"), "population": t("column.population"),
+        render_table(listed, {"code": t("column.code"), "name": t("column.name"), "population": t("column.population"),
                               "nearest": t("column.nearest_m")}, key="station-under", height=300,
                      download_name="underserved-grids.csv")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -11,7 +12,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pandas as pd
 import pytest
+
+from data_access.db import create_db_engine
+from data_access.loader import load_directory
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
@@ -32,11 +37,39 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+# A citizen's words that would run script if any page treated them as HTML.
+HOSTILE_TITLE = '<img src=x onerror="window.__pwned=1">噪音<script>window.__pwned=2</script>'
+
+
 @pytest.fixture(scope="session")
-def app_url(sqlite_city_url):
+def browser_city_url(city_dir, tmp_path_factory) -> str:
+    """The test city plus one newest work order whose title and description carry HTML and script."""
+    directory = tmp_path_factory.mktemp("browser-city")
+    for path in city_dir.iterdir():
+        shutil.copy(path, directory / path.name)
+    orders = pd.read_csv(directory / "work_orders.csv", dtype=str, keep_default_na=False, na_values=[""])
+    hostile = orders.iloc[[0]].copy()
+    as_of = json.loads((directory / "city.json").read_text(encoding="utf-8"))["as_of"]
+    received = (pd.Timestamp(as_of).tz_convert("Asia/Shanghai") - pd.Timedelta(minutes=5)).strftime("%Y-%m-%d %H:%M:%S")
+    hostile = hostile.assign(order_no="HOSTILE-1", title=HOSTILE_TITLE, description=HOSTILE_TITLE, status="received",
+                             received_at=received, due_at="2026-12-31 00:00:00", repeat_of=None)
+    for column in ("dispatched_at", "accepted_at", "resolved_at", "called_back_at", "closed_at", "returned_at",
+                   "extended_at", "satisfaction", "resolution", "whistled_at", "whistle_departments"):
+        hostile[column] = None
+    hostile["whistle"] = "false"
+    pd.concat([orders, hostile]).to_csv(directory / "work_orders.csv", index=False)
+    database = tmp_path_factory.mktemp("browser-db") / "city.sqlite"
+    engine = create_db_engine(f"sqlite:///{database}")
+    load_directory(directory, engine)
+    engine.dispose()
+    return f"sqlite:///{database}"
+
+
+@pytest.fixture(scope="session")
+def app_url(browser_city_url):
     """Start `streamlit run app.py` on the test city; yield its base URL."""
     port = _free_port()
-    environment = {**os.environ, "CITYSCREEN_DB_URL": sqlite_city_url}
+    environment = {**os.environ, "CITYSCREEN_DB_URL": browser_city_url}
     log_path = ARTIFACTS / "streamlit-server.log"
     ARTIFACTS.mkdir(exist_ok=True)
     with open(log_path, "w") as log:
@@ -84,8 +117,8 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    """A fresh 1600×1000 page that records console errors in `page.console_errors`."""
-    context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+    """A fresh 1600×1800 page that records console errors in `page.console_errors`."""
+    context = browser.new_context(viewport={"width": 1600, "height": 1800}, locale="zh-CN")
     new_page = context.new_page()
     new_page.console_errors = []
     new_page.on("console", lambda message: message.type == "error" and new_page.console_errors.append(message.text))
@@ -95,10 +128,17 @@ def page(browser):
 
 
 def wait_for_app(page, timeout_ms: int = 60_000) -> None:
-    """Wait until the script finished running and no skeleton placeholders remain."""
+    """Wait until the script finished running, no skeleton remains, and maps had a moment to paint."""
+    page.wait_for_timeout(300)
     page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout_ms)
     page.wait_for_function("document.querySelectorAll(\"[data-testid='stSkeleton']\").length === 0",
                            timeout=timeout_ms)
+    page.wait_for_timeout(1500)
+
+
+def app_errors(page) -> list[str]:
+    """Console errors, less the 404 probes a deep link makes before Streamlit finds its root."""
+    return [text for text in page.console_errors if "status of 404" not in text]
 
 
 def screenshot(page, name: str) -> Path:

@@ -1,0 +1,69 @@
+"""Pure map builders: layers carry only what they draw, views fit their area, no external basemap by default."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from components import charts, colours, maps
+
+
+def squares() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({
+        "code": ["429902", "429903", "429904"], "name": ["甲区", "乙区", "丙区"], "value": [1.0, 5.0, None],
+    }, geometry=[shapely.box(113.0, 30.0, 113.1, 30.1), shapely.box(113.1, 30.0, 113.2, 30.1),
+                 shapely.box(113.2, 30.0, 113.3, 30.1)], crs="EPSG:4326")
+
+
+def test_choropleth_classes_and_no_data_colour():
+    layer, breaks = maps.build_choropleth_layer(squares(), "district", "value", "load", "name")
+    features = layer.data["features"]
+    assert [feature["properties"]["code"] for feature in features] == ["429902", "429903", "429904"]
+    fills = [feature["properties"]["fill"] for feature in features]
+    assert fills[0] != fills[1]
+    assert fills[2][:3] == list(colours.NO_DATA)
+    assert set(features[0]["properties"]) == {"code", "label", "value", "fill"}
+    legend = charts.build_legend_items(breaks, "load")
+    assert len(legend) == len(breaks) + 1
+
+
+def test_view_state_fits_the_box_in_deck_gl_pixels():
+    view = maps.build_view_state(113.0, 30.0, 113.4, 30.3, width_px=600, height_px=400)
+    pixels_per_degree = 512 * 2 ** view.zoom / 360
+    assert 0.4 * pixels_per_degree <= 600
+    assert 0.3 * pixels_per_degree / math.cos(math.radians(30.15)) <= 400
+    assert 0.4 * pixels_per_degree > 600 * 0.6  # and it is not needlessly far out
+
+
+def test_no_external_basemap_unless_an_intranet_style_is_given():
+    view = maps.build_view_state(113.0, 30.0, 113.4, 30.3)
+    offline = json.loads(maps.build_deck([], view).to_json())
+    assert offline.get("mapProvider") in (None, "") and "carto" not in json.dumps(offline).lower()
+    intranet = json.loads(maps.build_deck([], view, map_style="http://tiles.intranet/style.json").to_json())
+    assert intranet["mapStyle"] == "http://tiles.intranet/style.json"
+
+
+def test_h3_resolution_follows_the_area_size():
+    assert maps.h3_resolution_for(112.9, 30.2, 113.5, 30.6) == 8      # a 57 km city
+    assert maps.h3_resolution_for(113.0, 30.0, 113.05, 30.04) == 9    # a street
+    assert maps.h3_resolution_for(110.0, 28.0, 116.0, 33.0) == 7      # a province
+
+
+def test_station_layers_one_per_type_with_position_and_name_only():
+    stations = pd.DataFrame({"station_type": ["compound_post", "compound_post", "street_center"],
+                             "lon": [113.123456789, 113.2, 113.3], "lat": [30.1, 30.2, 30.3],
+                             "name_zh": ["甲", "乙", "丙"], "name_en": [None, "B", "C"]})
+    layers = maps.build_station_layers(stations, "name_en")
+    assert [layer.id for layer in layers] == ["stations-compound_post", "stations-street_center"]
+    assert layers[0].data[0] == {"lon": 113.12346, "lat": 30.1, "name": "甲"}
+
+
+def test_h3_layer_sends_cells_not_points():
+    heat = pd.DataFrame({"h3": ["88309a4c01fffff", "88309a4c03fffff"], "received": [3, 40]})
+    layer, breaks = maps.build_h3_layer(heat)
+    assert [row["h3"] for row in layer.data] == list(heat["h3"])
+    assert set(layer.data[0]) == {"h3", "value", "fill"}
