@@ -53,8 +53,10 @@ WORK_ORDER_COLUMNS = [
     "whistle_departments",
 ]
 CHUNK_ROWS = 250_000
+# Explicit, so a slice whose times all fall on midnight is not written as bare dates.
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 PARALLEL_MIN_ROWS = 100_000
-PARALLEL_SLICE_ROWS = 1_000_000
+PARALLEL_SLICE_ROWS = 250_000
 MAX_PROCESSES = 4
 # Set only while a pool of forked writers runs: they read the orders from here instead of a pickle.
 FORKED_STATE: dict[str, tuple] = {}
@@ -198,7 +200,14 @@ def write_rows(table: WorkOrderTable, wording: OrderWording, path: Path, first: 
     with open(path, "w", encoding="utf-8", newline="") as handle:
         for start in range(first, last, CHUNK_ROWS):
             frame = wording.frame(table, slice(start, min(start + CHUNK_ROWS, last)))
-            frame.to_csv(handle, index=False, header=start == 0, float_format="%.6f", lineterminator="\n")
+            frame.to_csv(
+                handle,
+                index=False,
+                header=start == 0,
+                float_format="%.6f",
+                date_format=TIMESTAMP_FORMAT,
+                lineterminator="\n",
+            )
 
 
 def write_forked_slice(job: tuple[Path, int, int]) -> None:

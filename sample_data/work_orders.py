@@ -48,7 +48,7 @@ SPRING_FESTIVAL = {
 
 @dataclass
 class WorkOrderTable:
-    """All orders as arrays (index form); `to_frame(rows)` turns a slice into the CSV columns."""
+    """All orders as arrays in index form (sorted by time); work_order_text turns them into CSV rows."""
 
     city: CityGeography
     columns: dict[str, np.ndarray]
@@ -269,7 +269,6 @@ def simulate_lifecycle(rng: np.random.Generator, columns: dict, city: CityGeogra
         unsolved=unsolved,
         answer=answer,
         whistle_pick=rng.integers(0, 1 << 20, count),
-        department_pick=rng.random(count),
     )
 
 
