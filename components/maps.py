@@ -113,6 +113,19 @@ def build_station_layers(stations: pd.DataFrame, name_column: str, radius_m: flo
     return layers
 
 
+def build_h3_features(heat: pd.DataFrame, value_column: str = "received") -> dict:
+    """GeoJSON FeatureCollection of H3 cells (hexagon polygons) with their counts, for export."""
+    import h3
+
+    features = []
+    for cell, value in zip(heat["h3"], heat[value_column], strict=True):
+        ring = [[round(lng, COORDINATE_DECIMALS), round(lat, COORDINATE_DECIMALS)]
+                for lat, lng in h3.cell_to_boundary(cell)]
+        features.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]},
+                         "properties": {"h3": cell, value_column: _plain(value)}})
+    return {"type": "FeatureCollection", "features": features}
+
+
 def build_h3_layer(heat: pd.DataFrame, layer_id: str = "heat", value_column: str = "received",
                    extruded: bool = False) -> tuple[pdk.Layer, list[float]]:
     """Server-aggregated H3 cells coloured by count; `heat` has columns h3 and value_column."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 from datetime import datetime
 
 import pandas as pd
@@ -48,6 +49,12 @@ def render_map(deck: pdk.Deck, key: str, height: int = 520, selectable: bool = F
         return dict(state.selection.get("objects", {}) or {})
     except AttributeError:
         return {}
+
+
+def render_geojson_download(collection: dict, file_name: str, label: str, key: str) -> None:
+    """A download button for a map layer as GeoJSON."""
+    st.download_button(label, json.dumps(collection, ensure_ascii=False), file_name=file_name,
+                       mime="application/geo+json", icon=":material/map:", key=key)
 
 
 def render_empty(context: PageContext) -> None:

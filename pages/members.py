@@ -9,7 +9,14 @@ import streamlit as st
 from components import charts, context, maps
 from components.i18n import code_label, translate
 from components.tiles import format_count, format_rate, render_tiles
-from components.views import render_empty, render_header, render_legend, render_map, render_table
+from components.views import (
+    render_empty,
+    render_geojson_download,
+    render_header,
+    render_legend,
+    render_map,
+    render_table,
+)
 from data_access import cached, codes
 
 page = context.current()
@@ -60,6 +67,9 @@ with map_column:
         deck = maps.build_deck(layers, view, tooltip, page.map_style)
         render_map(deck, key=f"members-map-{selection.area_code or 'city'}")
         render_legend(t("column.coverage"), charts.build_legend_items(breaks, "good", "{:.0%}"))
+        features = maps.build_area_features(shapes, shown_level, ["code", "members", "target", "coverage"])
+        render_geojson_download(features, f"member-coverage-{shown_level}.geojson", t("grid_map.geojson"),
+                                key="members-geojson")
 with side_column:
     st.subheader(t("members.posts"))
     posts = cached.load_claimed_posts(selection.area_code)

@@ -9,7 +9,15 @@ import streamlit as st
 from components import charts, context, maps
 from components.i18n import code_label, translate
 from components.tiles import format_count, format_rate, render_tiles
-from components.views import format_time, render_empty, render_header, render_legend, render_map, render_table
+from components.views import (
+    format_time,
+    render_empty,
+    render_geojson_download,
+    render_header,
+    render_legend,
+    render_map,
+    render_table,
+)
 from data_access import cached, codes
 from data_access.filters import WorkOrderFilter, days_window
 from data_access.kpis import KPI_DEFINITIONS
@@ -80,6 +88,8 @@ with map_column:
     deck = maps.build_deck(layers, view, tooltip, page.map_style)
     render_map(deck, key=f"overview-map-{selection.area_code or 'city'}")
     render_legend(t("overview.map.legend"), charts.build_legend_items(breaks, "load", "{:,.1f}"))
+    render_geojson_download(maps.build_area_features(area_data, shown_level, ["code", "name", "received", "per_10k"]),
+                            f"overview-{shown_level}.geojson", t("grid_map.geojson"), key="overview-geojson")
 
 with side_column:
     st.subheader(t("overview.trend"))

@@ -10,7 +10,15 @@ import streamlit as st
 from components import charts, context, maps
 from components.i18n import code_label, translate
 from components.tiles import format_rate
-from components.views import format_time, render_empty, render_header, render_legend, render_map, render_table
+from components.views import (
+    format_time,
+    render_empty,
+    render_geojson_download,
+    render_header,
+    render_legend,
+    render_map,
+    render_table,
+)
 from data_access import cached, codes
 from data_access.filters import WorkOrderFilter, local_day_start
 from data_access.kpis import KPI_DEFINITIONS
@@ -61,6 +69,9 @@ def heat_map(day_key: str) -> None:
     if heat.empty:
         render_empty(page)
     render_legend(t("tooltip.requests"), charts.build_legend_items(breaks, "heat"))
+    if len(heat):
+        render_geojson_download(maps.build_h3_features(heat), f"requests-h3-{day_key}.geojson",
+                                t("grid_map.geojson"), key=f"heat-geojson-{day_key}")
 
 
 map_column, kpi_column = st.columns([3, 2], gap="medium")

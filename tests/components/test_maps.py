@@ -68,3 +68,15 @@ def test_h3_layer_sends_cells_not_points():
     assert len(breaks) >= 1
     assert [row["h3"] for row in layer.data] == list(heat["h3"])
     assert set(layer.data[0]) == {"h3", "value", "fill"}
+
+
+def test_h3_export_is_closed_hexagons_around_their_cells():
+    import h3
+
+    heat = pd.DataFrame({"h3": ["88309a4c01fffff"], "received": [7]})
+    feature = maps.build_h3_features(heat)["features"][0]
+    ring = feature["geometry"]["coordinates"][0]
+    assert len(ring) == 7 and ring[0] == ring[-1]
+    lat, lng = h3.cell_to_latlng("88309a4c01fffff")
+    assert shapely.Polygon(ring).contains(shapely.Point(lng, lat))
+    assert feature["properties"] == {"h3": "88309a4c01fffff", "received": 7}

@@ -159,3 +159,17 @@ def test_no_page_shows_a_full_phone_number_or_name(app, city_dir):
             text = table.value.astype(str).to_csv()
             assert not FULL_PHONE.search(text), page
             assert not any(name in text for name in names), page
+
+
+def test_requests_page_kpi_table_equals_the_data_access_results(app, engine):
+    open_page(app, "pages/requests.py", "en")
+    now, today = clock(engine)
+    want = kpis.read_kpis(engine, WorkOrderFilter(*days_window(today, 30)), now).set_index("kpi")
+    table = next(frame.value for frame in app.dataframe if translate("column.numerator", "en") in frame.value.columns)
+    by_name = table.set_index(translate("column.kpi", "en"))
+    for key, definition in kpis.KPI_DEFINITIONS.items():
+        row = by_name.loc[definition.name_en]
+        assert row[translate("column.numerator", "en")] == want.loc[key, "numerator"]
+        assert row[translate("column.denominator", "en")] == want.loc[key, "denominator"]
+        assert row[translate("column.rate", "en")] == format_rate(want.loc[key, "rate"])
+        assert row[translate("column.definition", "en")] == definition.definition_en
