@@ -46,8 +46,18 @@ def choose_language() -> str:
     return st.session_state["language"] or fallback
 
 
+def run_wall() -> None:
+    """The wall display: no sidebar, no menu, its own error handling (it never shows one)."""
+    st.set_page_config(page_title="城市一屏 Cityscreen", page_icon="🏙️", layout="wide",
+                       initial_sidebar_state="collapsed")
+    st.navigation([st.Page("pages/wall.py", title="Wall", url_path="wall", default=True)], position="hidden").run()
+
+
 def main() -> None:
     """Configure the page, build the shared context and run the selected page."""
+    if st.query_params.get("mode") == "wall":
+        run_wall()
+        return
     st.set_page_config(page_title="城市一屏 Cityscreen", page_icon="🏙️", layout="wide",
                        initial_sidebar_state="expanded")
     language = choose_language()

@@ -31,11 +31,13 @@ KPI_DEFINITIONS: dict[str, KpiDefinition] = {
     kpi.key: kpi
     for kpi in (
         KpiDefinition("response_rate", "响应率", "Response rate",
-                      "受理后2小时内签收的诉求数 / 期内受理诉求数",
-                      "requests accepted within 2 hours of receipt / requests received in the period"),
+                      "受理后2小时内签收的诉求数 / 期内受理诉求数（不含合并的重复件）",
+                      "requests accepted within 2 hours of receipt / requests received in the period "
+                      "(merged duplicates excluded)"),
         KpiDefinition("on_time_closure_rate", "按期办结率", "On-time closure rate",
-                      "期内到期诉求中按期办结数 / 期内到期诉求数",
-                      "requests due in the period resolved by their due time / requests due in the period"),
+                      "期内到期诉求中按期办结数 / 期内到期诉求数（不含合并的重复件）",
+                      "requests due in the period resolved by their due time / requests due in the period "
+                      "(merged duplicates excluded)"),
         KpiDefinition("resolution_rate", "解决率", "Resolution rate",
                       "期内办结且实际解决数 / 期内办结数",
                       "requests resolved in the period as solved / requests resolved in the period"),
@@ -64,8 +66,11 @@ def read_kpis(engine: Engine, work_filter: WorkOrderFilter, now: int) -> pd.Data
     within the filter's window); due-based counts stop at `now`, since what is not yet due cannot be late.
     """
     table = work_orders
+    # A merged duplicate is handled as part of another order: it is never accepted or resolved itself.
+    handled = table.c.status != "merged"
     received = read_frame(engine, select(
         func.count().label("received"),
+        count_if(handled).label("handled"),
         count_if(and_(table.c.accepted_at.is_not(None),
                       table.c.accepted_at - table.c.received_at <= RESPONSE_WINDOW_SECONDS)).label("responded"),
         count_if(table.c.repeat_of.is_not(None)).label("repeats"),
@@ -78,7 +83,7 @@ def read_kpis(engine: Engine, work_filter: WorkOrderFilter, now: int) -> pd.Data
     due = read_frame(engine, select(
         func.count().label("due"),
         count_if(and_(table.c.resolved_at.is_not(None), table.c.resolved_at <= table.c.due_at)).label("on_time"),
-    ).where(*work_order_conditions(table, due_filter, "due_at"))).iloc[0]
+    ).where(handled, *work_order_conditions(table, due_filter, "due_at"))).iloc[0]
 
     resolved = read_frame(engine, select(
         func.count().label("resolved"),
@@ -92,7 +97,7 @@ def read_kpis(engine: Engine, work_filter: WorkOrderFilter, now: int) -> pd.Data
     ).where(*work_order_conditions(table, work_filter, "called_back_at"))).iloc[0]
 
     rows = [
-        ("response_rate", received["responded"], received["received"]),
+        ("response_rate", received["responded"], received["handled"]),
         ("on_time_closure_rate", due["on_time"], due["due"]),
         ("resolution_rate", resolved["solved"], resolved["resolved"]),
         ("satisfaction_rate", called_back["satisfied"], called_back["called_back"]),

@@ -72,14 +72,15 @@ def in_window(values: pd.Series, start: int | None, end: int | None) -> pd.Serie
 def kpis(orders: pd.DataFrame, start: int, end: int, now: int) -> dict[str, tuple[int, int]]:
     """KPI numerator/denominator pairs straight from DOMAIN.md's definitions."""
     received = orders[in_window(orders["received_at"], start, end)]
-    responded = received["accepted_at"].notna() & ((received["accepted_at"] - received["received_at"]) <= 7200)
-    due = orders[in_window(orders["due_at"], start, min(end, now))]
+    handled = received[received["status"] != "merged"]
+    responded = handled["accepted_at"].notna() & ((handled["accepted_at"] - handled["received_at"]) <= 7200)
+    due = orders[in_window(orders["due_at"], start, min(end, now)) & (orders["status"] != "merged")]
     on_time = due["resolved_at"].notna() & (due["resolved_at"] <= due["due_at"])
     resolved = orders[in_window(orders["resolved_at"], start, end)]
     called = orders[in_window(orders["called_back_at"], start, end)]
     satisfied = called["satisfaction"].isin(["satisfied", "basically_satisfied"])
     return {
-        "response_rate": (int(responded.fillna(False).sum()), len(received)),
+        "response_rate": (int(responded.fillna(False).sum()), len(handled)),
         "on_time_closure_rate": (int(on_time.fillna(False).sum()), len(due)),
         "resolution_rate": (int((resolved["resolution"] == "solved").sum()), len(resolved)),
         "satisfaction_rate": (int(satisfied.sum()), len(called)),

@@ -144,6 +144,9 @@ def test_children_nest_exactly_inside_parents(areas):
         for parent_code, siblings in children.groupby("parent_code"):
             parent = parents.at[parent_code, "geometry"]
             assert shapely.covered_by(siblings["geometry"].to_numpy(), parent.buffer(1e-7)).all()
+            # Shared lattice vertices make nesting exact, not merely within a tolerance.
+            assert shapely.covered_by(siblings["geometry"].to_numpy(), parent).all()
+            assert shapely.coverage_is_valid(siblings["geometry"].to_numpy())
             assert shapely.area(siblings["geometry"].to_numpy()).sum() == pytest.approx(parent.area, rel=1e-6)
             assert siblings["population"].sum() == parents.at[parent_code, "population"]
             assert siblings["households"].sum() == parents.at[parent_code, "households"]

@@ -1,0 +1,110 @@
+"""The wall display's building blocks: page CSS, the title bar, big KPI tiles and the ticker, as escaped HTML."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+
+from data_access.validation import CITY_ZONE
+
+# Fixed CSS (no data inside): no Streamlit chrome, no scrollbars, sizes that scale with the screen.
+WALL_CSS = """
+<style>
+[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stSidebar"],
+[data-testid="stSidebarCollapsedControl"], [data-testid="stDecoration"], footer { display: none !important; }
+html, body, [data-testid="stApp"], [data-testid="stAppViewContainer"], [data-testid="stMain"] {
+  overflow: hidden !important; background: #070d1a !important; }
+[data-testid="stMainBlockContainer"], .block-container {
+  max-width: 100vw !important; padding: 1.2vh 1.2vw 0 1.2vw !important; }
+::-webkit-scrollbar { display: none; }
+[data-testid="stDeckGlJsonChart"] { height: 62vh !important; }
+[data-testid="stDeckGlJsonChart"] > div { height: 100% !important; }
+.wall-bar { display: flex; justify-content: space-between; align-items: baseline; color: #e6ebf5;
+  border-bottom: 0.2vh solid #1f2c47; padding-bottom: 0.6vh; margin-bottom: 0.8vh; }
+.wall-title { font-size: 3.4vh; font-weight: 700; letter-spacing: 0.1em; }
+.wall-meta { font-size: 1.9vh; color: #9fb0cf; }
+.wall-clock { font-size: 2.6vh; font-variant-numeric: tabular-nums; color: #e6ebf5; margin-left: 1.2vw; }
+.wall-mark { font-size: 1.6vh; color: #ffb454; border: 0.15vh solid #ffb454; border-radius: 0.6vh;
+  padding: 0.1vh 0.6vw; margin-left: 1vw; }
+.wall-stale { font-size: 1.8vh; color: #0b1220; background: #ffb454; border-radius: 0.6vh; padding: 0.2vh 0.8vw;
+  margin-left: 1vw; }
+.wall-tiles { display: grid; grid-template-columns: repeat(6, 1fr); gap: 0.8vw; margin-bottom: 1vh; }
+.wall-tile { background: #0f1a30; border: 0.15vh solid #1f2c47; border-radius: 1vh; padding: 1vh 1vw; }
+.wall-tile-label { font-size: 1.8vh; color: #9fb0cf; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.wall-tile-value { font-size: 5.6vh; font-weight: 700; color: #ffffff; line-height: 1.15;
+  font-variant-numeric: tabular-nums; white-space: nowrap; }
+.wall-tile-value.alert { color: #ff6b5e; }
+.wall-panel-title { font-size: 2.1vh; color: #e6ebf5; font-weight: 600; margin: 0.4vh 0; }
+.wall-ticker { overflow: hidden; white-space: nowrap; background: #0f1a30; border: 0.15vh solid #1f2c47;
+  border-radius: 1vh; padding: 0.8vh 0; margin-top: 0.8vh; font-size: 2.1vh; color: #e6ebf5; }
+.wall-ticker-track { display: inline-block; padding-left: 100%; animation: wall-scroll 90s linear infinite; }
+.wall-ticker-item { margin-right: 4vw; }
+.wall-ticker-item b { color: #ffb454; font-weight: 600; margin-right: 0.6vw; }
+@keyframes wall-scroll { from { transform: translateX(0); } to { transform: translateX(-100%); } }
+</style>
+"""
+
+
+def build_title_bar(city: str, title: str, data_time_label: str, data_time: int, now: datetime,
+                    synthetic_mark: str | None, stale_label: str | None) -> str:
+    """The top bar: city and title, data-as-of time, a clock, the demo-data mark and a stale badge."""
+    as_of = datetime.fromtimestamp(data_time, CITY_ZONE).strftime("%Y-%m-%d %H:%M")
+    parts = [f'<span class="wall-meta">{html.escape(data_time_label)} {html.escape(as_of)}</span>']
+    if synthetic_mark:
+        parts.append(f'<span class="wall-mark">{html.escape(synthetic_mark)}</span>')
+    if stale_label:
+        parts.append(f'<span class="wall-stale" data-testid="wall-stale">{html.escape(stale_label)}</span>')
+    parts.append(f'<span class="wall-clock">{now.strftime("%H:%M:%S")}</span>')
+    return (f'<div class="wall-bar"><span class="wall-title">{html.escape(city)} · {html.escape(title)}</span>'
+            f'<span>{"".join(parts)}</span></div>')
+
+
+def build_tiles(tiles: list[tuple[str, str, bool]], columns: int = 6) -> str:
+    """Big KPI tiles: (label, value, alert) each, in a row of `columns`."""
+    cells = "".join(
+        f'<div class="wall-tile" data-testid="wall-tile"><div class="wall-tile-label">{html.escape(label)}</div>'
+        f'<div class="wall-tile-value{" alert" if alert else ""}">{html.escape(value)}</div></div>'
+        for label, value, alert in tiles
+    )
+    return f'<div class="wall-tiles" style="grid-template-columns:repeat({int(columns)}, 1fr)">{cells}</div>'
+
+
+def build_ticker(items: list[tuple[str, str]]) -> str:
+    """A scrolling line of (lead, text) items; every text escaped, so a citizen's markup stays text."""
+    spans = "".join(f'<span class="wall-ticker-item"><b>{html.escape(lead)}</b>{html.escape(text)}</span>'
+                    for lead, text in items)
+    return f'<div class="wall-ticker" data-testid="wall-ticker"><div class="wall-ticker-track">{spans}</div></div>'
+
+
+def build_sparkline(values: list[float], labels: tuple[str, str], colour: str = "#4cc9f0") -> str:
+    """An SVG line of daily values that stretches to its box (viewBox, no fixed pixels)."""
+    if not values:
+        return ""
+    top = max(max(values), 1)
+    width = max(len(values) - 1, 1)
+    points = " ".join(f"{index * 100 / width:.2f},{38 - value * 34 / top:.2f}" for index, value in enumerate(values))
+    first, last = (html.escape(text) for text in labels)
+    return (
+        '<svg viewBox="0 0 100 40" preserveAspectRatio="none" style="width:100%;height:22vh;display:block">'
+        f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="0.8" '
+        'vector-effect="non-scaling-stroke" style="stroke-width:0.35vh"/></svg>'
+        f'<div style="display:flex;justify-content:space-between;font-size:1.5vh;color:#9fb0cf">'
+        f"<span>{first}</span><span>{last}</span></div>"
+    )
+
+
+def build_ranking(rows: list[tuple[str, int]], colour: str = "#e8473c") -> str:
+    """Horizontal bars of (name, count), widths relative to the largest."""
+    if not rows:
+        return ""
+    top = max(max(count for _, count in rows), 1)
+    bars = "".join(
+        '<div style="display:flex;align-items:center;margin:0.35vh 0;font-size:1.8vh;color:#e6ebf5">'
+        f'<span style="width:38%;white-space:nowrap;overflow:hidden;text-overflow:ellipsis">{html.escape(name)}</span>'
+        f'<span style="flex:1;background:#14213d;border-radius:0.4vh;height:1.8vh">'
+        f'<span style="display:block;height:100%;width:{count * 100 / top:.1f}%;background:{colour};'
+        'border-radius:0.4vh"></span></span>'
+        f'<span style="width:18%;text-align:right;font-variant-numeric:tabular-nums">{count:,}</span></div>'
+        for name, count in rows
+    )
+    return f'<div data-testid="wall-ranking">{bars}</div>'

@@ -1,0 +1,135 @@
+"""Wall display 大屏 (?mode=wall): a dark self-refreshing big screen that never shows an error or a person."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime
+
+import streamlit as st
+
+from components import maps, wall
+from components.i18n import code_label, pick_language, translate
+from components.tiles import format_count, format_rate
+from data_access import cached, codes
+from data_access.filters import local_date, reference_now
+from data_access.validation import CITY_ZONE
+from data_access.wall import read_wall_base, read_wall_snapshot
+
+log = logging.getLogger("cityscreen.wall")
+PANELS = ("kpis", "map", "trend", "ranking", "ticker")
+DEFAULT_REFRESH_SECONDS = 15
+
+
+def wall_settings() -> tuple[str, int, set[str], str | None]:
+    """Language, refresh interval, panels shown and area, all from the bookmarked URL."""
+    params = st.query_params
+    language = pick_language(params.get("lang"), None, st.context.locale)
+    try:
+        refresh = min(max(int(params.get("refresh", DEFAULT_REFRESH_SECONDS)), 2), 3600)
+    except ValueError:
+        refresh = DEFAULT_REFRESH_SECONDS
+    panels = {panel for panel in params.get("panels", ",".join(PANELS)).split(",") if panel in PANELS} or set(PANELS)
+    area = params.get("area") or None
+    if area and not (area.isdigit() and len(area) in codes.LEVEL_BY_CODE_LENGTH):
+        area = None
+    return language, refresh, panels, area
+
+
+language, refresh_seconds, panels, area_code = wall_settings()
+st.html(wall.WALL_CSS)
+
+
+def t(key: str, **values) -> str:
+    return translate(key, language, **values)
+
+
+def base_layers():
+    """Shapes and city facts, read once and kept for the session (they do not change while the wall runs)."""
+    if "wall_base" not in st.session_state:
+        st.session_state["wall_base"] = read_wall_base(cached.get_engine(), area_code)
+    return st.session_state["wall_base"]
+
+
+def take_snapshot():
+    """Fresh figures (no cache: the wall must show new orders within one refresh), or the last good ones."""
+    try:
+        shapes, _, _, facts = base_layers()
+        now = reference_now(facts, time.time())
+        resolution = maps.h3_resolution_for(*maps.bounds_of(shapes))
+        snapshot = read_wall_snapshot(cached.get_engine(), area_code, now, local_date(now), resolution)
+        st.session_state["wall_last_good"] = snapshot
+        st.session_state.pop("wall_stale_since", None)
+        return snapshot, None
+    except Exception:  # the database is down, slow or failing: keep the last figures, say so, retry next tick
+        log.exception("wall refresh failed; showing the last good figures")
+        since = st.session_state.setdefault("wall_stale_since", time.time())
+        return st.session_state.get("wall_last_good"), since
+
+
+@st.fragment(run_every=f"{refresh_seconds}s")
+def live_wall() -> None:
+    """Everything whose data changes; reruns on its own timer without reloading the page."""
+    snapshot, stale_since = take_snapshot()
+    clock = datetime.now(CITY_ZONE)
+    stale_label = (t("wall.stale", since=datetime.fromtimestamp(stale_since, CITY_ZONE).strftime("%H:%M"))
+                   if stale_since else None)
+    if snapshot is None:
+        st.html(wall.build_title_bar("", t("wall.title"), "", int(time.time()), clock, None, stale_label))
+        st.html(f'<div class="wall-meta" style="font-size:3vh;margin-top:30vh;text-align:center">'
+                f'{t("wall.connecting")}</div>')
+        return
+    shapes, districts, water, facts = st.session_state["wall_base"]
+    city = facts.get("city_name_en" if language == "en" else "city_name_zh", "")
+    mark = t("app.synthetic") if facts.get("synthetic") == "true" else None
+    st.html(wall.build_title_bar(city, t("wall.title"), t("app.data_as_of", when="").strip(), snapshot.taken_at,
+                                 clock, mark, stale_label))
+    rates = snapshot.rates
+    if "kpis" in panels:
+        st.html(wall.build_tiles([
+            (t("wall.received_today"), format_count(snapshot.received_today), False),
+            (t("wall.received_30d"), format_count(snapshot.received_30d), False),
+            (t("wall.open"), format_count(snapshot.backlog["open"]), False),
+            (t("wall.overdue"), format_count(snapshot.backlog["overdue"]), snapshot.backlog["overdue"] > 0),
+            (t("wall.satisfaction"), format_rate(rates.loc["satisfaction_rate", "rate"]), False),
+            (t("wall.members"), f"{snapshot.people['active_week']:,}", False),
+        ]))
+    left, centre, right = st.columns([1, 2.3, 1], gap="small")
+    name_column = "name_en" if language == "en" else "name_zh"
+    if "trend" in panels:
+        with left:
+            st.html(f'<div class="wall-panel-title">{t("wall.trend")}</div>')
+            days = snapshot.daily
+            st.html(wall.build_sparkline(days["received"].tolist(),
+                                         (days["day"].iloc[0].strftime("%m-%d"), days["day"].iloc[-1].strftime("%m-%d"))
+                                         if len(days) else ("", "")))
+            st.html(wall.build_tiles([
+                (t("wall.on_time"), format_rate(rates.loc["on_time_closure_rate", "rate"]), False),
+                (t("wall.stations"), format_count(snapshot.stations_open), False),
+            ], columns=1))
+    if "map" in panels:
+        with centre:
+            counts = snapshot.ranking.set_index("code")["received"]
+            area_data = shapes.assign(received=shapes["code"].map(counts).fillna(0),
+                                      name=shapes[name_column])
+            choropleth, _ = maps.build_choropleth_layer(area_data, "district", "received", "load", "name", alpha=90)
+            heat_layer, _ = maps.build_h3_layer(snapshot.heat)
+            layers = [choropleth, *maps.build_base_layers(water, districts), heat_layer,
+                      maps.build_label_layer(maps.build_area_labels(area_data, language), size=16)]
+            view = maps.build_view_state(*maps.bounds_of(shapes), width_px=1000, height_px=640)
+            st.pydeck_chart(maps.build_deck(layers, view), height=640, key="wall-map")
+    if "ranking" in panels:
+        with right:
+            st.html(f'<div class="wall-panel-title">{t("wall.ranking")}</div>')
+            rows = [(row[name_column], int(row["received"])) for _, row in snapshot.ranking.head(12).iterrows()]
+            st.html(wall.build_ranking(rows))
+    if "ticker" in panels:
+        items = [(f"{datetime.fromtimestamp(int(row.received_at), CITY_ZONE).strftime('%H:%M')} "
+                  f"{code_label(codes.CATEGORIES_L1, row.category_l1, language)}",
+                  f"{getattr(row, 'community_' + name_column) or ''} {row.title} · "
+                  f"{code_label(codes.WORK_ORDER_STATUSES, row.status, language)}")
+                 for row in snapshot.latest.itertuples()]
+        st.html(wall.build_ticker(items))
+
+
+live_wall()
