@@ -17,7 +17,7 @@ html, body, [data-testid="stApp"], [data-testid="stAppViewContainer"], [data-tes
 [data-testid="stMainBlockContainer"], .block-container {
   max-width: 100vw !important; padding: 1.2vh 1.2vw 0 1.2vw !important; }
 ::-webkit-scrollbar { display: none; }
-[data-testid="stDeckGlJsonChart"] { height: 62vh !important; }
+[data-testid="stDeckGlJsonChart"] { height: 66vh !important; }
 [data-testid="stDeckGlJsonChart"] > div { height: 100% !important; }
 .wall-bar { display: flex; justify-content: space-between; align-items: baseline; color: #e6ebf5;
   border-bottom: 0.2vh solid #1f2c47; padding-bottom: 0.6vh; margin-bottom: 0.8vh; }
@@ -36,7 +36,8 @@ html, body, [data-testid="stApp"], [data-testid="stAppViewContainer"], [data-tes
 .wall-tile-value.alert { color: #ff6b5e; }
 .wall-panel-title { font-size: 2.1vh; color: #e6ebf5; font-weight: 600; margin: 0.4vh 0; }
 .wall-ticker { overflow: hidden; white-space: nowrap; background: #0f1a30; border: 0.15vh solid #1f2c47;
-  border-radius: 1vh; padding: 0.8vh 0; margin-top: 0.8vh; font-size: 2.1vh; color: #e6ebf5; }
+  border-radius: 1vh; padding: 0.8vh 0; font-size: 2.1vh; color: #e6ebf5;
+  position: fixed; left: 1.2vw; right: 1.2vw; bottom: 1vh; z-index: 10; }
 .wall-ticker-track { display: inline-block; padding-left: 100%; animation: wall-scroll 90s linear infinite; }
 .wall-ticker-item { margin-right: 4vw; }
 .wall-ticker-item b { color: #ffb454; font-weight: 600; margin-right: 0.6vw; }
@@ -76,19 +77,21 @@ def build_ticker(items: list[tuple[str, str]]) -> str:
     return f'<div class="wall-ticker" data-testid="wall-ticker"><div class="wall-ticker-track">{spans}</div></div>'
 
 
-def build_sparkline(values: list[float], labels: tuple[str, str], colour: str = "#4cc9f0") -> str:
-    """An SVG line of daily values that stretches to its box (viewBox, no fixed pixels)."""
+def build_trend_bars(values: list[int], labels: tuple[str, str], colour: str = "#4cc9f0") -> str:
+    """Daily counts as columns sized in % of the box, so the panel scales with any screen."""
     if not values:
         return ""
     top = max(max(values), 1)
-    width = max(len(values) - 1, 1)
-    points = " ".join(f"{index * 100 / width:.2f},{38 - value * 34 / top:.2f}" for index, value in enumerate(values))
+    columns = "".join(
+        f'<span title="{value:,}" style="flex:1;margin:0 0.08vw;background:{colour};border-radius:0.3vh 0.3vh 0 0;'
+        f'height:{max(value * 100 / top, 1):.1f}%"></span>'
+        for value in values
+    )
     first, last = (html.escape(text) for text in labels)
     return (
-        '<svg viewBox="0 0 100 40" preserveAspectRatio="none" style="width:100%;height:22vh;display:block">'
-        f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="0.8" '
-        'vector-effect="non-scaling-stroke" style="stroke-width:0.35vh"/></svg>'
-        f'<div style="display:flex;justify-content:space-between;font-size:1.5vh;color:#9fb0cf">'
+        f'<div data-testid="wall-trend" style="display:flex;align-items:flex-end;height:20vh;'
+        f'border-bottom:0.15vh solid #1f2c47">{columns}</div>'
+        f'<div style="display:flex;justify-content:space-between;font-size:1.5vh;color:#9fb0cf;margin-bottom:1vh">'
         f"<span>{first}</span><span>{last}</span></div>"
     )
 

@@ -21,6 +21,15 @@ PANELS = ("kpis", "map", "trend", "ranking", "ticker")
 DEFAULT_REFRESH_SECONDS = 15
 
 
+def screen_size() -> tuple[int, int]:
+    """The wall's pixel size from ?screen=WxH (default 1920x1080), so the map fits it from the first frame."""
+    try:
+        width, height = (int(part) for part in st.query_params.get("screen", "1920x1080").lower().split("x"))
+    except ValueError:
+        return 1920, 1080
+    return min(max(width, 640), 15360), min(max(height, 360), 8640)
+
+
 def wall_settings() -> tuple[str, int, set[str], str | None]:
     """Language, refresh interval, panels shown and area, all from the bookmarked URL."""
     params = st.query_params
@@ -37,6 +46,7 @@ def wall_settings() -> tuple[str, int, set[str], str | None]:
 
 
 language, refresh_seconds, panels, area_code = wall_settings()
+screen_width, screen_height = screen_size()
 st.html(wall.WALL_CSS)
 
 
@@ -100,7 +110,7 @@ def live_wall() -> None:
         with left:
             st.html(f'<div class="wall-panel-title">{t("wall.trend")}</div>')
             days = snapshot.daily
-            st.html(wall.build_sparkline(days["received"].tolist(),
+            st.html(wall.build_trend_bars(days["received"].tolist(),
                                          (days["day"].iloc[0].strftime("%m-%d"), days["day"].iloc[-1].strftime("%m-%d"))
                                          if len(days) else ("", "")))
             st.html(wall.build_tiles([
@@ -115,8 +125,11 @@ def live_wall() -> None:
             choropleth, _ = maps.build_choropleth_layer(area_data, "district", "received", "load", "name", alpha=90)
             heat_layer, _ = maps.build_h3_layer(snapshot.heat)
             layers = [choropleth, *maps.build_base_layers(water, districts), heat_layer,
-                      maps.build_label_layer(maps.build_area_labels(area_data, language), size=16)]
-            view = maps.build_view_state(*maps.bounds_of(shapes), width_px=1000, height_px=640)
+                      maps.build_label_layer(maps.build_area_labels(area_data, language),
+                                             size=round(16 * screen_height / 1080))]
+            # The map takes ~58% of the width and 66% of the height (see WALL_CSS).
+            view = maps.build_view_state(*maps.bounds_of(shapes), width_px=int(screen_width * 0.55),
+                                         height_px=int(screen_height * 0.62))
             st.pydeck_chart(maps.build_deck(layers, view), height=640, key="wall-map")
     if "ranking" in panels:
         with right:
