@@ -847,6 +847,9 @@ def write_table(connection: Connection, table: Table, frame: pd.DataFrame, progr
 def write_all(engine: Engine, tables: dict[str, pd.DataFrame], progress: Progress) -> None:
     """Write every prepared table in one transaction: all of it lands, or none."""
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # The dashboard's statement timeout guards queries, not a load of millions of rows.
+            connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
         schema.metadata.create_all(connection)
         for table in schema.TABLES_IN_LOAD_ORDER:
             frame = tables.get(table.name)
