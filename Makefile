@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 
 .DEFAULT_GOAL := test
-.PHONY: run test lint pytest demo-db browser install install-dev benchmark clean
+.PHONY: run demo test lint pytest demo-db browser install install-dev benchmark clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ demo-db: install
 
 run: demo-db
 	$(BIN)/streamlit run app.py --server.port $(PORT)
+
+## The app and the live feed together (new work orders every few seconds); Ctrl-C stops both.
+demo: demo-db
+	$(BIN)/python -m sample_data simulate & trap "kill $$!" EXIT INT TERM; \
+		$(BIN)/streamlit run app.py --server.port $(PORT)
 
 ## Debian's chromium and CJK fonts for the browser tests (installed only when missing and we are root).
 browser:

@@ -12,6 +12,7 @@ from components import maps, wall
 from components.i18n import code_label, pick_language, translate
 from components.tiles import format_count, format_rate
 from data_access import cached, codes
+from data_access.areas import read_city_facts
 from data_access.filters import local_date, reference_now
 from data_access.validation import CITY_ZONE
 from data_access.wall import read_wall_base, read_wall_snapshot
@@ -64,7 +65,10 @@ def base_layers():
 def take_snapshot():
     """Fresh figures (no cache: the wall must show new orders within one refresh), or the last good ones."""
     try:
-        shapes, _, _, facts = base_layers()
+        shapes, _, _, _ = base_layers()
+        # The data's clock moves while the wall runs (a live feed advances as_of): read it every tick.
+        facts = read_city_facts(cached.get_engine())
+        st.session_state["wall_facts"] = facts
         now = reference_now(facts, time.time())
         resolution = maps.h3_resolution_for(*maps.bounds_of(shapes))
         snapshot = read_wall_snapshot(cached.get_engine(), area_code, now, local_date(now), resolution)
@@ -90,6 +94,7 @@ def live_wall() -> None:
                 f'{t("wall.connecting")}</div>')
         return
     shapes, districts, water, facts = st.session_state["wall_base"]
+    facts = st.session_state.get("wall_facts", facts)
     city = facts.get("city_name_en" if language == "en" else "city_name_zh", "")
     mark = t("app.synthetic") if facts.get("synthetic") == "true" else None
     st.html(wall.build_title_bar(city, t("wall.title"), t("app.data_as_of", when="").strip(), snapshot.taken_at,

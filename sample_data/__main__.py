@@ -1,4 +1,4 @@
-"""Command line: `python -m sample_data generate --scale demo --out DIR [--seed N] [--as-of YYYY-MM-DD]`."""
+"""Command line: `python -m sample_data generate --scale demo --out DIR …` and `python -m sample_data simulate`."""
 
 from __future__ import annotations
 
@@ -31,6 +31,12 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="last day covered, YYYY-MM-DD (default: today in Asia/Shanghai)",
     )
+    simulate = commands.add_parser("simulate", help="keep appending and advancing work orders until stopped")
+    simulate.add_argument("--db", help="database URL (default: $CITYSCREEN_DB_URL or the local SQLite file)")
+    simulate.add_argument("--rate", type=float, default=30, help="new work orders per minute (default 30)")
+    simulate.add_argument("--tick", type=float, default=5, help="seconds between batches (default 5)")
+    simulate.add_argument("--ticks", type=int, default=None, help="stop after this many batches")
+    simulate.add_argument("--seed", type=int, default=None)
     return parser.parse_args(argv)
 
 
@@ -40,6 +46,19 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(relativeCreated)7.0f ms  %(message)s", stream=sys.stderr
     )
+    if arguments.command == "simulate":
+        from data_access.db import create_db_engine, database_url
+        from sample_data.simulate import simulate
+
+        engine = create_db_engine(database_url(arguments.db))
+        try:
+            written = simulate(engine, arguments.rate, arguments.tick, arguments.ticks, arguments.seed)
+        except KeyboardInterrupt:
+            return 0
+        finally:
+            engine.dispose()
+        print(", ".join(f"{kind}: {count:,}" for kind, count in written.items()))
+        return 0
     started = time.perf_counter()
     counts = generate_city(arguments.out, scale=arguments.scale, seed=arguments.seed, as_of=arguments.as_of)
     for file_name, count in counts.items():

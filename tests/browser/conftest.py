@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -65,12 +66,12 @@ def browser_city_url(city_dir, tmp_path_factory) -> str:
     return f"sqlite:///{database}"
 
 
-@pytest.fixture(scope="session")
-def app_url(browser_city_url):
-    """Start `streamlit run app.py` on the test city; yield its base URL."""
+@contextlib.contextmanager
+def streamlit_server(database_url: str, log_name: str):
+    """Run `streamlit run app.py` on the database; yield its base URL."""
     port = _free_port()
-    environment = {**os.environ, "CITYSCREEN_DB_URL": browser_city_url}
-    log_path = ARTIFACTS / "streamlit-server.log"
+    environment = {**os.environ, "CITYSCREEN_DB_URL": database_url}
+    log_path = ARTIFACTS / f"{log_name}.log"
     ARTIFACTS.mkdir(exist_ok=True)
     with open(log_path, "w") as log:
         server = subprocess.Popen(
@@ -98,6 +99,13 @@ def app_url(browser_city_url):
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url(browser_city_url):
+    """The app on the test city (read-only for the tests that use it)."""
+    with streamlit_server(browser_city_url, "streamlit-server") as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

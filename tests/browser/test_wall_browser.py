@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
+import shutil
+from pathlib import Path
 
-from tests.browser.conftest import ARTIFACTS, app_errors, wait_for_app
+import pytest
+from sqlalchemy import select
+
+from data_access import schema
+from data_access.db import create_db_engine
+from sample_data.simulate import simulate
+from tests.browser.conftest import ARTIFACTS, app_errors, streamlit_server, wait_for_app
 
 
 @pytest.mark.parametrize(("width", "height"), [(1920, 1080), (3840, 2160)])
@@ -39,3 +46,56 @@ def test_wall_fills_the_screen_without_chrome(browser, app_url, width, height):
     page.screenshot(path=str(ARTIFACTS / f"wall-{width}x{height}.png"))
     assert app_errors(page) == []
     context.close()
+
+
+@pytest.fixture
+def live_wall(browser, browser_city_url, tmp_path):
+    """A wall on its own copy of the city, which the test may write to; yields (page, engine)."""
+    source = Path(browser_city_url.removeprefix("sqlite:///"))
+    copy = tmp_path / "live.sqlite"
+    shutil.copy(source, copy)
+    url = f"sqlite:///{copy}"
+    engine = create_db_engine(url)
+    with streamlit_server(url, "streamlit-live") as base:
+        context = browser.new_context(viewport={"width": 1920, "height": 1080})
+        page = context.new_page()
+        page.goto(f"{base}/?mode=wall&refresh=2")
+        wait_for_app(page)
+        page.evaluate("window.__sameDocument = true")
+        yield page, engine
+        context.close()
+    engine.dispose()
+
+
+def ticker_text(page) -> str:
+    return page.locator("[data-testid='wall-ticker']").inner_text()
+
+
+def test_a_new_work_order_appears_within_one_refresh(live_wall):
+    page, engine = live_wall
+    simulate(engine, rate_per_minute=60, tick_seconds=0, ticks=1, seed=3)
+    table = schema.work_orders
+    with engine.connect() as connection:
+        title = connection.execute(select(table.c.title).where(table.c.order_no.like("SIM%"))
+                                   .order_by(table.c.received_at.desc()).limit(1)).scalar_one()
+    page.wait_for_function("title => document.querySelector(\"[data-testid='wall-ticker']\").innerText.includes(title)",
+                           arg=title, timeout=15_000)
+    assert page.evaluate("window.__sameDocument") is True  # updated in place, no reload
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_an_outage_shows_stale_figures_then_recovers(live_wall):
+    page, engine = live_wall
+    tiles_before = page.locator("[data-testid='wall-tile']").first.inner_text()
+    with engine.begin() as connection:  # a failing query, as when the database loses the table
+        connection.exec_driver_sql("ALTER TABLE work_orders RENAME TO work_orders_away")
+    page.wait_for_selector("[data-testid='wall-stale']", timeout=15_000)
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.locator("[data-testid='stAlert']").count() == 0
+    assert page.locator("[data-testid='wall-tile']").first.inner_text() == tiles_before
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "wall-stale.png"))
+    with engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE work_orders_away RENAME TO work_orders")
+    page.wait_for_selector("[data-testid='wall-stale']", state="detached", timeout=15_000)
+    assert page.evaluate("window.__sameDocument") is True
