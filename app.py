@@ -53,10 +53,25 @@ def run_wall() -> None:
     st.navigation([st.Page("pages/wall.py", title="Wall", url_path="wall", default=True)], position="hidden").run()
 
 
+def run_tour() -> None:
+    """The delegation tour: captioned steps in both languages, no sidebar."""
+    st.set_page_config(page_title="城市一屏 Cityscreen", page_icon="🏙️", layout="wide",
+                       initial_sidebar_state="collapsed")
+    try:
+        st.navigation([st.Page("pages/tour.py", title="Tour", url_path="tour", default=True)],
+                      position="hidden").run()
+    except Exception:
+        log.exception("tour failed")
+        st.error(f"{translate('app.error', 'zh')} {translate('app.error', 'en')}")
+
+
 def main() -> None:
     """Configure the page, build the shared context and run the selected page."""
     if st.query_params.get("mode") == "wall":
         run_wall()
+        return
+    if st.query_params.get("mode") == "tour":
+        run_tour()
         return
     st.set_page_config(page_title="城市一屏 Cityscreen", page_icon="🏙️", layout="wide",
                        initial_sidebar_state="expanded")

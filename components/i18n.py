@@ -176,6 +176,43 @@ STRINGS: dict[str, tuple[str, str]] = {
     "wall.map": ("诉求热力", "Request heat"),
     "wall.on_time": ("按期办结率", "On-time closure"),
     "wall.stations": ("开放阵地", "Stations open"),
+    "tour.title": ("城市基层治理之旅", "A tour of grassroots governance"),
+    "tour.step": ("第 {number} / {total} 步", "Step {number} of {total}"),
+    "tour.previous": ("上一步", "Previous"),
+    "tour.next": ("下一步", "Next"),
+    "tour.auto": ("自动播放", "Play automatically"),
+    "tour.grid.title": ("一张网：市、区、街道、社区、网格", "One net: city, district, street, community, grid"),
+    "tour.grid.caption": ("{city}划分为{districts}个区、{streets}个街道、{communities}个社区和{grids}个网格，"
+                          "每个网格数百户居民，有专属网格员。",
+                          "{city} is divided into {districts} districts, {streets} streets, {communities} "
+                          "communities and {grids} grids; each grid of a few hundred households has its own "
+                          "grid workers."),
+    "tour.stations.title": ("服务阵地：家门口的党群服务", "Service stations on the doorstep"),
+    "tour.stations.caption": ("{stations}个服务阵地——党群服务中心、小区驿站、户外劳动者驿站、调解中心、助餐点——"
+                              "让{share}的居民步行500米内可达。",
+                              "{stations} stations — service centres, compound posts, outdoor workers' rest "
+                              "stations, mediation centres, meal points — put {share} of residents within a "
+                              "500 m walk."),
+    "tour.loop.title": ("一件诉求的闭环：从来电到回访", "One request's closed loop: from the call to the call-back"),
+    "tour.loop.caption": ("跟随真实工单 {order}：{title}（{category}）",
+                          "Following work order {order}: {title} ({category})"),
+    "tour.loop.empty": ("暂无已回访的工单可展示。", "No called-back work order to show yet."),
+    "tour.members.title": ("党员下沉：到社区报到，为群众服务", "Members report in to communities and serve"),
+    "tour.members.caption": ("{deployed}名在职党员下沉到社区，本周{active}人到岗，服务{hours}小时。",
+                             "{deployed} working members are deployed to communities; {active} served this week, "
+                             "{hours} hours in all."),
+    "step.received": ("受理", "Received"),
+    "step.dispatched": ("派单", "Dispatched"),
+    "step.accepted": ("签收", "Accepted"),
+    "step.returned": ("退单", "Returned"),
+    "step.extended": ("延期", "Extended"),
+    "step.whistled": ("吹哨", "Whistle blown"),
+    "step.resolved": ("办结", "Resolved"),
+    "step.called_back": ("回访", "Called back"),
+    "step.closed": ("结案", "Closed"),
+    "column.after": ("用时", "After"),
+    "column.step": ("环节", "Step"),
+    "column.time": ("时间", "Time"),
     "level.city": ("市", "City"),
     "level.district": ("区", "District"),
     "level.street": ("街道", "Street"),

@@ -73,6 +73,14 @@ def render_table(frame: pd.DataFrame, columns: dict[str, str], key: str, height:
                            icon=":material/download:")
 
 
+MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-.!|<>~$:")
+
+
+def escape_markdown(text: str) -> str:
+    """Citizen text made inert inside st.markdown: every markdown/HTML special character backslash-escaped."""
+    return "".join(f"\\{character}" if character in MARKDOWN_SPECIALS else character for character in str(text))
+
+
 def format_time(epoch: int | None, pattern: str = "%m-%d %H:%M") -> str:
     """Local time text of an epoch, or '' when missing."""
     if epoch is None or pd.isna(epoch):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 import shapely
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from data_access.codes import AREA_LEVELS, level_of_code
 from data_access.geo import WGS84
@@ -64,3 +64,13 @@ def read_city_facts(engine: Engine) -> dict[str, str]:
     """Return the `meta` facts: city_name_zh/en, city_code, synthetic ('true'/'false'), as_of, center_lon/lat."""
     frame = read_frame(engine, select(meta.c.key, meta.c.value))
     return dict(zip(frame["key"], frame["value"], strict=True))
+
+
+def read_area_counts(engine: Engine) -> dict[str, int]:
+    """Return how many areas each level has, and the city's population: {district, street, community, grid,
+    population}."""
+    frame = read_frame(engine, select(areas.c.level, func.count().label("areas"),
+                                      func.sum(areas.c.population).label("population")).group_by(areas.c.level))
+    counts = {row["level"]: int(row["areas"]) for _, row in frame.iterrows()}
+    counts["population"] = int(frame.loc[frame["level"] == "district", "population"].sum()) if len(frame) else 0
+    return counts

@@ -308,3 +308,17 @@ def read_order_timeline(engine: Engine, order_no: str) -> pd.DataFrame:
     timeline["at"] = timeline["at"].astype("int64")
     return timeline.sort_values("at", kind="stable").reset_index(drop=True)
 
+
+
+def read_tour_order(engine: Engine) -> dict | None:
+    """Pick one closed, called-back order with a satisfied answer to follow on the tour (newest such), masked.
+
+    Keys: order_no, category_l1, category_l2, title, channel, caller_name_masked, satisfaction, community_code.
+    """
+    table = work_orders
+    frame = read_frame(engine, select(
+        table.c.order_no, table.c.category_l1, table.c.category_l2, table.c.title, table.c.channel,
+        masked_name(table.c.caller_name).label("caller_name_masked"), table.c.satisfaction, table.c.community_code,
+    ).where(table.c.status == "closed", table.c.called_back_at.is_not(None), table.c.dispatched_at.is_not(None),
+            table.c.satisfaction == "satisfied").order_by(table.c.closed_at.desc()).limit(1))
+    return None if frame.empty else frame.iloc[0].to_dict()

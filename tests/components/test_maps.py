@@ -80,3 +80,12 @@ def test_h3_export_is_closed_hexagons_around_their_cells():
     lat, lng = h3.cell_to_latlng("88309a4c01fffff")
     assert shapely.Polygon(ring).contains(shapely.Point(lng, lat))
     assert feature["properties"] == {"h3": "88309a4c01fffff", "received": 7}
+
+
+def test_escape_markdown_makes_citizen_text_inert():
+    from components.views import escape_markdown
+
+    hostile = '<img src=x onerror="alert(1)"> **bold** [link](javascript:alert(1))'
+    escaped = escape_markdown(hostile)
+    assert "<" not in escaped.replace("\\<", "") and "[" not in escaped.replace("\\[", "")
+    assert escaped.replace("\\", "") == hostile

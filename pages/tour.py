@@ -1,0 +1,156 @@
+"""Delegation tour 参观导览 (?mode=tour): the city's story in steps, captioned in Chinese and English together."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+import pandas as pd
+import streamlit as st
+
+from components import maps
+from components.colours import STATION_COLOURS, hex_colour
+from components.i18n import code_label, translate
+from components.tiles import format_rate
+from components.views import escape_markdown, render_legend
+from data_access import cached, codes
+from data_access.coverage import DEFAULT_RADIUS_M
+from data_access.filters import local_date, reference_now
+from data_access.validation import CITY_ZONE
+
+STEPS = ("grid", "stations", "loop", "members")
+facts = cached.load_city_facts()
+now = reference_now(facts, time.time())
+today = local_date(now)
+try:
+    auto_seconds = min(max(int(st.query_params.get("auto", 0)), 0), 600)
+except ValueError:
+    auto_seconds = 0
+st.session_state.setdefault("tour_step", 0)
+
+
+def both(key: str, **values) -> tuple[str, str]:
+    """The catalog string in Chinese and in English (delegations read both)."""
+    return translate(key, "zh", **values), translate(key, "en", **values)
+
+
+def caption(key: str, zh_values: dict, en_values: dict | None = None) -> None:
+    """A step's caption in both languages, Chinese first."""
+    st.markdown(f"#### {translate(key, 'zh', **zh_values)}")
+    st.markdown(f"*{translate(key, 'en', **(en_values or zh_values))}*")
+
+
+def header(step: int) -> None:
+    """Tour title, step counter, and the synthetic-data mark."""
+    zh, en = both(f"tour.{STEPS[step]}.title")
+    st.title(f"{zh}")
+    st.subheader(en)
+    mark = " · ".join(both("app.synthetic")) if facts.get("synthetic") == "true" else ""
+    st.caption(f"{' / '.join(both('tour.step', number=step + 1, total=len(STEPS)))}"
+               + (f" · :orange-badge[{mark}]" if mark else ""))
+
+
+def city_base():
+    districts = cached.load_areas("district")
+    return districts, maps.build_base_layers(cached.load_water(), districts)
+
+
+def step_grid() -> None:
+    counts = cached.load_area_counts()
+    districts, base = city_base()
+    values = {"districts": counts.get("district", 0), "streets": counts.get("street", 0),
+              "communities": f"{counts.get('community', 0):,}", "grids": f"{counts.get('grid', 0):,}"}
+    caption("tour.grid.caption", {"city": facts.get("city_name_zh", ""), **values},
+            {"city": facts.get("city_name_en", ""), **values})
+    streets = cached.load_areas("street")
+    layers = [maps.build_outline_layer(streets, "street", "streets", 0.8), *base,
+              maps.build_label_layer(maps.build_area_labels(districts, "zh"), size=15)]
+    st.pydeck_chart(maps.build_deck(layers, maps.build_view_state(*maps.bounds_of(districts), 1100, 560)),
+                    height=560, key="tour-map-grid")
+
+
+def step_stations() -> None:
+    station_rows = cached.load_stations(None, (), ("open",))
+    coverage = cached.load_grid_coverage(DEFAULT_RADIUS_M)
+    population = coverage["population"].sum()
+    share = format_rate(coverage.loc[coverage["covered"], "population"].sum() / population if population else None)
+    caption("tour.stations.caption", {"stations": f"{len(station_rows):,}", "share": share})
+    districts, base = city_base()
+    layers = [*base, *maps.build_station_layers(station_rows, "name_zh", radius_m=45)]
+    st.pydeck_chart(maps.build_deck(layers, maps.build_view_state(*maps.bounds_of(districts), 1100, 540)),
+                    height=540, key="tour-map-stations")
+    render_legend("阵地类型 Station types", [
+        (hex_colour(STATION_COLOURS[code]), f"{zh} {en}") for code, (zh, en) in codes.STATION_TYPES.items()])
+
+
+def step_loop() -> None:
+    order = cached.load_tour_order()
+    if order is None:
+        st.info(" / ".join(both("tour.loop.empty")))
+        return
+    title = escape_markdown(order["title"])
+    caption("tour.loop.caption",
+            {"order": order["order_no"], "title": title,
+             "category": code_label(codes.CATEGORIES_L1, order["category_l1"], "zh")},
+            {"order": order["order_no"], "title": title,
+             "category": code_label(codes.CATEGORIES_L1, order["category_l1"], "en")})
+    timeline = cached.load_order_timeline(order["order_no"])
+    start = int(timeline["at"].iloc[0])
+    rows = pd.DataFrame({
+        "环节 Step": [" · ".join(both(f"step.{step}")) for step in timeline["step"]],
+        "时间 Time": [datetime.fromtimestamp(int(at), CITY_ZONE).strftime("%Y-%m-%d %H:%M") for at in timeline["at"]],
+        "用时 After": [_duration(int(at) - start) for at in timeline["at"]],
+    })
+    st.dataframe(rows, hide_index=True, width="stretch")
+    answer = code_label(codes.SATISFACTION, order["satisfaction"], "zh")
+    st.markdown(f"**{answer} · {code_label(codes.SATISFACTION, order['satisfaction'], 'en')}** — "
+                f"{code_label(codes.CHANNELS, order['channel'], 'zh')} / "
+                f"{code_label(codes.CHANNELS, order['channel'], 'en')} · {order['caller_name_masked'] or ''}")
+
+
+def _duration(seconds: int) -> str:
+    """Elapsed time as d h m."""
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes = rest // 60
+    return (f"{days}d " if days else "") + (f"{hours}h " if hours or days else "") + f"{minutes}m"
+
+
+def step_members() -> None:
+    people = cached.load_member_summary(None, today)
+    caption("tour.members.caption", {"deployed": f"{people['deployed']:,}", "active": f"{people['active_week']:,}",
+                                     "hours": f"{people['hours_week']:,.0f}"})
+    coverage = cached.load_member_coverage("district")
+    districts, base = city_base()
+    shapes = districts.merge(coverage[["code", "members", "target", "coverage"]], on="code")
+    layer, _ = maps.build_choropleth_layer(shapes.assign(name=shapes["name_zh"] + " " + shapes["name_en"]),
+                                           "district", "coverage", "good", "name", layer_id="tour-coverage")
+    layers = [layer, *base, maps.build_label_layer(maps.build_area_labels(districts, "zh"), size=15)]
+    st.pydeck_chart(maps.build_deck(layers, maps.build_view_state(*maps.bounds_of(districts), 1100, 520)),
+                    height=520, key="tour-map-members")
+    st.metric(" / ".join(both("members.deployed")), f"{people['deployed']:,} / {people['target']:,}")
+
+
+RENDER = {"grid": step_grid, "stations": step_stations, "loop": step_loop, "members": step_members}
+
+
+@st.fragment(run_every=f"{auto_seconds}s" if auto_seconds else None)
+def tour() -> None:
+    """One step at a time; buttons move it, and ?auto=N moves it every N seconds."""
+    if auto_seconds and st.session_state.get("tour_shown_at", 0) + auto_seconds <= time.time():
+        if "tour_shown_at" in st.session_state:
+            st.session_state["tour_step"] = (st.session_state["tour_step"] + 1) % len(STEPS)
+        st.session_state["tour_shown_at"] = time.time()
+    step = st.session_state["tour_step"]
+    header(step)
+    RENDER[STEPS[step]]()
+    back, _, forward = st.columns([1, 4, 1])
+    if back.button(" / ".join(both("tour.previous")), disabled=step == 0, key="tour-back"):
+        st.session_state["tour_step"] = step - 1
+        st.rerun(scope="fragment")
+    if forward.button(" / ".join(both("tour.next")), disabled=step == len(STEPS) - 1, key="tour-next"):
+        st.session_state["tour_step"] = step + 1
+        st.rerun(scope="fragment")
+
+
+tour()
