@@ -71,3 +71,25 @@ def read_wall_base(engine: Engine, area_code: str | None):
     if child == level and area_code:
         shapes = shapes[shapes["code"] == area_code]
     return shapes, areas.read_areas(engine, "district"), areas.read_water(engine), areas.read_city_facts(engine)
+
+
+WALL_VIEWS = ("overview", "requests", "members", "stations")
+
+
+def read_wall_view(engine: Engine, view: str, area_code: str | None, now: int, today: date) -> dict:
+    """The extra figures of a carousel view: requests → hotspots; members → coverage and shortfalls;
+    stations → open stations and counts per type. Aggregates and names of places only."""
+    month = WorkOrderFilter(*days_window(today, 30), area_code)
+    level = level_of_code(area_code) if area_code else "city"
+    child = CHILD_LEVEL.get(level) or level
+    if view == "requests":
+        return {"hotspots": work_orders.read_hotspots(engine, month, "community" if level == "city" else "grid", 12)}
+    if view == "members":
+        coverage_level = child if child in ("district", "street", "community") else "community"
+        return {"coverage": members.read_member_coverage(engine, coverage_level, area_code if coverage_level != level
+                                                         else None),
+                "under": members.read_under_covered_communities(engine, area_code).head(12)}
+    if view == "stations":
+        return {"stations": stations.read_stations(engine, area_code, (), ("open",)),
+                "counts": stations.read_station_counts(engine, area_code)}
+    return {}

@@ -15,7 +15,7 @@ from data_access import cached, codes
 from data_access.areas import read_city_facts
 from data_access.filters import local_date, reference_now
 from data_access.validation import CITY_ZONE
-from data_access.wall import read_wall_base, read_wall_snapshot
+from data_access.wall import WALL_VIEWS, read_wall_base, read_wall_snapshot, read_wall_view
 
 log = logging.getLogger("cityscreen.wall")
 PANELS = ("kpis", "map", "trend", "ranking", "ticker")
@@ -29,6 +29,21 @@ def screen_size() -> tuple[int, int]:
     except ValueError:
         return 1920, 1080
     return min(max(width, 640), 15360), min(max(height, 360), 8640)
+
+
+def carousel() -> tuple[tuple[str, ...], int]:
+    """Views to rotate through (?rotate=overview,requests,members,stations) and seconds per view (?every=)."""
+    views = tuple(view for view in st.query_params.get("rotate", "").split(",") if view in WALL_VIEWS)
+    try:
+        every = min(max(int(st.query_params.get("every", 30)), 5), 3600)
+    except ValueError:
+        every = 30
+    return views or ("overview",), every
+
+
+def current_view(views: tuple[str, ...], every: int) -> str:
+    """The view the wall clock says is on now: every wall on the same link shows the same view."""
+    return views[int(time.time() // every) % len(views)]
 
 
 def wall_settings() -> tuple[str, int, set[str], str | None]:
@@ -47,6 +62,7 @@ def wall_settings() -> tuple[str, int, set[str], str | None]:
 
 
 language, refresh_seconds, panels, area_code = wall_settings()
+views, seconds_per_view = carousel()
 screen_width, screen_height = screen_size()
 st.html(wall.WALL_CSS)
 
@@ -72,6 +88,9 @@ def take_snapshot():
         now = reference_now(facts, time.time())
         resolution = maps.h3_resolution_for(*maps.bounds_of(shapes))
         snapshot = read_wall_snapshot(cached.get_engine(), area_code, now, local_date(now), resolution)
+        view = current_view(views, seconds_per_view)
+        st.session_state[f"wall_view_{view}"] = read_wall_view(cached.get_engine(), view, area_code, now,
+                                                               local_date(now))
         st.session_state["wall_last_good"] = snapshot
         st.session_state.pop("wall_stale_since", None)
         return snapshot, None
@@ -122,25 +141,17 @@ def live_wall() -> None:
                 (t("wall.on_time"), format_rate(rates.loc["on_time_closure_rate", "rate"]), False),
                 (t("wall.stations"), format_count(snapshot.stations_open), False),
             ], columns=1))
+    view = current_view(views, seconds_per_view)
+    extra = st.session_state.get(f"wall_view_{view}")
+    if extra is None:
+        view, extra = "overview", {}
     if "map" in panels:
         with centre:
-            counts = snapshot.ranking.set_index("code")["received"]
-            area_data = shapes.assign(received=shapes["code"].map(counts).fillna(0),
-                                      name=shapes[name_column])
-            choropleth, _ = maps.build_choropleth_layer(area_data, "district", "received", "load", "name", alpha=90)
-            heat_layer, _ = maps.build_h3_layer(snapshot.heat)
-            layers = [choropleth, *maps.build_base_layers(water, districts), heat_layer,
-                      maps.build_label_layer(maps.build_area_labels(area_data, language),
-                                             size=round(16 * screen_height / 1080))]
-            # The map takes ~58% of the width and 66% of the height (see WALL_CSS).
-            view = maps.build_view_state(*maps.bounds_of(shapes), width_px=int(screen_width * 0.55),
-                                         height_px=int(screen_height * 0.62))
-            st.pydeck_chart(maps.build_deck(layers, view), height=640, key="wall-map")
+            st.html(f'<div class="wall-panel-title" data-testid="wall-view">{t(f"wall.view.{view}")}</div>')
+            render_view_map(view, extra, snapshot, shapes, districts, water, name_column)
     if "ranking" in panels:
         with right:
-            st.html(f'<div class="wall-panel-title">{t("wall.ranking")}</div>')
-            rows = [(row[name_column], int(row["received"])) for _, row in snapshot.ranking.head(12).iterrows()]
-            st.html(wall.build_ranking(rows))
+            render_view_side(view, extra, snapshot, name_column)
     if "ticker" in panels:
         items = [(f"{datetime.fromtimestamp(int(row.received_at), CITY_ZONE).strftime('%H:%M')} "
                   f"{code_label(codes.CATEGORIES_L1, row.category_l1, language)}",
@@ -148,6 +159,53 @@ def live_wall() -> None:
                   f"{code_label(codes.WORK_ORDER_STATUSES, row.status, language)}")
                  for row in snapshot.latest.itertuples()]
         st.html(wall.build_ticker(items))
+
+
+def render_view_map(view, extra, snapshot, shapes, districts, water, name_column) -> None:
+    """The centre map of the current view."""
+    label_size = round(16 * screen_height / 1080)
+    base = maps.build_base_layers(water, districts)
+    if view == "members":
+        coverage = extra["coverage"][["code", "coverage"]]
+        member_shapes = shapes.merge(coverage, on="code", how="left") if set(coverage["code"]) & set(shapes["code"]) \
+            else shapes.assign(coverage=float("nan"))
+        layer, _ = maps.build_choropleth_layer(member_shapes.assign(name=member_shapes[name_column]), "district",
+                                               "coverage", "good", "name", alpha=170)
+        layers = [layer, *base, maps.build_label_layer(maps.build_area_labels(shapes, language), size=label_size)]
+    elif view == "stations":
+        layers = [*base, *maps.build_station_layers(extra["stations"], name_column, radius_m=70)]
+    else:
+        counts = snapshot.ranking.set_index("code")["received"]
+        area_data = shapes.assign(received=shapes["code"].map(counts).fillna(0), name=shapes[name_column])
+        choropleth, _ = maps.build_choropleth_layer(area_data, "district", "received", "load", "name",
+                                                    alpha=30 if view == "requests" else 90)
+        heat_layer, _ = maps.build_h3_layer(snapshot.heat)
+        layers = [choropleth, *base, heat_layer,
+                  maps.build_label_layer(maps.build_area_labels(area_data, language), size=label_size)]
+    # The map takes ~58% of the width and 66% of the height (see WALL_CSS).
+    view_state = maps.build_view_state(*maps.bounds_of(shapes), width_px=int(screen_width * 0.55),
+                                       height_px=int(screen_height * 0.62))
+    st.pydeck_chart(maps.build_deck(layers, view_state), height=640, key=f"wall-map-{view}")
+
+
+def render_view_side(view, extra, snapshot, name_column) -> None:
+    """The right-hand ranking of the current view."""
+    if view == "requests":
+        hotspots = extra["hotspots"]
+        title, rows = t("wall.hotspots"), [(row[name_column], int(row["received"])) for _, row in hotspots.iterrows()]
+    elif view == "members":
+        under = extra["under"]
+        title, rows = t("wall.under"), [(row[name_column], int(row["shortfall"])) for _, row in under.iterrows()]
+    elif view == "stations":
+        counts = extra["counts"]
+        title = t("wall.station_types")
+        rows = [(code_label(codes.STATION_TYPES, row["station_type"], language), int(row["open"]))
+                for _, row in counts.sort_values("open", ascending=False).iterrows()]
+    else:
+        title = t("wall.ranking")
+        rows = [(row[name_column], int(row["received"])) for _, row in snapshot.ranking.head(12).iterrows()]
+    st.html(f'<div class="wall-panel-title">{title}</div>')
+    st.html(wall.build_ranking(rows))
 
 
 live_wall()

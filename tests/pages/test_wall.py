@@ -90,3 +90,22 @@ def test_wall_keeps_the_last_figures_when_the_database_fails(wall, monkeypatch):
     # The database is back: the next refresh recovers by itself.
     wall.run()
     assert 'data-testid="wall-stale"' not in html_of(wall)
+
+
+@pytest.mark.parametrize("view", ["overview", "requests", "members", "stations"])
+def test_each_carousel_view_renders(wall, view):
+    wall.query_params["rotate"] = view
+    wall.run()
+    assert not wall.exception and not wall.error
+    body = html_of(wall)
+    assert f">{translate(f'wall.view.{view}', 'zh')}<" in body
+    assert 'data-testid="wall-ranking"' in body
+    assert len(wall.get("deck_gl_json_chart")) == 1
+
+
+def test_the_carousel_rotates_with_the_clock(wall, monkeypatch):
+    wall.query_params["rotate"] = "overview,stations"
+    wall.query_params["every"] = "30"
+    monkeypatch.setattr("time.time", lambda: 30 * 1001 + 1.0)  # an odd slot: the second view
+    wall.run()
+    assert f">{translate('wall.view.stations', 'zh')}<" in html_of(wall)
