@@ -20,3 +20,12 @@ def test_clicking_through_the_tour(app_url, page):
             page.get_by_role("button", name=f"{translate('tour.next', 'zh')} / {translate('tour.next', 'en')}").click()
             wait_for_app(page)
     assert app_errors(page) == []
+
+
+def test_the_tour_advances_by_itself(app_url, page):
+    page.goto(f"{app_url}/?mode=tour&auto=5")
+    wait_for_app(page)
+    assert translate("tour.grid.title", "zh") in page.locator("h1").first.inner_text()
+    page.wait_for_function("title => document.querySelector('h1').innerText.includes(title)",
+                           arg=translate("tour.stations.title", "zh"), timeout=20_000)
+    assert page.locator("[data-testid='stException']").count() == 0

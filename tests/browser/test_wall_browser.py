@@ -14,7 +14,7 @@ from sample_data.simulate import simulate
 from tests.browser.conftest import ARTIFACTS, app_errors, streamlit_server, wait_for_app
 
 
-@pytest.mark.parametrize(("width", "height"), [(1920, 1080), (3840, 2160), (3840, 1080)])
+@pytest.mark.parametrize(("width", "height"), [(1920, 1080), (3840, 2160), (3840, 1080), (7680, 2160)])
 def test_wall_fills_the_screen_without_chrome(browser, app_url, width, height):
     context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
     page = context.new_page()
