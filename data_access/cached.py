@@ -11,7 +11,13 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from data_access import areas, coverage, grid_workers, kpis, members, stations, work_orders
-from data_access.db import DATABASE_URL_VARIABLE, create_db_engine, database_url, ensure_demo_database
+from data_access.db import (
+    DATABASE_URL_VARIABLE,
+    WALL_TIMEOUT_MS,
+    create_db_engine,
+    database_url,
+    ensure_demo_database,
+)
 
 log = logging.getLogger(__name__)
 # Dashboard figures may be this many seconds old; the wall display refreshes on its own timer.
@@ -33,6 +39,17 @@ def configured_url() -> str:
 def _engine_for(url: str) -> Engine:
     """One engine (connection pool) per database URL for the whole server."""
     return create_db_engine(ensure_demo_database(url))
+
+
+@st.cache_resource(show_spinner=False)
+def _wall_engine_for(url: str) -> Engine:
+    """The wall's own pool, with short query timeouts (a slow database turns into a stale badge)."""
+    return create_db_engine(ensure_demo_database(url), timeout_ms=WALL_TIMEOUT_MS)
+
+
+def get_wall_engine() -> Engine:
+    """Return the wall's engine on the configured database."""
+    return _wall_engine_for(configured_url())
 
 
 def get_engine() -> Engine:

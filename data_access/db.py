@@ -20,6 +20,8 @@ DEFAULT_DATABASE_URL = f"sqlite:///{DEFAULT_SQLITE_PATH}"
 DATABASE_URL_VARIABLE = "CITYSCREEN_DB_URL"
 # A dashboard query that runs longer than this is cancelled (PostgreSQL) rather than piling up.
 STATEMENT_TIMEOUT_MS = 60_000
+# The wall would rather show its last figures as stale than wait: its queries give up much sooner.
+WALL_TIMEOUT_MS = 4_000
 
 
 def database_url(explicit: str | None = None) -> str:
@@ -40,10 +42,19 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def _configure_sqlite(dbapi_connection, _record) -> None:
-    """WAL lets the dashboard read while a loader or simulator writes."""
+def _sqlite_configurator(busy_timeout_ms: int):
+    """Connection setup for SQLite: WAL lets the dashboard read while a loader or simulator writes."""
+
+    def configure(dbapi_connection, _record) -> None:
+        _configure_sqlite(dbapi_connection, busy_timeout_ms)
+
+    return configure
+
+
+def _configure_sqlite(dbapi_connection, busy_timeout_ms: int) -> None:
+    """Pragmas for every SQLite connection."""
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA cache_size=-200000")
@@ -51,15 +62,15 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def create_db_engine(url: str | None = None) -> Engine:
-    """Create an engine for the URL (see database_url), with per-backend connection settings."""
+def create_db_engine(url: str | None = None, timeout_ms: int = STATEMENT_TIMEOUT_MS) -> Engine:
+    """Create an engine for the URL (see database_url); no statement (or SQLite lock wait) outlasts timeout_ms."""
     url = normalise_url(database_url(url))
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
-        event.listen(engine, "connect", _configure_sqlite)
+        engine = create_engine(url, connect_args={"timeout": timeout_ms / 1000})
+        event.listen(engine, "connect", _sqlite_configurator(timeout_ms))
         return engine
     # libpq `options` given in the URL (e.g. -csearch_path=city) are kept, with the statement timeout added.
     options = parsed.query.get("options", "")
@@ -68,7 +79,7 @@ def create_db_engine(url: str | None = None) -> Engine:
     return create_engine(
         parsed,
         pool_pre_ping=True,
-        connect_args={"options": f"{options} -c statement_timeout={STATEMENT_TIMEOUT_MS}".strip(),
+        connect_args={"options": f"{options} -c statement_timeout={int(timeout_ms)}".strip(),
                       "connect_timeout": 5},
     )
 

@@ -74,7 +74,7 @@ def t(key: str, **values) -> str:
 def base_layers():
     """Shapes and city facts, read once and kept for the session (they do not change while the wall runs)."""
     if "wall_base" not in st.session_state:
-        st.session_state["wall_base"] = read_wall_base(cached.get_engine(), area_code)
+        st.session_state["wall_base"] = read_wall_base(cached.get_wall_engine(), area_code)
     return st.session_state["wall_base"]
 
 
@@ -83,13 +83,13 @@ def take_snapshot():
     try:
         shapes, _, _, _ = base_layers()
         # The data's clock moves while the wall runs (a live feed advances as_of): read it every tick.
-        facts = read_city_facts(cached.get_engine())
+        facts = read_city_facts(cached.get_wall_engine())
         st.session_state["wall_facts"] = facts
         now = reference_now(facts, time.time())
         resolution = maps.h3_resolution_for(*maps.bounds_of(shapes))
-        snapshot = read_wall_snapshot(cached.get_engine(), area_code, now, local_date(now), resolution)
+        snapshot = read_wall_snapshot(cached.get_wall_engine(), area_code, now, local_date(now), resolution)
         view = current_view(views, seconds_per_view)
-        st.session_state[f"wall_view_{view}"] = read_wall_view(cached.get_engine(), view, area_code, now,
+        st.session_state[f"wall_view_{view}"] = read_wall_view(cached.get_wall_engine(), view, area_code, now,
                                                                local_date(now))
         st.session_state["wall_last_good"] = snapshot
         st.session_state.pop("wall_stale_since", None)

@@ -9,6 +9,7 @@ import threading
 import pytest
 from sqlalchemy.engine import make_url
 
+from data_access.db import create_db_engine
 from data_access.loader import load_directory
 from tests.browser.conftest import ARTIFACTS, streamlit_server, wait_for_app
 from tests.conftest import TEST_SCHEMAS, drop_engine, make_empty_engine, postgres_url
@@ -110,3 +111,27 @@ def test_the_wall_survives_an_unreachable_database(browser, proxied_postgres):
         page.wait_for_selector("[data-testid='wall-stale']", state="detached", timeout=30_000)
         assert page.evaluate("window.__sameDocument") is True
         context.close()
+
+
+def test_a_slow_database_turns_into_a_stale_badge(browser, proxied_postgres):
+    url, _proxy = proxied_postgres
+    blocker = create_db_engine(url)
+    with streamlit_server(url, "streamlit-slow") as base:
+        context = browser.new_context(viewport={"width": 1920, "height": 1080})
+        page = context.new_page()
+        page.goto(f"{base}/?mode=wall&refresh=2")
+        wait_for_app(page)
+        connection = blocker.connect()
+        transaction = connection.begin()
+        # Every wall query now waits on this lock: the database is up but far too slow.
+        connection.exec_driver_sql("LOCK TABLE work_orders IN ACCESS EXCLUSIVE MODE")
+        try:
+            page.wait_for_selector("[data-testid='wall-stale']", timeout=30_000)
+            assert page.locator("[data-testid='stException']").count() == 0
+            assert page.locator("[data-testid='stAlert']").count() == 0
+        finally:
+            transaction.rollback()
+            connection.close()
+        page.wait_for_selector("[data-testid='wall-stale']", state="detached", timeout=30_000)
+        context.close()
+    blocker.dispose()
