@@ -99,3 +99,35 @@ def test_an_outage_shows_stale_figures_then_recovers(live_wall):
         connection.exec_driver_sql("ALTER TABLE work_orders_away RENAME TO work_orders")
     page.wait_for_selector("[data-testid='wall-stale']", state="detached", timeout=15_000)
     assert page.evaluate("window.__sameDocument") is True
+
+
+def _pixels(png: bytes):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("L"), dtype=float)
+
+
+def test_the_map_keeps_its_view_across_refreshes(browser, app_url):
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    page.goto(f"{app_url}/?mode=wall&refresh=2")
+    wait_for_app(page)
+    chart = page.locator("[data-testid='stDeckGlJsonChart']").first
+    box = chart.bounding_box()
+    original = _pixels(chart.screenshot())
+    centre_x, centre_y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(centre_x, centre_y)
+    page.mouse.down()
+    page.mouse.move(centre_x + 220, centre_y + 90, steps=12)
+    page.mouse.up()
+    page.wait_for_timeout(800)
+    panned = _pixels(chart.screenshot())
+    page.wait_for_timeout(5000)  # two refreshes of the fragment
+    later = _pixels(chart.screenshot())
+    moved = abs(panned - original).mean()
+    assert moved > 2, "the drag did not move the map"
+    assert abs(later - panned).mean() < moved / 4, "a refresh threw the user's view away"
+    context.close()
