@@ -40,5 +40,15 @@ def set_context(context: PageContext) -> None:
 
 
 def current() -> PageContext:
-    """This run's context (app.py sets it before running the page)."""
+    """This run's context (app.py sets it before running the page).
+
+    On a server's very first session, Streamlit's legacy pages-folder mode can run a deep-linked page
+    (/requests) without app.py, until st.navigation has been called once. Switch that mode off the way
+    st.navigation does and rerun, so app.py frames the page.
+    """
+    if CONTEXT_KEY not in st.session_state:
+        from streamlit.runtime.pages_manager import PagesManager
+
+        PagesManager.uses_pages_directory = False
+        st.rerun()
     return st.session_state[CONTEXT_KEY]

@@ -86,3 +86,18 @@ def test_html_in_a_citizens_words_stays_text(app_url, page):
     screenshot(page, "overview-hostile-text")
     assert page.evaluate("window.__pwned") is None
     assert app_errors(page) == []
+
+
+def test_a_deep_link_is_the_first_request_of_a_fresh_server(browser, browser_city_url):
+    # Before st.navigation has ever run, Streamlit's legacy pages-folder mode would run pages/requests.py alone.
+    from tests.browser.conftest import streamlit_server
+
+    with streamlit_server(browser_city_url, "streamlit-deep-link") as base:
+        context = browser.new_context(viewport={"width": 1600, "height": 1000})
+        page = context.new_page()
+        page.goto(f"{base}/requests?lang=en")
+        wait_for_app(page)
+        assert page.locator("[data-testid='stException']").count() == 0
+        assert translate("page.requests", "en") in page.locator("h1").first.inner_text()
+        assert translate("page.grid_map", "en") in page.locator("[data-testid='stSidebarNav']").inner_text()
+        context.close()
