@@ -36,9 +36,9 @@ def build_bar_chart(frame: pd.DataFrame, label_column: str, value_column: str, l
                     value_title: str, height: int | None = None, colour: str = ACCENT) -> alt.Chart:
     """Horizontal bars, largest on top."""
     rows = frame[[label_column, value_column]].copy()
-    chart_height = height or max(120, 30 * len(rows))
+    # A fixed step per bar: short lists keep readable rows instead of squeezing into a fixed box.
     return (
-        alt.Chart(rows, height=chart_height)
+        alt.Chart(rows, height=height or alt.Step(30))
         .mark_bar(color=colour, cornerRadiusEnd=3)
         .encode(
             y=alt.Y(f"{label_column}:N", title=None, sort="-x", axis=alt.Axis(labelLimit=220, labelOverlap=False)),
