@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import streamlit as st
 
 from components.i18n import code_label, translate
 from data_access import cached, codes
-from data_access.filters import WorkOrderFilter, days_window, local_day_start
+from data_access.filters import WorkOrderFilter, local_day_start
 
 PERIODS = ("today", "7d", "30d", "year", "custom")
 DEFAULT_PERIOD = "30d"
@@ -29,7 +29,6 @@ class Selection:
     categories: tuple[str, ...] = ()
     channels: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
-    extra: dict = field(default_factory=dict, compare=False)
 
     def work_filter(self) -> WorkOrderFilter:
         """The data-access filter for this selection."""
@@ -61,7 +60,7 @@ def _split(value: str | None) -> list[str]:
     return [item for item in (value or "").split(",") if item]
 
 
-def _initialise_from_url(today: date) -> None:
+def _initialise_from_url() -> None:
     """On a session's first run, take the filters from the URL's query string."""
     if st.session_state.get("filters_ready"):
         return
@@ -119,7 +118,7 @@ def _area_select(level: str, parent: str | None, language: str) -> str:
 
 def render_sidebar_filters(language: str, today: date) -> Selection:
     """Draw the shared filters in the sidebar, mirror them into the URL, and return the selection."""
-    _initialise_from_url(today)
+    _initialise_from_url()
     _apply_pending_area()
     sidebar = st.sidebar
     with sidebar:
@@ -178,7 +177,3 @@ def _write_url(selection: Selection, language: str) -> None:
         elif key in st.query_params:
             del st.query_params[key]
 
-
-def window_of(selection: Selection) -> tuple[int, int]:
-    """(start, end) epoch seconds of the selection's days."""
-    return days_window(selection.last_day, (selection.last_day - selection.first_day).days + 1)

@@ -52,11 +52,6 @@ def get_wall_engine() -> Engine:
     return _wall_engine_for(configured_url())
 
 
-def get_engine() -> Engine:
-    """Return the shared engine of the configured database (building the demo city on first use)."""
-    return _engine_for(configured_url())
-
-
 def _cached(read: Callable) -> Callable:
     """Wrap read_x(engine, *args) as a cached load_x(*args) keyed by the database URL and the arguments."""
     name = "load_" + read.__name__.removeprefix("read_")

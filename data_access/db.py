@@ -37,11 +37,6 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def is_sqlite(engine: Engine) -> bool:
-    """Return True when the engine talks to SQLite."""
-    return engine.dialect.name == "sqlite"
-
-
 def _sqlite_configurator(busy_timeout_ms: int):
     """Connection setup for SQLite: WAL lets the dashboard read while a loader or simulator writes."""
 

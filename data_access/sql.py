@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Engine, Integer, Select, case, func, literal
+from sqlalchemy import ColumnElement, Engine, Select, case, func, literal
 
 from data_access.codes import CITY_UTC_OFFSET_SECONDS
 
@@ -56,8 +56,3 @@ def masked_phone(column: ColumnElement) -> ColumnElement:
         else_=func.substr(column, 1, 3).concat(literal("****")).concat(
             func.substr(column, func.length(column) - 3, 4)),
     )
-
-
-def as_int(expression: ColumnElement) -> ColumnElement:
-    """CAST(… AS INTEGER), to keep integer results integers on both backends."""
-    return expression.cast(Integer)
