@@ -8,6 +8,7 @@ from datetime import date
 import streamlit as st
 
 from components.filters import Selection
+from components.i18n import translate
 
 CONTEXT_KEY = "page_context"
 
@@ -28,6 +29,10 @@ class PageContext:
     def synthetic(self) -> bool:
         """True when the loaded data is the generated demo city."""
         return self.city.get("synthetic") == "true"
+
+    def t(self, key: str, **values) -> str:
+        """A catalog string in the page's language."""
+        return translate(key, self.language, **values)
 
     def name(self, row) -> str:
         """The localised name of an area row (name_zh / name_en)."""

@@ -45,14 +45,16 @@ def _plain(value):
 
 
 def build_choropleth_layer(areas: gpd.GeoDataFrame, level: str, value_column: str, scale: str, label_column: str,
-                           layer_id: str = "areas", alpha: int = 200) -> tuple[pdk.Layer, list[float]]:
-    """Areas filled by `value_column` in quantile classes; returns the layer and its class breaks."""
+                           layer_id: str = "areas", alpha: int = 200,
+                           extra_properties: tuple[str, ...] = ()) -> tuple[pdk.Layer, list[float]]:
+    """Areas filled by `value_column` in quantile classes (tooltip fields: label, value and any extra
+    properties); returns the layer and its class breaks."""
     breaks = scale_breaks(areas[value_column].tolist())
     frame = areas.copy()
     frame["fill"] = [colour_for(_plain(value), breaks, scale, alpha) for value in frame[value_column]]
     frame["value"] = frame[value_column]
     frame["label"] = frame[label_column]
-    data = build_area_features(frame, level, ["code", "label", "value", "fill"])
+    data = build_area_features(frame, level, ["code", "label", "value", "fill", *extra_properties])
     layer = pdk.Layer(
         "GeoJsonLayer", data, id=layer_id, pickable=True, stroked=True, filled=True,
         get_fill_color="properties.fill", get_line_color=[*OUTLINE, 160], line_width_min_pixels=1,

@@ -166,39 +166,46 @@ def read_h3_heat(engine: Engine, work_filter: WorkOrderFilter, resolution: int, 
     return frame
 
 
-def read_hotspots(engine: Engine, work_filter: WorkOrderFilter, level: str = "grid", limit: int = 10) -> pd.DataFrame:
-    """Return the areas with most orders in the window and their growth over the previous window of equal length.
-
-    Columns: code, name_zh, name_en, received, previous, growth (received − previous), growth_rate
-    (NaN when previous is 0). Sorted by received, largest first. Needs a bounded window.
-    """
+def _period_comparison(work_filter: WorkOrderFilter, level: str):
+    """Per area of `level`: orders received in the window and in the window of equal length before it."""
     window = work_filter.window_seconds()
     if window is None:
         raise ValueError("hotspots need a time window with a start and an end")
     table = work_orders
     group = table.c[group_column_name(level)]
-    previous = work_filter.shifted(-window)
     in_current = and_(table.c.received_at >= work_filter.start, table.c.received_at < work_filter.end)
-    received = count_if(in_current).label("received")
-    counts = (
-        select(group.label("code"), received, count_if(~in_current).label("previous"))
-        .where(*work_order_conditions(table, WorkOrderFilter(previous.start, work_filter.end,
-                                                             work_filter.area_code, work_filter.categories,
-                                                             work_filter.channels, work_filter.statuses,
-                                                             work_filter.appeal_types)))
-        .group_by(group)
-        .subquery()
-    )
+    received, previous = count_if(in_current), count_if(~in_current)
+    widened = WorkOrderFilter(work_filter.start - window, work_filter.end, work_filter.area_code,
+                              work_filter.categories, work_filter.channels, work_filter.statuses,
+                              work_filter.appeal_types)
+    return (select(group.label("code"), received.label("received"), previous.label("previous"),
+                   (received - previous).label("growth"))
+            .where(*work_order_conditions(table, widened)).group_by(group)), received
+
+
+def _named_hotspots(engine: Engine, counts, order_by, limit: int) -> pd.DataFrame:
+    """Join area names to per-area counts, keep the first `limit` by `order_by`, add growth columns."""
+    counts = counts.subquery()
     statement = (
         select(counts.c.code, areas.c.name_zh, areas.c.name_en, counts.c.received, counts.c.previous)
         .select_from(counts.join(areas, areas.c.code == counts.c.code))
-        .order_by(counts.c.received.desc(), counts.c.code)
+        .order_by(counts.c[order_by].desc(), counts.c.code)
         .limit(limit)
     )
     frame = read_frame(engine, statement)
     frame["growth"] = frame["received"] - frame["previous"]
     frame["growth_rate"] = frame["growth"] / frame["previous"].where(frame["previous"] > 0)
     return frame
+
+
+def read_hotspots(engine: Engine, work_filter: WorkOrderFilter, level: str = "grid", limit: int = 10) -> pd.DataFrame:
+    """Return the areas with most orders in the window and their growth over the previous window of equal length.
+
+    Columns: code, name_zh, name_en, received, previous, growth (received − previous), growth_rate
+    (NaN when previous is 0). Sorted by received, largest first. Needs a bounded window.
+    """
+    counts, _received = _period_comparison(work_filter, level)
+    return _named_hotspots(engine, counts, "received", limit)
 
 
 def read_growth_hotspots(engine: Engine, work_filter: WorkOrderFilter, level: str = "grid", limit: int = 10,
@@ -207,35 +214,8 @@ def read_growth_hotspots(engine: Engine, work_filter: WorkOrderFilter, level: st
 
     Columns as read_hotspots; sorted by growth, largest first.
     """
-    window = work_filter.window_seconds()
-    if window is None:
-        raise ValueError("hotspots need a time window with a start and an end")
-    table = work_orders
-    group = table.c[group_column_name(level)]
-    in_current = and_(table.c.received_at >= work_filter.start, table.c.received_at < work_filter.end)
-    received = count_if(in_current)
-    previous = count_if(~in_current)
-    widened = WorkOrderFilter(work_filter.start - window, work_filter.end, work_filter.area_code,
-                              work_filter.categories, work_filter.channels, work_filter.statuses,
-                              work_filter.appeal_types)
-    counts = (
-        select(group.label("code"), received.label("received"), previous.label("previous"),
-               (received - previous).label("growth"))
-        .where(*work_order_conditions(table, widened))
-        .group_by(group)
-        .having(received >= minimum)
-        .subquery()
-    )
-    statement = (
-        select(counts.c.code, areas.c.name_zh, areas.c.name_en, counts.c.received, counts.c.previous)
-        .select_from(counts.join(areas, areas.c.code == counts.c.code))
-        .order_by(counts.c.growth.desc(), counts.c.code)
-        .limit(limit)
-    )
-    frame = read_frame(engine, statement)
-    frame["growth"] = frame["received"] - frame["previous"]
-    frame["growth_rate"] = frame["growth"] / frame["previous"].where(frame["previous"] > 0)
-    return frame
+    counts, received = _period_comparison(work_filter, level)
+    return _named_hotspots(engine, counts.having(received >= minimum), "growth", limit)
 
 
 def _masked_order_columns():

@@ -8,7 +8,7 @@ import streamlit as st
 
 from components import charts, context, maps
 from components.filters import request_area
-from components.i18n import code_label, translate
+from components.i18n import code_label
 from components.tiles import format_count, render_tiles
 from components.views import format_time, render_header, render_legend, render_map, render_table
 from data_access import cached, codes
@@ -20,8 +20,7 @@ work_filter = selection.work_filter()
 render_header(page, "page.grid_map")
 
 
-def t(key: str, **values) -> str:
-    return translate(key, language, **values)
+t = page.t
 
 
 METRICS = {  # metric: (column, colour scale, number format)
@@ -58,10 +57,8 @@ with map_column:
     path = cached.load_area_path(selection.area_code)
     crumbs = [t("filter.whole_city"), *path["name_en" if language == "en" else "name_zh"]]
     st.markdown(" › ".join(crumbs))
-    layer, breaks = maps.build_choropleth_layer(data.assign(label=data["name"]), shown_level, column, scale, "name",
-                                                layer_id="areas")
-    layer.data["features"] = [dict(feature, properties={**feature["properties"], "shown": shown})
-                              for feature, shown in zip(layer.data["features"], data["shown"], strict=True)]
+    layer, breaks = maps.build_choropleth_layer(data, shown_level, column, scale, "name", layer_id="areas",
+                                                extra_properties=("shown",))
     layers = [layer, *maps.build_base_layers(cached.load_water(), cached.load_areas("district")),
               maps.build_label_layer(maps.build_area_labels(data, language))]
     view = maps.build_view_state(*maps.bounds_of(data), width_px=620, height_px=480)

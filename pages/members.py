@@ -7,7 +7,7 @@ from datetime import timedelta
 import streamlit as st
 
 from components import charts, context, maps
-from components.i18n import code_label, translate
+from components.i18n import code_label
 from components.tiles import format_count, format_rate, render_tiles
 from components.views import (
     render_empty,
@@ -24,8 +24,7 @@ language, selection = page.language, page.selection
 render_header(page, "page.members")
 
 
-def t(key: str, **values) -> str:
-    return translate(key, language, **values)
+t = page.t
 
 
 summary = cached.load_member_summary(selection.area_code, page.today)

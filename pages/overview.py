@@ -7,7 +7,7 @@ from datetime import timedelta
 import streamlit as st
 
 from components import charts, context, maps
-from components.i18n import code_label, translate
+from components.i18n import code_label
 from components.tiles import format_count, format_rate, render_tiles
 from components.views import (
     format_time,
@@ -28,8 +28,7 @@ work_filter = selection.work_filter()
 render_header(page, "page.overview")
 
 
-def t(key: str, **values) -> str:
-    return translate(key, language, **values)
+t = page.t
 
 
 def kpi_help(frame, key: str) -> str:

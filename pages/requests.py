@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from components import charts, context, maps
-from components.i18n import code_label, translate
+from components.i18n import code_label
 from components.tiles import format_rate
 from components.views import (
     format_time,
@@ -29,8 +29,7 @@ work_filter = selection.work_filter()
 render_header(page, "page.requests")
 
 
-def t(key: str, **values) -> str:
-    return translate(key, language, **values)
+t = page.t
 
 
 days = [selection.first_day + timedelta(days=offset)

@@ -9,7 +9,7 @@ import streamlit as st
 
 from components import context, maps
 from components.colours import STATION_COLOURS, UNDERSERVED, hex_colour
-from components.i18n import code_label, translate
+from components.i18n import code_label
 from components.tiles import format_count, format_rate, render_tiles
 from components.views import render_empty, render_header, render_legend, render_map, render_table
 from data_access import cached, codes
@@ -20,8 +20,7 @@ language, selection = page.language, page.selection
 render_header(page, "page.stations")
 
 
-def t(key: str, **values) -> str:
-    return translate(key, language, **values)
+t = page.t
 
 
 type_labels = {code: code_label(codes.STATION_TYPES, code, language) for code in codes.STATION_TYPES}
