@@ -1,4 +1,4 @@
-"""Command line: `python -m data_access load DIR [--db URL]`, `stats [--db URL] --json`, `demo`."""
+"""Command line: `python -m data_access load DIR [--db URL]`, `stats [--db URL] --json`, `rollups`, `demo`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import time
 
 from data_access.db import create_db_engine, database_url, ensure_demo_database
 from data_access.loader import load_directory
+from data_access.rollups import build_rollups
 from data_access.stats import read_row_counts
 from data_access.validation import LoadRejected
 
@@ -23,6 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("--db", help="database URL (default: $CITYSCREEN_DB_URL or the local SQLite file)")
     load.add_argument("--quiet", action="store_true", help="no progress messages")
     commands.add_parser("demo", help="build the demo city into the default SQLite database when it is missing")
+    rollups = commands.add_parser("rollups", help="rebuild the per-day work-order rollups from work_orders")
+    rollups.add_argument("--db", help="database URL")
     stats = commands.add_parser("stats", help="print row counts per table")
     stats.add_argument("--db", help="database URL")
     stats.add_argument("--json", action="store_true", help="print JSON")
@@ -53,6 +56,11 @@ def main(argv: list[str] | None = None) -> int:
             for table, count in written.items():
                 print(f"{table}: {count:,} rows")
             print(f"loaded in {elapsed:.1f} s")
+            return 0
+        if arguments.command == "rollups":
+            started = time.perf_counter()
+            build_rollups(engine)
+            print(f"rollups rebuilt in {time.perf_counter() - started:.1f} s")
             return 0
         counts = read_row_counts(engine)
         if arguments.json:

@@ -103,6 +103,12 @@ def ensure_demo_database(url: str | None = None) -> str:
         engine = create_db_engine(url)
         try:
             if has_data(engine):
+                from data_access.rollups import build_rollups, rollups_ready
+
+                if not rollups_ready(engine):
+                    # A demo database from before the rollups: add them once rather than rebuild the city.
+                    log.info("building the per-day rollups into %s", DEFAULT_SQLITE_PATH)
+                    build_rollups(engine)
                 return url
             log.info("building the demo city into %s", DEFAULT_SQLITE_PATH)
             from data_access.loader import load_directory

@@ -5,15 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Engine, and_, func, select
+from sqlalchemy import Engine
 
-from data_access.codes import SATISFIED_ANSWERS
-from data_access.filters import WorkOrderFilter, work_order_conditions
-from data_access.schema import work_orders
-from data_access.sql import count_if, read_frame
+from data_access.filters import WorkOrderFilter
+from data_access.measures import RESPONSE_WINDOW_SECONDS
+from data_access.rollups import read_measures
 
-# A request counts as responded to when it is accepted (签收) within this time of being received.
-RESPONSE_WINDOW_SECONDS = 2 * 3600
+__all__ = ["KPI_COLUMNS", "KPI_DEFINITIONS", "RESPONSE_WINDOW_SECONDS", "KpiDefinition", "read_kpis"]
 
 
 @dataclass(frozen=True)
@@ -63,47 +61,24 @@ def read_kpis(engine: Engine, work_filter: WorkOrderFilter, now: int) -> pd.Data
     """Return the closed-loop KPIs for the filter: columns kpi, numerator, denominator, rate (NaN when 0/0).
 
     Each KPI counts over the time column its definition names (received, due, resolved or called back
-    within the filter's window); due-based counts stop at `now`, since what is not yet due cannot be late.
+    within the filter's window; see data_access.measures); due-based counts stop at `now`, since what is
+    not yet due cannot be late.
     """
-    table = work_orders
-    # A merged duplicate is handled as part of another order: it is never accepted or resolved itself.
-    handled = table.c.status != "merged"
-    received = read_frame(engine, select(
-        func.count().label("received"),
-        count_if(handled).label("handled"),
-        count_if(and_(table.c.accepted_at.is_not(None),
-                      table.c.accepted_at - table.c.received_at <= RESPONSE_WINDOW_SECONDS)).label("responded"),
-        count_if(table.c.repeat_of.is_not(None)).label("repeats"),
-        count_if(table.c.returned_at.is_not(None)).label("returned"),
-    ).where(*work_order_conditions(table, work_filter, "received_at"))).iloc[0]
-
+    counts = read_measures(engine, work_filter, [
+        "received", "handled", "responded", "repeats", "returned", "resolved", "solved", "resolved_called_back",
+        "called_back", "satisfied"]).iloc[0]
     due_filter = WorkOrderFilter(work_filter.start, now if work_filter.end is None else min(work_filter.end, now),
                                  work_filter.area_code, work_filter.categories, work_filter.channels,
                                  work_filter.statuses, work_filter.appeal_types)
-    due = read_frame(engine, select(
-        func.count().label("due"),
-        count_if(and_(table.c.resolved_at.is_not(None), table.c.resolved_at <= table.c.due_at)).label("on_time"),
-    ).where(handled, *work_order_conditions(table, due_filter, "due_at"))).iloc[0]
-
-    resolved = read_frame(engine, select(
-        func.count().label("resolved"),
-        count_if(table.c.resolution == "solved").label("solved"),
-        count_if(table.c.called_back_at.is_not(None)).label("called_back"),
-    ).where(*work_order_conditions(table, work_filter, "resolved_at"))).iloc[0]
-
-    called_back = read_frame(engine, select(
-        func.count().label("called_back"),
-        count_if(table.c.satisfaction.in_(SATISFIED_ANSWERS)).label("satisfied"),
-    ).where(*work_order_conditions(table, work_filter, "called_back_at"))).iloc[0]
-
+    due = read_measures(engine, due_filter, ["due", "due_on_time"]).iloc[0]
     rows = [
-        ("response_rate", received["responded"], received["handled"]),
-        ("on_time_closure_rate", due["on_time"], due["due"]),
-        ("resolution_rate", resolved["solved"], resolved["resolved"]),
-        ("satisfaction_rate", called_back["satisfied"], called_back["called_back"]),
-        ("repeat_rate", received["repeats"], received["received"]),
-        ("return_rate", received["returned"], received["received"]),
-        ("callback_rate", resolved["called_back"], resolved["resolved"]),
+        ("response_rate", counts["responded"], counts["handled"]),
+        ("on_time_closure_rate", due["due_on_time"], due["due"]),
+        ("resolution_rate", counts["solved"], counts["resolved"]),
+        ("satisfaction_rate", counts["satisfied"], counts["called_back"]),
+        ("repeat_rate", counts["repeats"], counts["received"]),
+        ("return_rate", counts["returned"], counts["received"]),
+        ("callback_rate", counts["resolved_called_back"], counts["resolved"]),
     ]
     frame = pd.DataFrame(rows, columns=KPI_COLUMNS[:3])
     frame["numerator"] = frame["numerator"].astype("int64")

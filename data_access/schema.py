@@ -17,6 +17,8 @@ from sqlalchemy import (
     Text,
 )
 
+from data_access.measures import MEASURE_NAMES
+
 metadata = MetaData()
 
 # Key/value facts about the loaded data: city name, synthetic flag, data as-of time.
@@ -189,6 +191,35 @@ grid_workers = Table(
     Column("on_duty", Boolean, nullable=False),
     Index("ix_grid_workers_grid", "grid_code"),
 )
+
+
+
+def _rollup_table(name: str, area_level: str, dimensions: tuple[str, ...]) -> Table:
+    """A per-day rollup of work orders: one row per local day × area × dimensions, one count per measure.
+
+    Each measure counts by the local day of its own basis timestamp (see data_access.measures). The loader keeps
+    these exact inside every load's transaction; data_access.rollups reads them.
+    """
+    area_columns = {"community": ("district_code", "street_code", "community_code"),
+                    "street": ("district_code", "street_code")}[area_level]
+    widths = {"district_code": 6, "street_code": 9, "community_code": 12}
+    finest = area_columns[-1]
+    return Table(
+        name,
+        metadata,
+        Column("day", Integer, primary_key=True, autoincrement=False),
+        *(Column(column, String(widths[column]), nullable=False, primary_key=column == finest)
+          for column in area_columns),
+        *(Column(dimension, String(32), primary_key=True) for dimension in dimensions),
+        *(Column(measure, Integer, nullable=False) for measure in MEASURE_NAMES),
+        # Area filters are a range over the finest code (codes nest by prefix), like work orders' grid codes.
+        Index(f"ix_{name}_area_day", finest, "day"),
+    )
+
+
+work_order_days = _rollup_table("work_order_days", "community", ())
+work_order_day_categories = _rollup_table("work_order_day_categories", "street", ("category_l1",))
+ROLLUP_TABLES = (work_order_days, work_order_day_categories)
 
 # Load order: parents before children, so references resolve.
 TABLES_IN_LOAD_ORDER = (meta, areas, water, stations, work_orders, members, member_activities, grid_workers)

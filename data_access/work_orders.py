@@ -5,17 +5,17 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Engine, and_, func, select
 
-from data_access.codes import SATISFIED_ANSWERS
+from data_access.codes import AREA_LEVELS
 from data_access.filters import (
     WorkOrderFilter,
-    area_condition,
     day_number_to_date,
     group_column_name,
     work_order_conditions,
 )
 from data_access.geo import H3_RESOLUTIONS
+from data_access.rollups import read_measures
 from data_access.schema import areas, work_orders
-from data_access.sql import count_if, local_day, local_hour, local_weekday, masked_name, masked_phone, read_frame
+from data_access.sql import count_if, local_hour, local_weekday, masked_name, masked_phone, read_frame
 
 LATEST_LIMIT_MAX = 500
 
@@ -29,11 +29,28 @@ def _open_overdue(now: int):
     )
 
 
+def read_overdue_counts(engine: Engine, work_filter: WorkOrderFilter, now: int, group: str | None = None
+                        ) -> pd.DataFrame:
+    """Return orders received in the window, still open and past due at `now`: column overdue [per group key].
+
+    `group` as in rollups.read_measures (an area level gives column code). Reads only open orders.
+    """
+    table = work_orders
+    key = None
+    if group in AREA_LEVELS:
+        key = table.c[group_column_name(group)].label("code")
+    elif group is not None:
+        key = table.c[group].label(group)
+    statement = select(*([key] if key is not None else []), func.count().label("overdue")).where(
+        table.c.is_open, table.c.due_at < now, *work_order_conditions(table, work_filter))
+    return read_frame(engine, statement if key is None else statement.group_by(key))
+
+
 def read_order_totals(engine: Engine, work_filter: WorkOrderFilter, now: int) -> dict[str, int]:
     """Return counts for the filter: received (in the window), and of those still open and overdue at `now`."""
-    frame = read_frame(engine, select(func.count().label("received"), *_open_overdue(now))
-                       .where(*work_order_conditions(work_orders, work_filter)))
-    return {key: int(value) for key, value in frame.iloc[0].items()}
+    counts = read_measures(engine, work_filter, ["received", "open"]).iloc[0]
+    overdue = read_overdue_counts(engine, work_filter, now).iloc[0]["overdue"]
+    return {"received": int(counts["received"]), "open": int(counts["open"]), "overdue": int(overdue)}
 
 
 def read_backlog(engine: Engine, work_filter: WorkOrderFilter, now: int) -> dict[str, int]:
@@ -55,61 +72,48 @@ def read_counts_by_area(engine: Engine, work_filter: WorkOrderFilter, level: str
     Columns: code, name_zh, name_en, population, households, received, open, overdue, resolved,
     called_back, satisfied, per_10k (received per 10,000 residents), satisfaction_rate.
     """
-    table = work_orders
-    group = table.c[group_column_name(level)]
-    counts = (
-        select(
-            group.label("code"),
-            func.count().label("received"),
-            *_open_overdue(now),
-            count_if(table.c.resolved_at.is_not(None)).label("resolved"),
-            count_if(table.c.called_back_at.is_not(None)).label("called_back"),
-            count_if(table.c.satisfaction.in_(SATISFIED_ANSWERS)).label("satisfied"),
-        )
-        .where(*work_order_conditions(table, work_filter), *area_condition(table, parent_code))
-        .group_by(group)
-        .subquery()
-    )
+    area_filter = work_filter
+    if parent_code and not (work_filter.area_code and work_filter.area_code.startswith(parent_code)):
+        area_filter = WorkOrderFilter(work_filter.start, work_filter.end, parent_code, work_filter.categories,
+                                      work_filter.channels, work_filter.statuses, work_filter.appeal_types)
+        if work_filter.area_code and not parent_code.startswith(work_filter.area_code):
+            area_filter = None  # the filter's area and the parent do not overlap: nothing counts
+    names = {"received": "received", "open": "open", "received_resolved": "resolved",
+             "received_called_back": "called_back", "received_satisfied": "satisfied"}
     area_conditions = [areas.c.level == level]
     if parent_code:
         area_conditions.append(areas.c.code.startswith(parent_code))
-    statement = (
-        select(
-            areas.c.code, areas.c.name_zh, areas.c.name_en, areas.c.population, areas.c.households,
-            *(func.coalesce(counts.c[name], 0).label(name)
-              for name in ("received", "open", "overdue", "resolved", "called_back", "satisfied")),
-        )
-        .select_from(areas.outerjoin(counts, counts.c.code == areas.c.code))
-        .where(*area_conditions)
-        .order_by(areas.c.code)
-    )
-    frame = read_frame(engine, statement)
+    frame = read_frame(engine, select(areas.c.code, areas.c.name_zh, areas.c.name_en, areas.c.population,
+                                      areas.c.households).where(*area_conditions).order_by(areas.c.code))
+    if area_filter is not None:
+        counts = read_measures(engine, area_filter, list(names), level).rename(columns=names)
+        overdue = read_overdue_counts(engine, area_filter, now, level)
+        frame = frame.merge(counts, on="code", how="left").merge(overdue, on="code", how="left")
     for column in ("received", "open", "overdue", "resolved", "called_back", "satisfied"):
-        frame[column] = frame[column].astype("int64")
+        frame[column] = frame[column].fillna(0).astype("int64") if column in frame else 0
+    frame = frame[["code", "name_zh", "name_en", "population", "households", "received", "open", "overdue",
+                   "resolved", "called_back", "satisfied"]]
     frame["per_10k"] = frame["received"] * 10_000 / frame["population"].where(frame["population"] > 0)
     frame["satisfaction_rate"] = frame["satisfied"] / frame["called_back"].where(frame["called_back"] > 0)
     return frame
 
 
-def read_daily_counts(engine: Engine, work_filter: WorkOrderFilter) -> pd.DataFrame:
-    """Return received orders per local day in the window: columns day (date), received, open."""
-    table = work_orders
-    day = local_day(table.c.received_at).label("day_number")
-    frame = read_frame(engine, select(day, func.count().label("received"), count_if(table.c.is_open).label("open"))
-                       .where(*work_order_conditions(table, work_filter)).group_by(day).order_by(day))
-    frame.insert(0, "day", [day_number_to_date(number) for number in frame.pop("day_number")])
+def _by_day(frame: pd.DataFrame) -> pd.DataFrame:
+    """Turn the local day numbers of a per-day frame into dates."""
+    frame.insert(0, "day", [day_number_to_date(number) for number in frame.pop("day")])
     return frame
+
+
+def read_daily_counts(engine: Engine, work_filter: WorkOrderFilter) -> pd.DataFrame:
+    """Return received orders per local day in the window (days with orders): columns day (date), received, open."""
+    return _by_day(read_measures(engine, work_filter, ["received", "open"], "day"))
 
 
 def read_daily_resolved(engine: Engine, work_filter: WorkOrderFilter) -> pd.DataFrame:
     """Return orders resolved per local day in the window: columns day (date), resolved, on_time."""
-    table = work_orders
-    day = local_day(table.c.resolved_at).label("day_number")
-    frame = read_frame(engine, select(
-        day, func.count().label("resolved"), count_if(table.c.resolved_at <= table.c.due_at).label("on_time"),
-    ).where(*work_order_conditions(table, work_filter, "resolved_at")).group_by(day).order_by(day))
-    frame.insert(0, "day", [day_number_to_date(number) for number in frame.pop("day_number")])
-    return frame
+    frame = read_measures(engine, work_filter, ["resolved", "resolved_on_time"], "day")
+    return _by_day(frame[frame["resolved"] > 0].rename(columns={"resolved_on_time": "on_time"})
+                   .reset_index(drop=True))
 
 
 def read_hourly_profile(engine: Engine, work_filter: WorkOrderFilter) -> pd.DataFrame:
@@ -127,12 +131,19 @@ def read_category_counts(engine: Engine, work_filter: WorkOrderFilter, now: int,
 
     Sorted by received, largest first.
     """
-    table = work_orders
-    keys = [table.c.category_l1] + ([table.c.category_l2] if detail else [])
-    received = func.count().label("received")
-    return read_frame(engine, select(*keys, received, *_open_overdue(now))
-                      .where(*work_order_conditions(table, work_filter))
-                      .group_by(*keys).order_by(received.desc(), *keys))
+    if detail:
+        table = work_orders
+        keys = [table.c.category_l1, table.c.category_l2]
+        received = func.count().label("received")
+        return read_frame(engine, select(*keys, received, *_open_overdue(now))
+                          .where(*work_order_conditions(table, work_filter))
+                          .group_by(*keys).order_by(received.desc(), *keys))
+    counts = read_measures(engine, work_filter, ["received", "open"], "category_l1")
+    counts = counts[counts["received"] > 0]
+    overdue = read_overdue_counts(engine, work_filter, now, "category_l1")
+    frame = counts.merge(overdue, on="category_l1", how="left")
+    frame["overdue"] = frame["overdue"].fillna(0).astype("int64")
+    return frame.sort_values(["received", "category_l1"], ascending=[False, True]).reset_index(drop=True)
 
 
 def read_channel_counts(engine: Engine, work_filter: WorkOrderFilter) -> pd.DataFrame:
@@ -166,34 +177,27 @@ def read_h3_heat(engine: Engine, work_filter: WorkOrderFilter, resolution: int, 
     return frame
 
 
-def _period_comparison(work_filter: WorkOrderFilter, level: str):
-    """Per area of `level`: orders received in the window and in the window of equal length before it."""
+def _period_comparison(engine: Engine, work_filter: WorkOrderFilter, level: str) -> pd.DataFrame:
+    """Per area of `level` with orders: code, received (in the window), previous (the window of equal length
+    before it), growth (received − previous)."""
     window = work_filter.window_seconds()
     if window is None:
         raise ValueError("hotspots need a time window with a start and an end")
-    table = work_orders
-    group = table.c[group_column_name(level)]
-    in_current = and_(table.c.received_at >= work_filter.start, table.c.received_at < work_filter.end)
-    received, previous = count_if(in_current), count_if(~in_current)
-    widened = WorkOrderFilter(work_filter.start - window, work_filter.end, work_filter.area_code,
-                              work_filter.categories, work_filter.channels, work_filter.statuses,
-                              work_filter.appeal_types)
-    return (select(group.label("code"), received.label("received"), previous.label("previous"),
-                   (received - previous).label("growth"))
-            .where(*work_order_conditions(table, widened)).group_by(group)), received
-
-
-def _named_hotspots(engine: Engine, counts, order_by, limit: int) -> pd.DataFrame:
-    """Join area names to per-area counts, keep the first `limit` by `order_by`, add growth columns."""
-    counts = counts.subquery()
-    statement = (
-        select(counts.c.code, areas.c.name_zh, areas.c.name_en, counts.c.received, counts.c.previous)
-        .select_from(counts.join(areas, areas.c.code == counts.c.code))
-        .order_by(counts.c[order_by].desc(), counts.c.code)
-        .limit(limit)
-    )
-    frame = read_frame(engine, statement)
+    current = read_measures(engine, work_filter, ["received"], level)
+    previous = read_measures(engine, work_filter.shifted(-window), ["received"], level)
+    frame = current.merge(previous.rename(columns={"received": "previous"}), on="code", how="outer")
+    frame[["received", "previous"]] = frame[["received", "previous"]].fillna(0).astype("int64")
     frame["growth"] = frame["received"] - frame["previous"]
+    return frame[(frame["received"] > 0) | (frame["previous"] > 0)]
+
+
+def _named_hotspots(engine: Engine, counts: pd.DataFrame, order_by: str, limit: int) -> pd.DataFrame:
+    """Keep the first `limit` areas by `order_by`, add their names and the growth rate."""
+    top = counts.sort_values([order_by, "code"], ascending=[False, True]).head(limit)
+    names = read_frame(engine, select(areas.c.code, areas.c.name_zh, areas.c.name_en)
+                       .where(areas.c.code.in_(top["code"].tolist())))
+    frame = top.merge(names, on="code", how="inner")[["code", "name_zh", "name_en", "received", "previous",
+                                                       "growth"]].reset_index(drop=True)
     frame["growth_rate"] = frame["growth"] / frame["previous"].where(frame["previous"] > 0)
     return frame
 
@@ -204,8 +208,7 @@ def read_hotspots(engine: Engine, work_filter: WorkOrderFilter, level: str = "gr
     Columns: code, name_zh, name_en, received, previous, growth (received − previous), growth_rate
     (NaN when previous is 0). Sorted by received, largest first. Needs a bounded window.
     """
-    counts, _received = _period_comparison(work_filter, level)
-    return _named_hotspots(engine, counts, "received", limit)
+    return _named_hotspots(engine, _period_comparison(engine, work_filter, level), "received", limit)
 
 
 def read_growth_hotspots(engine: Engine, work_filter: WorkOrderFilter, level: str = "grid", limit: int = 10,
@@ -214,8 +217,8 @@ def read_growth_hotspots(engine: Engine, work_filter: WorkOrderFilter, level: st
 
     Columns as read_hotspots; sorted by growth, largest first.
     """
-    counts, received = _period_comparison(work_filter, level)
-    return _named_hotspots(engine, counts.having(received >= minimum), "growth", limit)
+    counts = _period_comparison(engine, work_filter, level)
+    return _named_hotspots(engine, counts[counts["received"] >= minimum], "growth", limit)
 
 
 def _masked_order_columns():
@@ -264,13 +267,9 @@ def read_whistle_cases(engine: Engine, work_filter: WorkOrderFilter, limit: int 
 
 def read_whistle_summary(engine: Engine, work_filter: WorkOrderFilter) -> dict[str, int]:
     """Return whistle counts in the window: whistles, resolved (of those), open."""
-    table = work_orders
-    frame = read_frame(engine, select(
-        func.count().label("whistles"),
-        count_if(table.c.resolved_at.is_not(None)).label("resolved"),
-        count_if(table.c.is_open).label("open"),
-    ).where(table.c.whistle, *work_order_conditions(table, work_filter)))
-    return {key: int(value) for key, value in frame.iloc[0].items()}
+    counts = read_measures(engine, work_filter, ["whistles", "whistles_resolved", "whistles_open"]).iloc[0]
+    return {"whistles": int(counts["whistles"]), "resolved": int(counts["whistles_resolved"]),
+            "open": int(counts["whistles_open"])}
 
 
 def read_order_timeline(engine: Engine, order_no: str) -> pd.DataFrame:

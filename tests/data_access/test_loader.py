@@ -26,7 +26,7 @@ def fingerprint(engine: Engine, with_bytes: bool = True) -> str:
     digest = hashlib.sha256()
     existing = set(inspect(engine).get_table_names())
     with engine.connect() as connection:
-        for table in schema.TABLES_IN_LOAD_ORDER:
+        for table in (*schema.TABLES_IN_LOAD_ORDER, *schema.ROLLUP_TABLES):
             if table.name not in existing:
                 digest.update(f"{table.name}:absent".encode())
                 continue

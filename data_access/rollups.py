@@ -1,0 +1,341 @@
+"""Work-order measures by day, read from the per-day rollups where they serve the filter, else from work orders.
+
+The rollups (schema.ROLLUP_TABLES) hold, per local day × area × dimensions, every measure of
+data_access.measures. The loader keeps them exact in the load's own transaction: a big load rebuilds them,
+a small one subtracts the changed orders' old contribution and adds their new one. Reads take whole days
+from a rollup and only the partial days at the edges of a window from work_orders, so a year costs
+about as much as a month.
+"""
+
+from __future__ import annotations
+
+import time
+import weakref
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Connection,
+    Engine,
+    MetaData,
+    String,
+    Table,
+    func,
+    literal_column,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+
+from data_access.codes import AREA_LEVELS, CITY_UTC_OFFSET_SECONDS, level_of_code
+from data_access.filters import WorkOrderFilter, work_order_conditions
+from data_access.measures import BASES, MEASURE_NAMES, MEASURES
+from data_access.schema import ROLLUP_TABLES, meta, work_orders
+from data_access.sql import DAY_SECONDS, count_if, local_day, read_frame
+
+# Bumped whenever a measure's definition changes: rollups built under another version are not read.
+ROLLUP_VERSION = "1"
+ROLLUP_META_KEY = "rollup_version"
+AREA_ORDER = ("city", "district", "street", "community", "grid")
+# What a read can group by besides nothing: a local day number, an area level, or the first-level category.
+GROUPS = ("day", "district", "street", "community", "grid", "category_l1")
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """A rollup table with the finest area level and the extra dimensions it keeps."""
+
+    table: Table
+    area_level: str
+    dimensions: tuple[str, ...]
+
+    def serves(self, work_filter: WorkOrderFilter, group: str | None) -> bool:
+        """True when every filter and the grouping can be answered from this rollup's rows."""
+        if work_filter.channels or work_filter.statuses or work_filter.appeal_types:
+            return False
+        if work_filter.categories and "category_l1" not in self.dimensions:
+            return False
+        if work_filter.area_code and not _coarser_or_same(level_of_code(work_filter.area_code), self.area_level):
+            return False
+        if group in AREA_LEVELS:
+            return _coarser_or_same(group, self.area_level)
+        return group in (None, "day") or group in self.dimensions
+
+
+def _coarser_or_same(level: str, than: str) -> bool:
+    return AREA_ORDER.index(level) <= AREA_ORDER.index(than)
+
+
+ROLLUPS = tuple(Rollup(table, "community" if "community_code" in table.c else "street",
+                       tuple(column for column in ("category_l1",) if column in table.c))
+                for table in ROLLUP_TABLES)
+
+# ---------------------------------------------------------------- building and keeping them exact
+
+
+def _contributions(rollup: Rollup, basis: str, sign: int, only: Table | None):
+    """SELECT of the measures counted by `basis`, per local day of that timestamp × the rollup's keys (others 0)."""
+    orders = work_orders
+    finest = orders.c[f"{rollup.area_level}_code"]
+    day = local_day(orders.c[basis]).label("day")
+    keys = [day, finest, *(orders.c[dimension] for dimension in rollup.dimensions)]
+    # Parent codes are prefixes of the finest one: derived from it, so the GROUP BY stays short.
+    columns = [day,
+               *(func.substr(finest, 1, AREA_LEVELS[level]).label(f"{level}_code")
+                 for level in AREA_LEVELS if _coarser_or_same(level, rollup.area_level) and level != rollup.area_level),
+               finest.label(finest.name), *(orders.c[dimension] for dimension in rollup.dimensions)]
+    for name in MEASURE_NAMES:
+        measure = MEASURES[name]
+        if measure.basis != basis:
+            columns.append(literal_column("0").label(name))
+            continue
+        condition = measure.counted(orders)
+        counted = func.count() if condition is None else count_if(condition)
+        columns.append((counted if sign > 0 else -counted).label(name))
+    statement = select(*columns).where(orders.c[basis].is_not(None))
+    if only is not None:
+        statement = statement.where(orders.c.order_no.in_(select(only.c.order_no)))
+    return statement.group_by(*keys)
+
+
+def _add_contributions(connection: Connection, rollup: Rollup, sign: int, only: Table | None) -> None:
+    """Add (sign=1) or take away (sign=-1) the orders' contributions (all, or the staged ones) to the rollup."""
+    insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(rollup.table)
+    key = [column.name for column in rollup.table.primary_key.columns]
+    names = [column.name for column in rollup.table.c]
+    for basis in BASES:
+        statement = insert.from_select(names, _contributions(rollup, basis, sign, only))
+        connection.execute(statement.on_conflict_do_update(
+            index_elements=key, set_={name: rollup.table.c[name] + statement.excluded[name] for name in MEASURE_NAMES}))
+
+
+def rebuild_rollups(connection: Connection) -> None:
+    """Recompute every rollup from work_orders, inside the caller's transaction."""
+    for rollup in ROLLUPS:
+        connection.execute(rollup.table.delete())
+        _add_contributions(connection, rollup, 1, None)
+        _drop_empty(connection, rollup)
+    _mark_built(connection)
+
+
+def _drop_empty(connection: Connection, rollup: Rollup) -> None:
+    """Delete keys that count nothing (every measure counts a subset of one of the four basis totals)."""
+    columns = rollup.table.c
+    connection.execute(rollup.table.delete().where(
+        columns.received == 0, columns.due == 0, columns.resolved == 0, columns.called_back == 0))
+
+
+class RollupChange:
+    """Keeps the rollups exact around a write of some work orders: `before()` then write then `after()`."""
+
+    def __init__(self, connection: Connection, order_numbers: Iterable[str]):
+        self.connection = connection
+        self.staged = Table("rollup_changed_orders", MetaData(), Column("order_no", String(64), primary_key=True),
+                            prefixes=["TEMPORARY"])
+        self.order_numbers = list(order_numbers)
+
+    def before(self) -> None:
+        """Stage the order numbers and take away their current contribution."""
+        self.staged.create(self.connection)
+        for start in range(0, len(self.order_numbers), 50_000):
+            self.connection.execute(self.staged.insert(),
+                                    [{"order_no": number} for number in self.order_numbers[start:start + 50_000]])
+        for rollup in ROLLUPS:
+            _add_contributions(self.connection, rollup, -1, self.staged)
+
+    def after(self) -> None:
+        """Add the staged orders' new contribution and drop keys left with nothing."""
+        for rollup in ROLLUPS:
+            _add_contributions(self.connection, rollup, 1, self.staged)
+            _drop_empty(self.connection, rollup)
+        self.staged.drop(self.connection)
+
+
+def build_rollups(engine: Engine) -> None:
+    """Create and fill the rollups of a database loaded before they existed (or under older measures)."""
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+        for rollup in ROLLUPS:
+            rollup.table.create(connection, checkfirst=True)
+        rebuild_rollups(connection)
+
+
+def _mark_built(connection: Connection) -> None:
+    """Record that the rollups match work_orders under this version of the measures."""
+    connection.execute(meta.delete().where(meta.c.key == ROLLUP_META_KEY))
+    connection.execute(meta.insert().values(key=ROLLUP_META_KEY, value=ROLLUP_VERSION))
+    _READY.pop(connection.engine, None)
+
+
+def rollups_built(connection: Connection) -> bool:
+    """True when the rollups were built by the loader under this version of the measures."""
+    row = connection.execute(select(meta.c.value).where(meta.c.key == ROLLUP_META_KEY)).first()
+    return row is not None and row[0] == ROLLUP_VERSION
+
+
+# Whether an engine's database has current rollups, and when that was read; a load through the engine resets it.
+_READY: weakref.WeakKeyDictionary[Engine, tuple[bool, float]] = weakref.WeakKeyDictionary()
+READY_RECHECK_SECONDS = 60
+
+
+def rollups_ready(engine: Engine) -> bool:
+    """True when the database holds rollups built under this version of the measures (rechecked each minute)."""
+    known = _READY.get(engine)
+    if known is None or time.monotonic() - known[1] > READY_RECHECK_SECONDS:
+        try:
+            with engine.connect() as connection:
+                known = (rollups_built(connection), time.monotonic())
+        except SQLAlchemyError:
+            return False  # no meta table yet: nothing to read from
+        _READY[engine] = known
+    return known[0]
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _group_expression(table: Table, group: str | None, basis: str | None) -> ColumnElement | None:
+    """The key a read groups by, on work_orders (basis = which timestamp's day) or on a rollup (basis None)."""
+    if group is None:
+        return None
+    if group == "day":
+        return (table.c.day if basis is None else local_day(table.c[basis])).label("day")
+    if group in AREA_LEVELS:
+        return table.c[f"{group}_code"].label("code")
+    return table.c[group].label(group)
+
+
+def _from_orders(engine: Engine, work_filter: WorkOrderFilter, names: Sequence[str],
+                 group: str | None) -> list[pd.DataFrame]:
+    """The measures counted on work_orders: one query per basis."""
+    frames = []
+    for basis in BASES:
+        wanted = [name for name in names if MEASURES[name].basis == basis]
+        if not wanted:
+            continue
+        key = _group_expression(work_orders, group, basis)
+        counts = []
+        for name in wanted:
+            condition = MEASURES[name].counted(work_orders)
+            counts.append((func.count() if condition is None else count_if(condition)).label(name))
+        statement = select(*([key] if key is not None else []), *counts).where(
+            *work_order_conditions(work_orders, work_filter, basis))
+        if key is not None:
+            statement = statement.group_by(key)
+        frames.append(read_frame(engine, statement))
+    return frames
+
+
+def _rollup_area_condition(rollup: Rollup, code: str | None) -> list[ColumnElement]:
+    if not code:
+        return []
+    column = rollup.table.c[f"{rollup.area_level}_code"]
+    padding = AREA_LEVELS[rollup.area_level] - len(code)
+    return [column >= code + "0" * padding, column <= code + "9" * padding]
+
+
+def _from_rollup(engine: Engine, rollup: Rollup, work_filter: WorkOrderFilter, first_day: int | None,
+                 end_day: int | None, names: Sequence[str], group: str | None) -> pd.DataFrame:
+    """The measures summed over the rollup's whole days [first_day, end_day)."""
+    table = rollup.table
+    conditions = _rollup_area_condition(rollup, work_filter.area_code)
+    if first_day is not None:
+        conditions.append(table.c.day >= first_day)
+    if end_day is not None:
+        conditions.append(table.c.day < end_day)
+    if work_filter.categories:
+        conditions.append(table.c.category_l1.in_(work_filter.categories))
+    key = _group_expression(table, group, None)
+    sums = [func.coalesce(func.sum(table.c[name]), 0).label(name) for name in names]
+    statement = select(*([key] if key is not None else []), *sums).where(*conditions)
+    if key is not None:
+        statement = statement.group_by(key)
+    return read_frame(engine, statement)
+
+
+def _day_of(epoch_seconds: int) -> tuple[int, bool]:
+    """(local day number, whether the moment is exactly that day's midnight)."""
+    shifted = epoch_seconds + CITY_UTC_OFFSET_SECONDS
+    return shifted // DAY_SECONDS, shifted % DAY_SECONDS == 0
+
+
+def _day_start(day: int) -> int:
+    return day * DAY_SECONDS - CITY_UTC_OFFSET_SECONDS
+
+
+def split_window(work_filter: WorkOrderFilter) -> tuple[tuple[int | None, int | None] | None, list[WorkOrderFilter]]:
+    """Split the window into whole local days [first_day, end_day) and the partial-day filters at its edges.
+
+    Returns (None, [work_filter]) when the window holds no whole day.
+    """
+    first_day = end_day = None
+    edges: list[WorkOrderFilter] = []
+    if work_filter.start is not None:
+        day, midnight = _day_of(work_filter.start)
+        first_day = day if midnight else day + 1
+    if work_filter.end is not None:
+        end_day, _ = _day_of(work_filter.end)
+    if first_day is not None and end_day is not None and first_day >= end_day:
+        return None, [work_filter]
+    if work_filter.start is not None and _day_start(first_day) != work_filter.start:
+        edges.append(_with_window(work_filter, work_filter.start, _day_start(first_day)))
+    if work_filter.end is not None and _day_start(end_day) != work_filter.end:
+        edges.append(_with_window(work_filter, _day_start(end_day), work_filter.end))
+    return (first_day, end_day), edges
+
+
+def _with_window(work_filter: WorkOrderFilter, start: int | None, end: int | None) -> WorkOrderFilter:
+    return WorkOrderFilter(start, end, work_filter.area_code, work_filter.categories, work_filter.channels,
+                           work_filter.statuses, work_filter.appeal_types)
+
+
+def choose_rollup(engine: Engine, work_filter: WorkOrderFilter, group: str | None) -> Rollup | None:
+    """The smallest rollup that answers the read, or None (read work_orders)."""
+    if not rollups_ready(engine):
+        return None
+    return next((rollup for rollup in ROLLUPS if rollup.serves(work_filter, group)), None)
+
+
+def read_measures(engine: Engine, work_filter: WorkOrderFilter, names: Sequence[str], group: str | None = None,
+                  use_rollups: bool = True) -> pd.DataFrame:
+    """Return the named measures (data_access.measures) for the filter, each counted by its own basis day.
+
+    Without `group`: one row, a column per measure. With `group`: one row per key that has any order, the key
+    in column `day` (local day number), `code` (area level) or `category_l1`, then the measures (int64).
+    """
+    if group is not None and group not in GROUPS:
+        raise ValueError(f"cannot group work-order measures by {group!r}; choose one of {', '.join(GROUPS)}")
+    unknown = [name for name in names if name not in MEASURES]
+    if unknown:
+        raise ValueError(f"unknown measures: {', '.join(unknown)}")
+    rollup = choose_rollup(engine, work_filter, group) if use_rollups else None
+    if rollup is None:
+        frames = _from_orders(engine, work_filter, names, group)
+    else:
+        days, edges = split_window(work_filter)
+        frames = [] if days is None else [_from_rollup(engine, rollup, work_filter, *days, names, group)]
+        for edge in edges:
+            frames += _from_orders(engine, edge, names, group)
+    return _combine(frames, names, group)
+
+
+def _combine(frames: list[pd.DataFrame], names: Sequence[str], group: str | None) -> pd.DataFrame:
+    """Add up partial results (rollup days, edge days, one frame per basis) per key."""
+    key = None if group is None else ("day" if group == "day" else "code" if group in AREA_LEVELS else group)
+    if key is None:
+        totals = {name: sum(int(frame[name].iloc[0]) for frame in frames if name in frame and len(frame))
+                  for name in names}
+        return pd.DataFrame([totals], columns=list(names)).astype("int64")
+    parts = [frame.set_index(key) for frame in frames if len(frame)]
+    if not parts:
+        return pd.DataFrame({key: pd.Series(dtype="int64" if key == "day" else object),
+                             **{name: pd.Series(dtype="int64") for name in names}})
+    combined = pd.concat(parts).groupby(level=0).sum(min_count=0).reindex(columns=list(names)).fillna(0)
+    combined = combined.astype("int64").reset_index().rename(columns={"index": key})
+    if key == "day":
+        combined["day"] = combined["day"].astype("int64")
+    return combined.sort_values(key, kind="stable").reset_index(drop=True)

@@ -1,0 +1,140 @@
+"""The per-day rollups: they serve only what they can, agree with counting work orders, and stay exact."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from sqlalchemy import Engine, select, update
+
+from data_access import loader, rollups, schema
+from data_access.filters import WorkOrderFilter, days_window
+from data_access.loader import load_directory
+from data_access.measures import MEASURE_NAMES
+from sample_data.simulate import simulate
+from tests import expected
+from tests.conftest import TEST_AS_OF
+
+START, END = days_window(TEST_AS_OF, 30)
+YEAR_START, YEAR_END = days_window(TEST_AS_OF, 365)
+GROUPS = (None, "day", "district", "street", "community", "grid", "category_l1")
+
+
+@pytest.fixture(scope="module")
+def orders(city_dir) -> pd.DataFrame:
+    return expected.work_orders(city_dir)
+
+
+def filters(orders: pd.DataFrame) -> list[WorkOrderFilter]:
+    """Whole-day and ragged windows, every area level, category, channel and open-ended filters."""
+    grid = orders["grid_code"].value_counts().index[0]
+    category = orders["category_l1"].value_counts().index[0]
+    return [
+        WorkOrderFilter(START, END),
+        WorkOrderFilter(YEAR_START, YEAR_END),
+        WorkOrderFilter(START + 5 * 3600 + 17, END - 3 * 3600),  # partial days at both ends
+        WorkOrderFilter(END - 86_400 + 3600, END - 3600),  # inside one day: no whole day at all
+        WorkOrderFilter(None, END - 1),
+        WorkOrderFilter(START, None),
+        *(WorkOrderFilter(START, END, grid[:digits]) for digits in (6, 9, 12, 15)),
+        WorkOrderFilter(YEAR_START, YEAR_END, grid[:9], categories=(category,)),
+        WorkOrderFilter(START, END, grid[:12], categories=(category,)),
+        WorkOrderFilter(START, END, channels=("hotline_12345",)),
+    ]
+
+
+def nonzero(frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop keys where every measure is 0 (a rollup keeps none; a count on work orders can return them)."""
+    measures = [column for column in frame.columns if column in MEASURE_NAMES]
+    return frame[frame[measures].sum(axis=1) > 0].reset_index(drop=True)
+
+
+def test_rollups_serve_whole_days_of_coarse_areas_only(loaded_engine):
+    by_day, by_category = rollups.ROLLUPS
+    assert rollups.rollups_ready(loaded_engine)
+    assert rollups.choose_rollup(loaded_engine, WorkOrderFilter(START, END), "district") is by_day
+    assert rollups.choose_rollup(loaded_engine, WorkOrderFilter(START, END, "429904001"), "community") is by_day
+    assert rollups.choose_rollup(loaded_engine, WorkOrderFilter(START, END), "category_l1") is by_category
+    assert rollups.choose_rollup(loaded_engine, WorkOrderFilter(START, END, categories=("transport",)),
+                                 None) is by_category
+    for unserved, group in ((WorkOrderFilter(START, END, "429904001001001"), None),
+                            (WorkOrderFilter(START, END), "grid"),
+                            (WorkOrderFilter(START, END, "429904001001", categories=("transport",)), None),
+                            (WorkOrderFilter(START, END, channels=("hotline_12345",)), None),
+                            (WorkOrderFilter(START, END, statuses=("closed",)), "day")):
+        assert rollups.choose_rollup(loaded_engine, unserved, group) is None
+
+
+def test_split_window_keeps_every_second():
+    days, edges = rollups.split_window(WorkOrderFilter(START + 100, END - 200))
+    first_day, end_day = days
+    assert [(edge.start, edge.end) for edge in edges] == [
+        (START + 100, START + 86_400), (END - 86_400, END - 200)]
+    assert (end_day - first_day) * 86_400 == (END - 86_400) - (START + 86_400)
+    assert rollups.split_window(WorkOrderFilter(START + 1, START + 2)) == (
+        None, [WorkOrderFilter(START + 1, START + 2)])
+
+
+def test_rollups_agree_with_counting_work_orders(loaded_engine, orders):
+    for work_filter in filters(orders):
+        for group in GROUPS:
+            from_rollups = rollups.read_measures(loaded_engine, work_filter, MEASURE_NAMES, group)
+            counted = rollups.read_measures(loaded_engine, work_filter, MEASURE_NAMES, group, use_rollups=False)
+            if group is not None:
+                from_rollups, counted = nonzero(from_rollups), nonzero(counted)
+            pd.testing.assert_frame_equal(from_rollups, counted, check_dtype=False, obj=f"{work_filter} / {group}")
+
+
+def test_measures_against_pandas(loaded_engine, orders):
+    """Per-day received and satisfied counts, and per-category open counts, from the input files."""
+    moments = {column: pd.to_datetime(orders[column], unit="s", utc=True).dt.tz_convert("Asia/Shanghai")
+               for column in ("received_at", "called_back_at")}
+    received = orders[expected.in_window(orders["received_at"], START, END)]
+    got = nonzero(rollups.read_measures(loaded_engine, WorkOrderFilter(START, END), ["received"], "day"))
+    want = received.groupby(moments["received_at"][received.index].dt.date).size()
+    assert got["received"].tolist() == want.tolist()
+    called_back = orders[expected.in_window(orders["called_back_at"], START, END)]
+    satisfied = called_back["satisfaction"].isin(["satisfied", "basically_satisfied"])
+    got = rollups.read_measures(loaded_engine, WorkOrderFilter(START, END), ["called_back", "satisfied"])
+    assert got.iloc[0].tolist() == [len(called_back), int(satisfied.sum())]
+    got = rollups.read_measures(loaded_engine, WorkOrderFilter(YEAR_START, YEAR_END), ["open"], "category_l1")
+    year = orders[expected.in_window(orders["received_at"], YEAR_START, YEAR_END)]
+    want = year.groupby("category_l1")["is_open"].sum()
+    assert got.set_index("category_l1")["open"].to_dict() == {key: int(value) for key, value in want.items()}
+
+
+def rollup_rows(engine: Engine) -> dict[str, list[tuple]]:
+    with engine.connect() as connection:
+        return {rollup.table.name: [tuple(row) for row in connection.execute(
+            select(rollup.table).order_by(*rollup.table.primary_key.columns))] for rollup in rollups.ROLLUPS}
+
+
+def test_live_feed_keeps_rollups_exact_without_a_rebuild(empty_engine, city_dir, monkeypatch):
+    load_directory(city_dir, empty_engine)
+
+    def no_rebuild(_connection):
+        raise AssertionError("a small batch must update the rollups, not rebuild them")
+
+    monkeypatch.setattr(loader, "rebuild_rollups", no_rebuild)
+    written = simulate(empty_engine, rate_per_minute=120, tick_seconds=0, ticks=3, seed=1)
+    assert written["advanced"] > 0 and written["called_back"] > 0
+    kept = rollup_rows(empty_engine)
+    with empty_engine.begin() as connection:
+        rollups.rebuild_rollups(connection)
+    assert rollup_rows(empty_engine) == kept
+
+
+def test_database_without_current_rollups_counts_work_orders(empty_engine, city_dir):
+    load_directory(city_dir, empty_engine)
+    with empty_engine.begin() as connection:
+        connection.execute(update(schema.meta).where(schema.meta.c.key == rollups.ROLLUP_META_KEY)
+                           .values(value="an older version"))
+        connection.execute(schema.work_order_days.delete())
+    rollups._READY.clear()
+    assert not rollups.rollups_ready(empty_engine)
+    assert rollups.choose_rollup(empty_engine, WorkOrderFilter(START, END), None) is None
+    counted = rollups.read_measures(empty_engine, WorkOrderFilter(START, END), MEASURE_NAMES)
+    rollups.build_rollups(empty_engine)
+    assert rollups.rollups_ready(empty_engine)
+    assert rollups.choose_rollup(empty_engine, WorkOrderFilter(START, END), None) is not None
+    pd.testing.assert_frame_equal(rollups.read_measures(empty_engine, WorkOrderFilter(START, END), MEASURE_NAMES),
+                                  counted)
