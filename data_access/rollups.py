@@ -32,48 +32,77 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from data_access.codes import AREA_LEVELS, CITY_UTC_OFFSET_SECONDS, level_of_code
 from data_access.filters import WorkOrderFilter, work_order_conditions
-from data_access.measures import BASES, MEASURE_NAMES, MEASURES
+from data_access.measures import BASES, MEASURES
 from data_access.schema import ROLLUP_TABLES, meta, work_orders
-from data_access.sql import DAY_SECONDS, count_if, local_day, read_frame
+from data_access.sql import DAY_SECONDS, count_if, local_day, local_hour, read_frame
 
 # Bumped whenever a measure's definition changes: rollups built under another version are not read.
 ROLLUP_VERSION = "1"
 ROLLUP_META_KEY = "rollup_version"
 AREA_ORDER = ("city", "district", "street", "community", "grid")
-# What a read can group by besides nothing: a local day number, an area level, or the first-level category.
-GROUPS = ("day", "district", "street", "community", "grid", "category_l1")
+# What a read can group by (one key or a tuple of keys): a local day number, one area level, or a dimension.
+DIMENSIONS = ("category_l1", "hour", "h3_r7", "h3_r8", "h3_r9")
+GROUP_KEYS = ("day", *AREA_LEVELS, *DIMENSIONS)
+
+Group = str | tuple[str, ...] | None
+
+
+def _group_keys(group: Group) -> tuple[str, ...]:
+    keys = () if group is None else (group,) if isinstance(group, str) else tuple(group)
+    unknown = [key for key in keys if key not in GROUP_KEYS]
+    if unknown or sum(key in AREA_LEVELS for key in keys) > 1:
+        raise ValueError(f"cannot group work-order measures by {group!r}; choose from {', '.join(GROUP_KEYS)}"
+                         " (one area level at most)")
+    return keys
+
+
+def _output_name(key: str) -> str:
+    """The column a group key comes back in: `code` for an area level, else the key itself."""
+    return "code" if key in AREA_LEVELS else key
 
 
 @dataclass(frozen=True)
 class Rollup:
-    """A rollup table with the finest area level and the extra dimensions it keeps."""
+    """A rollup table: its finest area level, extra dimensions and the measures it keeps."""
 
     table: Table
     area_level: str
     dimensions: tuple[str, ...]
+    measures: tuple[str, ...]
 
-    def serves(self, work_filter: WorkOrderFilter, group: str | None) -> bool:
-        """True when every filter and the grouping can be answered from this rollup's rows."""
+    @classmethod
+    def of(cls, table: Table) -> Rollup:
+        names = [column.name for column in table.columns]
+        area_level = [name.removesuffix("_code") for name in names if name.endswith("_code")][-1]
+        return cls(table, area_level, tuple(name for name in names if name in DIMENSIONS),
+                   tuple(name for name in names if name in MEASURES))
+
+    def serves(self, work_filter: WorkOrderFilter, keys: tuple[str, ...], names: Sequence[str]) -> bool:
+        """True when every filter, group key and measure can be answered from this rollup's rows."""
         if work_filter.channels or work_filter.statuses or work_filter.appeal_types:
             return False
         if work_filter.categories and "category_l1" not in self.dimensions:
             return False
         if work_filter.area_code and not _coarser_or_same(level_of_code(work_filter.area_code), self.area_level):
             return False
-        if group in AREA_LEVELS:
-            return _coarser_or_same(group, self.area_level)
-        return group in (None, "day") or group in self.dimensions
+        if any(name not in self.measures for name in names):
+            return False
+        return all(_coarser_or_same(key, self.area_level) if key in AREA_LEVELS
+                   else key == "day" or key in self.dimensions for key in keys)
 
 
 def _coarser_or_same(level: str, than: str) -> bool:
     return AREA_ORDER.index(level) <= AREA_ORDER.index(than)
 
 
-ROLLUPS = tuple(Rollup(table, "community" if "community_code" in table.c else "street",
-                       tuple(column for column in ("category_l1",) if column in table.c))
-                for table in ROLLUP_TABLES)
+ROLLUPS = tuple(Rollup.of(table) for table in ROLLUP_TABLES)
 
 # ---------------------------------------------------------------- building and keeping them exact
+
+
+def _dimension(orders: Table, name: str, basis: str) -> ColumnElement:
+    """A dimension's value for one order under one basis (the hour is that timestamp's local hour)."""
+    return local_hour(orders.c[basis]).label("hour") if name == "hour" else orders.c[name]
 
 
 def _contributions(rollup: Rollup, basis: str, sign: int, only: Table | None):
@@ -81,13 +110,14 @@ def _contributions(rollup: Rollup, basis: str, sign: int, only: Table | None):
     orders = work_orders
     finest = orders.c[f"{rollup.area_level}_code"]
     day = local_day(orders.c[basis]).label("day")
-    keys = [day, finest, *(orders.c[dimension] for dimension in rollup.dimensions)]
+    dimensions = [_dimension(orders, name, basis) for name in rollup.dimensions]
+    keys = [day, finest, *dimensions]
     # Parent codes are prefixes of the finest one: derived from it, so the GROUP BY stays short.
     columns = [day,
                *(func.substr(finest, 1, AREA_LEVELS[level]).label(f"{level}_code")
                  for level in AREA_LEVELS if _coarser_or_same(level, rollup.area_level) and level != rollup.area_level),
-               finest.label(finest.name), *(orders.c[dimension] for dimension in rollup.dimensions)]
-    for name in MEASURE_NAMES:
+               finest.label(finest.name), *dimensions]
+    for name in rollup.measures:
         measure = MEASURES[name]
         if measure.basis != basis:
             columns.append(literal_column("0").label(name))
@@ -107,9 +137,12 @@ def _add_contributions(connection: Connection, rollup: Rollup, sign: int, only: 
     key = [column.name for column in rollup.table.primary_key.columns]
     names = [column.name for column in rollup.table.c]
     for basis in BASES:
+        if not any(MEASURES[name].basis == basis for name in rollup.measures):
+            continue
         statement = insert.from_select(names, _contributions(rollup, basis, sign, only))
         connection.execute(statement.on_conflict_do_update(
-            index_elements=key, set_={name: rollup.table.c[name] + statement.excluded[name] for name in MEASURE_NAMES}))
+            index_elements=key,
+            set_={name: rollup.table.c[name] + statement.excluded[name] for name in rollup.measures}))
 
 
 def rebuild_rollups(connection: Connection) -> None:
@@ -125,7 +158,7 @@ def _drop_empty(connection: Connection, rollup: Rollup) -> None:
     """Delete keys that count nothing (every measure counts a subset of one of the four basis totals)."""
     columns = rollup.table.c
     connection.execute(rollup.table.delete().where(
-        columns.received == 0, columns.due == 0, columns.resolved == 0, columns.called_back == 0))
+        *(columns[total] == 0 for total in ("received", "due", "resolved", "called_back") if total in columns)))
 
 
 class RollupChange:
@@ -198,34 +231,37 @@ def rollups_ready(engine: Engine) -> bool:
 # ---------------------------------------------------------------- reading
 
 
-def _group_expression(table: Table, group: str | None, basis: str | None) -> ColumnElement | None:
-    """The key a read groups by, on work_orders (basis = which timestamp's day) or on a rollup (basis None)."""
-    if group is None:
-        return None
-    if group == "day":
-        return (table.c.day if basis is None else local_day(table.c[basis])).label("day")
-    if group in AREA_LEVELS:
-        return table.c[f"{group}_code"].label("code")
-    return table.c[group].label(group)
+def _key_expressions(table: Table, keys: tuple[str, ...], basis: str | None) -> list[ColumnElement]:
+    """Group keys on work_orders (basis = which timestamp gives day and hour) or on a rollup (basis None)."""
+    expressions = []
+    for key in keys:
+        if key in AREA_LEVELS:
+            expressions.append(table.c[f"{key}_code"].label("code"))
+        elif basis is not None and key == "day":
+            expressions.append(local_day(table.c[basis]).label("day"))
+        elif basis is not None and key == "hour":
+            expressions.append(local_hour(table.c[basis]).label("hour"))
+        else:
+            expressions.append(table.c[key].label(key))
+    return expressions
 
 
 def _from_orders(engine: Engine, work_filter: WorkOrderFilter, names: Sequence[str],
-                 group: str | None) -> list[pd.DataFrame]:
+                 keys: tuple[str, ...]) -> list[pd.DataFrame]:
     """The measures counted on work_orders: one query per basis."""
     frames = []
     for basis in BASES:
         wanted = [name for name in names if MEASURES[name].basis == basis]
         if not wanted:
             continue
-        key = _group_expression(work_orders, group, basis)
+        expressions = _key_expressions(work_orders, keys, basis)
         counts = []
         for name in wanted:
             condition = MEASURES[name].counted(work_orders)
             counts.append((func.count() if condition is None else count_if(condition)).label(name))
-        statement = select(*([key] if key is not None else []), *counts).where(
-            *work_order_conditions(work_orders, work_filter, basis))
-        if key is not None:
-            statement = statement.group_by(key)
+        statement = select(*expressions, *counts).where(*work_order_conditions(work_orders, work_filter, basis))
+        if expressions:
+            statement = statement.group_by(*expressions)
         frames.append(read_frame(engine, statement))
     return frames
 
@@ -239,7 +275,7 @@ def _rollup_area_condition(rollup: Rollup, code: str | None) -> list[ColumnEleme
 
 
 def _from_rollup(engine: Engine, rollup: Rollup, work_filter: WorkOrderFilter, first_day: int | None,
-                 end_day: int | None, names: Sequence[str], group: str | None) -> pd.DataFrame:
+                 end_day: int | None, names: Sequence[str], keys: tuple[str, ...]) -> pd.DataFrame:
     """The measures summed over the rollup's whole days [first_day, end_day)."""
     table = rollup.table
     conditions = _rollup_area_condition(rollup, work_filter.area_code)
@@ -249,11 +285,11 @@ def _from_rollup(engine: Engine, rollup: Rollup, work_filter: WorkOrderFilter, f
         conditions.append(table.c.day < end_day)
     if work_filter.categories:
         conditions.append(table.c.category_l1.in_(work_filter.categories))
-    key = _group_expression(table, group, None)
+    expressions = _key_expressions(table, keys, None)
     sums = [func.coalesce(func.sum(table.c[name]), 0).label(name) for name in names]
-    statement = select(*([key] if key is not None else []), *sums).where(*conditions)
-    if key is not None:
-        statement = statement.group_by(key)
+    statement = select(*expressions, *sums).where(*conditions)
+    if expressions:
+        statement = statement.group_by(*expressions)
     return read_frame(engine, statement)
 
 
@@ -293,49 +329,53 @@ def _with_window(work_filter: WorkOrderFilter, start: int | None, end: int | Non
                            work_filter.statuses, work_filter.appeal_types)
 
 
-def choose_rollup(engine: Engine, work_filter: WorkOrderFilter, group: str | None) -> Rollup | None:
-    """The smallest rollup that answers the read, or None (read work_orders)."""
+def choose_rollup(engine: Engine, work_filter: WorkOrderFilter, group: Group,
+                  names: Sequence[str] = ("received",)) -> Rollup | None:
+    """The first (smallest) rollup that answers the read, or None (count work_orders)."""
     if not rollups_ready(engine):
         return None
-    return next((rollup for rollup in ROLLUPS if rollup.serves(work_filter, group)), None)
+    keys = _group_keys(group)
+    return next((rollup for rollup in ROLLUPS if rollup.serves(work_filter, keys, names)), None)
 
 
-def read_measures(engine: Engine, work_filter: WorkOrderFilter, names: Sequence[str], group: str | None = None,
+def read_measures(engine: Engine, work_filter: WorkOrderFilter, names: Sequence[str], group: Group = None,
                   use_rollups: bool = True) -> pd.DataFrame:
     """Return the named measures (data_access.measures) for the filter, each counted by its own basis day.
 
-    Without `group`: one row, a column per measure. With `group`: one row per key that has any order, the key
-    in column `day` (local day number), `code` (area level) or `category_l1`, then the measures (int64).
+    Without `group`: one row, a column per measure. With `group` (a key or a tuple of keys from GROUP_KEYS):
+    one row per key value that has any order, keys first — `day` (local day number), `hour`, `code` (for an
+    area level), `category_l1`, `h3_r7`… — then the measures (int64), sorted by the keys.
     """
-    if group is not None and group not in GROUPS:
-        raise ValueError(f"cannot group work-order measures by {group!r}; choose one of {', '.join(GROUPS)}")
+    keys = _group_keys(group)
     unknown = [name for name in names if name not in MEASURES]
     if unknown:
         raise ValueError(f"unknown measures: {', '.join(unknown)}")
-    rollup = choose_rollup(engine, work_filter, group) if use_rollups else None
+    rollup = choose_rollup(engine, work_filter, keys, names) if use_rollups else None
     if rollup is None:
-        frames = _from_orders(engine, work_filter, names, group)
+        frames = _from_orders(engine, work_filter, names, keys)
     else:
         days, edges = split_window(work_filter)
-        frames = [] if days is None else [_from_rollup(engine, rollup, work_filter, *days, names, group)]
+        frames = [] if days is None else [_from_rollup(engine, rollup, work_filter, *days, names, keys)]
         for edge in edges:
-            frames += _from_orders(engine, edge, names, group)
-    return _combine(frames, names, group)
+            frames += _from_orders(engine, edge, names, keys)
+    return _combine(frames, names, [_output_name(key) for key in keys])
 
 
-def _combine(frames: list[pd.DataFrame], names: Sequence[str], group: str | None) -> pd.DataFrame:
+def _combine(frames: list[pd.DataFrame], names: Sequence[str], key_columns: list[str]) -> pd.DataFrame:
     """Add up partial results (rollup days, edge days, one frame per basis) per key."""
-    key = None if group is None else ("day" if group == "day" else "code" if group in AREA_LEVELS else group)
-    if key is None:
+    if not key_columns:
         totals = {name: sum(int(frame[name].iloc[0]) for frame in frames if name in frame and len(frame))
                   for name in names}
         return pd.DataFrame([totals], columns=list(names)).astype("int64")
-    parts = [frame.set_index(key) for frame in frames if len(frame)]
+    parts = [frame for frame in frames if len(frame)]
     if not parts:
-        return pd.DataFrame({key: pd.Series(dtype="int64" if key == "day" else object),
+        return pd.DataFrame({**{key: pd.Series(dtype=object if key == "code" or key == "category_l1" else "int64")
+                                for key in key_columns},
                              **{name: pd.Series(dtype="int64") for name in names}})
-    combined = pd.concat(parts).groupby(level=0).sum(min_count=0).reindex(columns=list(names)).fillna(0)
-    combined = combined.astype("int64").reset_index().rename(columns={"index": key})
-    if key == "day":
-        combined["day"] = combined["day"].astype("int64")
-    return combined.sort_values(key, kind="stable").reset_index(drop=True)
+    combined = pd.concat(parts, ignore_index=True)
+    for name in names:
+        combined[name] = combined[name].fillna(0) if name in combined else 0
+    combined = combined.groupby(key_columns, sort=True, as_index=False)[list(names)].sum()
+    for column in [*(key for key in key_columns if key not in ("code", "category_l1")), *names]:
+        combined[column] = combined[column].astype("int64")
+    return combined.reset_index(drop=True)

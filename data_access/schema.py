@@ -194,32 +194,40 @@ grid_workers = Table(
 
 
 
-def _rollup_table(name: str, area_level: str, dimensions: tuple[str, ...]) -> Table:
+# Types of the rollups' extra dimensions; "hour" is the local hour of each measure's own timestamp.
+ROLLUP_DIMENSION_TYPES = {"category_l1": String(32), "hour": Integer, "h3_r7": BigInteger, "h3_r8": BigInteger}
+
+
+def _rollup_table(name: str, area_level: str, dimensions: tuple[str, ...] = (),
+                  measures: tuple[str, ...] = MEASURE_NAMES) -> Table:
     """A per-day rollup of work orders: one row per local day × area × dimensions, one count per measure.
 
     Each measure counts by the local day of its own basis timestamp (see data_access.measures). The loader keeps
     these exact inside every load's transaction; data_access.rollups reads them.
     """
-    area_columns = {"community": ("district_code", "street_code", "community_code"),
-                    "street": ("district_code", "street_code")}[area_level]
-    widths = {"district_code": 6, "street_code": 9, "community_code": 12}
+    widths = {"district": 6, "street": 9, "community": 12}
+    area_columns = [f"{level}_code" for level in widths][:list(widths).index(area_level) + 1]
     finest = area_columns[-1]
     return Table(
         name,
         metadata,
         Column("day", Integer, primary_key=True, autoincrement=False),
-        *(Column(column, String(widths[column]), nullable=False, primary_key=column == finest)
+        *(Column(column, String(widths[column.removesuffix("_code")]), nullable=False, primary_key=column == finest)
           for column in area_columns),
-        *(Column(dimension, String(32), primary_key=True) for dimension in dimensions),
-        *(Column(measure, Integer, nullable=False) for measure in MEASURE_NAMES),
+        *(Column(dimension, ROLLUP_DIMENSION_TYPES[dimension], primary_key=True, autoincrement=False)
+          for dimension in dimensions),
+        *(Column(measure, Integer, nullable=False) for measure in measures),
         # Area filters are a range over the finest code (codes nest by prefix), like work orders' grid codes.
         Index(f"ix_{name}_area_day", finest, "day"),
     )
 
 
-work_order_days = _rollup_table("work_order_days", "community", ())
+# Smallest first: a read takes the first rollup that can answer it.
+work_order_day_hours = _rollup_table("work_order_day_hours", "district", ("hour",), ("received",))
+work_order_days = _rollup_table("work_order_days", "community")
 work_order_day_categories = _rollup_table("work_order_day_categories", "street", ("category_l1",))
-ROLLUP_TABLES = (work_order_days, work_order_day_categories)
+work_order_day_cells = _rollup_table("work_order_day_cells", "district", ("h3_r7", "h3_r8"), ("received", "open"))
+ROLLUP_TABLES = (work_order_day_hours, work_order_days, work_order_day_categories, work_order_day_cells)
 
 # Load order: parents before children, so references resolve.
 TABLES_IN_LOAD_ORDER = (meta, areas, water, stations, work_orders, members, member_activities, grid_workers)

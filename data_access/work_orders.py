@@ -15,7 +15,7 @@ from data_access.filters import (
 from data_access.geo import H3_RESOLUTIONS
 from data_access.rollups import read_measures
 from data_access.schema import areas, work_orders
-from data_access.sql import count_if, local_hour, local_weekday, masked_name, masked_phone, read_frame
+from data_access.sql import count_if, masked_name, masked_phone, read_frame
 
 LATEST_LIMIT_MAX = 500
 
@@ -118,12 +118,12 @@ def read_daily_resolved(engine: Engine, work_filter: WorkOrderFilter) -> pd.Data
 
 def read_hourly_profile(engine: Engine, work_filter: WorkOrderFilter) -> pd.DataFrame:
     """Return received orders by local weekday (0 = Monday) and hour: columns weekday, hour, received."""
-    table = work_orders
-    weekday = local_weekday(table.c.received_at).label("weekday")
-    hour = local_hour(table.c.received_at).label("hour")
-    return read_frame(engine, select(weekday, hour, func.count().label("received"))
-                      .where(*work_order_conditions(table, work_filter))
-                      .group_by(weekday, hour).order_by(weekday, hour))
+    frame = read_measures(engine, work_filter, ["received"], ("day", "hour"))
+    frame = frame[frame["received"] > 0]
+    # 1970-01-01, local day 0, was a Thursday.
+    weekday = ((frame["day"] + 3) % 7).rename("weekday")
+    return (frame.groupby([weekday, frame["hour"]])["received"].sum().reset_index()
+            .astype("int64").sort_values(["weekday", "hour"]).reset_index(drop=True))
 
 
 def read_category_counts(engine: Engine, work_filter: WorkOrderFilter, now: int, detail: bool = False) -> pd.DataFrame:
@@ -169,12 +169,13 @@ def read_h3_heat(engine: Engine, work_filter: WorkOrderFilter, resolution: int, 
     """
     if resolution not in H3_RESOLUTIONS:
         raise ValueError(f"H3 resolution {resolution} is not stored; choose one of {H3_RESOLUTIONS}")
-    table = work_orders
-    cell = table.c[f"h3_r{resolution}"].label("cell")
-    frame = read_frame(engine, select(cell, func.count().label("received"), *_open_overdue(now))
-                       .where(*work_order_conditions(table, work_filter)).group_by(cell).order_by(cell))
-    frame.insert(0, "h3", [format(int(value), "x") for value in frame.pop("cell")])
-    return frame
+    cell = f"h3_r{resolution}"
+    counts = read_measures(engine, work_filter, ["received", "open"], cell)
+    counts = counts[counts["received"] > 0]
+    frame = counts.merge(read_overdue_counts(engine, work_filter, now, cell), on=cell, how="left")
+    frame["overdue"] = frame["overdue"].fillna(0).astype("int64")
+    frame.insert(0, "h3", [format(int(value), "x") for value in frame.pop(cell)])
+    return frame.reset_index(drop=True)
 
 
 def _period_comparison(engine: Engine, work_filter: WorkOrderFilter, level: str) -> pd.DataFrame:

@@ -16,7 +16,8 @@ from tests.conftest import TEST_AS_OF
 
 START, END = days_window(TEST_AS_OF, 30)
 YEAR_START, YEAR_END = days_window(TEST_AS_OF, 365)
-GROUPS = (None, "day", "district", "street", "community", "grid", "category_l1")
+GROUPS = (None, "day", "district", "street", "community", "grid", "category_l1", ("day", "hour"), "hour",
+          "h3_r7", "h3_r8", "h3_r9", ("district", "h3_r8"))
 
 
 @pytest.fixture(scope="module")
@@ -48,20 +49,32 @@ def nonzero(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[frame[measures].sum(axis=1) > 0].reset_index(drop=True)
 
 
-def test_rollups_serve_whole_days_of_coarse_areas_only(loaded_engine):
-    by_day, by_category = rollups.ROLLUPS
+def test_each_read_takes_the_smallest_rollup_that_answers_it(loaded_engine):
+    by_hour, by_day, by_category, by_cell = rollups.ROLLUPS
+    kpi_measures = ["received", "handled", "due", "satisfied"]
     assert rollups.rollups_ready(loaded_engine)
-    assert rollups.choose_rollup(loaded_engine, WorkOrderFilter(START, END), "district") is by_day
-    assert rollups.choose_rollup(loaded_engine, WorkOrderFilter(START, END, "429904001"), "community") is by_day
-    assert rollups.choose_rollup(loaded_engine, WorkOrderFilter(START, END), "category_l1") is by_category
-    assert rollups.choose_rollup(loaded_engine, WorkOrderFilter(START, END, categories=("transport",)),
-                                 None) is by_category
-    for unserved, group in ((WorkOrderFilter(START, END, "429904001001001"), None),
-                            (WorkOrderFilter(START, END), "grid"),
-                            (WorkOrderFilter(START, END, "429904001001", categories=("transport",)), None),
-                            (WorkOrderFilter(START, END, channels=("hotline_12345",)), None),
-                            (WorkOrderFilter(START, END, statuses=("closed",)), "day")):
-        assert rollups.choose_rollup(loaded_engine, unserved, group) is None
+    month = WorkOrderFilter(START, END)
+    street = WorkOrderFilter(START, END, "429904001")
+    for work_filter, group, names, chosen in (
+            (month, None, kpi_measures, by_day),
+            (month, "district", kpi_measures, by_day),
+            (street, "community", kpi_measures, by_day),
+            (month, "category_l1", kpi_measures, by_category),
+            (WorkOrderFilter(START, END, categories=("transport",)), None, kpi_measures, by_category),
+            (month, ("day", "hour"), ["received"], by_hour),
+            (month, "district", ["received"], by_hour),
+            (month, "h3_r8", ["received", "open"], by_cell),
+            (WorkOrderFilter(START, END, "429904"), "h3_r7", ["received"], by_cell)):
+        assert rollups.choose_rollup(loaded_engine, work_filter, group, names) is chosen, (work_filter, group)
+    for work_filter, group in ((WorkOrderFilter(START, END, "429904001001001"), None),
+                               (month, "grid"),
+                               (month, "h3_r9"),
+                               (street, "h3_r8"),
+                               (WorkOrderFilter(START, END, "429904001001", categories=("transport",)), None),
+                               (WorkOrderFilter(START, END, channels=("hotline_12345",)), None),
+                               (WorkOrderFilter(START, END, statuses=("closed",)), "day")):
+        assert rollups.choose_rollup(loaded_engine, work_filter, group, kpi_measures[:1]) is None, (work_filter, group)
+    assert rollups.choose_rollup(loaded_engine, month, "hour", ["due"]) is None
 
 
 def test_split_window_keeps_every_second():
@@ -77,11 +90,13 @@ def test_split_window_keeps_every_second():
 def test_rollups_agree_with_counting_work_orders(loaded_engine, orders):
     for work_filter in filters(orders):
         for group in GROUPS:
-            from_rollups = rollups.read_measures(loaded_engine, work_filter, MEASURE_NAMES, group)
-            counted = rollups.read_measures(loaded_engine, work_filter, MEASURE_NAMES, group, use_rollups=False)
-            if group is not None:
-                from_rollups, counted = nonzero(from_rollups), nonzero(counted)
-            pd.testing.assert_frame_equal(from_rollups, counted, check_dtype=False, obj=f"{work_filter} / {group}")
+            for names in (MEASURE_NAMES, ["received"], ["received", "open"]):
+                from_rollups = rollups.read_measures(loaded_engine, work_filter, names, group)
+                counted = rollups.read_measures(loaded_engine, work_filter, names, group, use_rollups=False)
+                if group is not None:
+                    from_rollups, counted = nonzero(from_rollups), nonzero(counted)
+                pd.testing.assert_frame_equal(from_rollups, counted, check_dtype=False,
+                                              obj=f"{work_filter} / {group} / {names}")
 
 
 def test_measures_against_pandas(loaded_engine, orders):
