@@ -37,7 +37,7 @@ from data_access.schema import ROLLUP_TABLES, meta, work_orders
 from data_access.sql import DAY_SECONDS, count_if, local_day, local_hour, read_frame
 
 # Bumped whenever a measure's definition changes: rollups built under another version are not read.
-ROLLUP_VERSION = "1"
+ROLLUP_VERSION = "2"
 ROLLUP_META_KEY = "rollup_version"
 AREA_ORDER = ("city", "district", "street", "community", "grid")
 # What a read can group by (one key or a tuple of keys): a local day number, one area level, or a dimension.

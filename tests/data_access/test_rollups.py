@@ -50,7 +50,7 @@ def nonzero(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_each_read_takes_the_smallest_rollup_that_answers_it(loaded_engine):
-    by_hour, by_day, by_category, by_cell = rollups.ROLLUPS
+    by_hour, by_day, by_category, by_cell, by_grid = rollups.ROLLUPS
     kpi_measures = ["received", "handled", "due", "satisfied"]
     assert rollups.rollups_ready(loaded_engine)
     month = WorkOrderFilter(START, END)
@@ -64,17 +64,20 @@ def test_each_read_takes_the_smallest_rollup_that_answers_it(loaded_engine):
             (month, ("day", "hour"), ["received"], by_hour),
             (month, "district", ["received"], by_hour),
             (month, "h3_r8", ["received", "open"], by_cell),
-            (WorkOrderFilter(START, END, "429904"), "h3_r7", ["received"], by_cell)):
+            (WorkOrderFilter(START, END, "429904"), "h3_r7", ["received"], by_cell),
+            (month, "grid", ["received", "open", "received_satisfied"], by_grid),
+            (WorkOrderFilter(START, END, "429904001001001"), "day", ["received"], by_grid)):
         assert rollups.choose_rollup(loaded_engine, work_filter, group, names) is chosen, (work_filter, group)
     for work_filter, group in ((WorkOrderFilter(START, END, "429904001001001"), None),
-                               (month, "grid"),
                                (month, "h3_r9"),
                                (street, "h3_r8"),
                                (WorkOrderFilter(START, END, "429904001001", categories=("transport",)), None),
                                (WorkOrderFilter(START, END, channels=("hotline_12345",)), None),
                                (WorkOrderFilter(START, END, statuses=("closed",)), "day")):
-        assert rollups.choose_rollup(loaded_engine, work_filter, group, kpi_measures[:1]) is None, (work_filter, group)
+        assert rollups.choose_rollup(loaded_engine, work_filter, group, kpi_measures) is None, (work_filter, group)
     assert rollups.choose_rollup(loaded_engine, month, "hour", ["due"]) is None
+    assert rollups.choose_rollup(loaded_engine, street, "h3_r8", ["received"]) is None
+    assert rollups.choose_rollup(loaded_engine, month, "h3_r9", ["received"]) is None
 
 
 def test_split_window_keeps_every_second():
