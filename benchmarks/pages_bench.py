@@ -1,7 +1,7 @@
 """Page benchmark: each page's server run time (cold and warm) and map payload, against the naive heat map.
 
 Usage: python benchmarks/pages_bench.py --db URL [--naive-points 1000000] [--runs 3]
-Cold = first run in a fresh process-wide cache; warm = the same page again with caches filled.
+Cold = the page's first run after clearing every data cache; warm = the same page again with caches filled.
 The naive way reads every work order's point and ships it to a pydeck HeatmapLayer, as the
 Streamlit Uber-pickups demo does; it is measured here only, never used by the app.
 """
@@ -69,7 +69,10 @@ def main() -> int:
 
     print(f"{'page':24}{'cold s':>9}{'warm s':>9}{'map payload':>14}")
     largest_payload = 0
+    import streamlit as st
+
     for page in PAGES:
+        st.cache_data.clear()  # each page's cold run starts with no cached data, not the previous page's
         cold, payload = run_page(AppTest, page)
         warm = statistics.median(run_page(AppTest, page)[0] for _ in range(arguments.runs))
         largest_payload = max(largest_payload, payload)

@@ -37,11 +37,15 @@ from data_access.schema import ROLLUP_TABLES, meta, work_orders
 from data_access.sql import DAY_SECONDS, count_if, local_day, local_hour, read_frame
 
 # Bumped whenever a measure's definition changes: rollups built under another version are not read.
-ROLLUP_VERSION = "2"
+ROLLUP_VERSION = "3"
 ROLLUP_META_KEY = "rollup_version"
 AREA_ORDER = ("city", "district", "street", "community", "grid")
 # What a read can group by (one key or a tuple of keys): a local day number, one area level, or a dimension.
-DIMENSIONS = ("category_l1", "hour", "h3_r7", "h3_r8", "h3_r9")
+DIMENSIONS = ("category_l1", "channel", "status", "appeal_type", "hour", "h3_r7", "h3_r8", "h3_r9")
+# The filter's value lists and the dimension each restricts.
+FILTERED_DIMENSIONS = {"categories": "category_l1", "channels": "channel", "statuses": "status",
+                       "appeal_types": "appeal_type"}
+TEXT_KEYS = ("code", "category_l1", "channel", "status", "appeal_type")
 GROUP_KEYS = ("day", *AREA_LEVELS, *DIMENSIONS)
 
 Group = str | tuple[str, ...] | None
@@ -79,9 +83,8 @@ class Rollup:
 
     def serves(self, work_filter: WorkOrderFilter, keys: tuple[str, ...], names: Sequence[str]) -> bool:
         """True when every filter, group key and measure can be answered from this rollup's rows."""
-        if work_filter.channels or work_filter.statuses or work_filter.appeal_types:
-            return False
-        if work_filter.categories and "category_l1" not in self.dimensions:
+        if any(getattr(work_filter, values) and dimension not in self.dimensions
+               for values, dimension in FILTERED_DIMENSIONS.items()):
             return False
         if work_filter.area_code and not _coarser_or_same(level_of_code(work_filter.area_code), self.area_level):
             return False
@@ -283,8 +286,9 @@ def _from_rollup(engine: Engine, rollup: Rollup, work_filter: WorkOrderFilter, f
         conditions.append(table.c.day >= first_day)
     if end_day is not None:
         conditions.append(table.c.day < end_day)
-    if work_filter.categories:
-        conditions.append(table.c.category_l1.in_(work_filter.categories))
+    for values, dimension in FILTERED_DIMENSIONS.items():
+        if getattr(work_filter, values):
+            conditions.append(table.c[dimension].in_(getattr(work_filter, values)))
     expressions = _key_expressions(table, keys, None)
     sums = [func.coalesce(func.sum(table.c[name]), 0).label(name) for name in names]
     statement = select(*expressions, *sums).where(*conditions)
@@ -369,13 +373,13 @@ def _combine(frames: list[pd.DataFrame], names: Sequence[str], key_columns: list
         return pd.DataFrame([totals], columns=list(names)).astype("int64")
     parts = [frame for frame in frames if len(frame)]
     if not parts:
-        return pd.DataFrame({**{key: pd.Series(dtype=object if key == "code" or key == "category_l1" else "int64")
+        return pd.DataFrame({**{key: pd.Series(dtype=object if key in TEXT_KEYS else "int64")
                                 for key in key_columns},
                              **{name: pd.Series(dtype="int64") for name in names}})
     combined = pd.concat(parts, ignore_index=True)
     for name in names:
         combined[name] = combined[name].fillna(0) if name in combined else 0
     combined = combined.groupby(key_columns, sort=True, as_index=False)[list(names)].sum()
-    for column in [*(key for key in key_columns if key not in ("code", "category_l1")), *names]:
+    for column in [*(key for key in key_columns if key not in TEXT_KEYS), *names]:
         combined[column] = combined[column].astype("int64")
     return combined.reset_index(drop=True)

@@ -195,7 +195,8 @@ grid_workers = Table(
 
 
 # Types of the rollups' extra dimensions; "hour" is the local hour of each measure's own timestamp.
-ROLLUP_DIMENSION_TYPES = {"category_l1": String(32), "hour": Integer, "h3_r7": BigInteger, "h3_r8": BigInteger}
+ROLLUP_DIMENSION_TYPES = {"category_l1": String(32), "channel": String(24), "status": String(16),
+                          "appeal_type": String(16), "hour": Integer, "h3_r7": BigInteger, "h3_r8": BigInteger}
 
 
 def _rollup_table(name: str, area_level: str, dimensions: tuple[str, ...] = (),
@@ -224,14 +225,17 @@ def _rollup_table(name: str, area_level: str, dimensions: tuple[str, ...] = (),
 
 # Smallest first: a read takes the first rollup that can answer it.
 work_order_day_hours = _rollup_table("work_order_day_hours", "district", ("hour",), ("received",))
+# Current status: the loader moves an order between statuses as it updates it, like every other measure.
+work_order_day_channels = _rollup_table("work_order_day_channels", "district", ("channel", "status", "appeal_type"),
+                                        ("received",))
 work_order_days = _rollup_table("work_order_days", "community")
 work_order_day_categories = _rollup_table("work_order_day_categories", "street", ("category_l1",))
 work_order_day_cells = _rollup_table("work_order_day_cells", "district", ("h3_r7", "h3_r8"), ("received", "open"))
 # About 1.5 orders per grid and day at city scale: little compression, but narrow rows instead of wide orders.
 work_order_day_grids = _rollup_table("work_order_day_grids", "grid", (), (
     "received", "open", "received_resolved", "received_called_back", "received_satisfied"))
-ROLLUP_TABLES = (work_order_day_hours, work_order_days, work_order_day_categories, work_order_day_cells,
-                 work_order_day_grids)
+ROLLUP_TABLES = (work_order_day_hours, work_order_day_channels, work_order_days, work_order_day_categories,
+                 work_order_day_cells, work_order_day_grids)
 
 # Load order: parents before children, so references resolve.
 TABLES_IN_LOAD_ORDER = (meta, areas, water, stations, work_orders, members, member_activities, grid_workers)

@@ -146,20 +146,21 @@ def read_category_counts(engine: Engine, work_filter: WorkOrderFilter, now: int,
     return frame.sort_values(["received", "category_l1"], ascending=[False, True]).reset_index(drop=True)
 
 
+def _received_by(engine: Engine, work_filter: WorkOrderFilter, key: str) -> pd.DataFrame:
+    """Received orders per value of `key`, largest first: columns key, received."""
+    frame = read_measures(engine, work_filter, ["received"], key)
+    frame = frame[frame["received"] > 0]
+    return frame.sort_values(["received", key], ascending=[False, True]).reset_index(drop=True)
+
+
 def read_channel_counts(engine: Engine, work_filter: WorkOrderFilter) -> pd.DataFrame:
-    """Return received orders per channel: columns channel, received."""
-    table = work_orders
-    received = func.count().label("received")
-    return read_frame(engine, select(table.c.channel, received).where(*work_order_conditions(table, work_filter))
-                      .group_by(table.c.channel).order_by(received.desc()))
+    """Return received orders per channel: columns channel, received (largest first)."""
+    return _received_by(engine, work_filter, "channel")
 
 
 def read_status_counts(engine: Engine, work_filter: WorkOrderFilter) -> pd.DataFrame:
-    """Return received orders per current lifecycle status: columns status, received."""
-    table = work_orders
-    received = func.count().label("received")
-    return read_frame(engine, select(table.c.status, received).where(*work_order_conditions(table, work_filter))
-                      .group_by(table.c.status).order_by(received.desc()))
+    """Return received orders per current lifecycle status: columns status, received (largest first)."""
+    return _received_by(engine, work_filter, "status")
 
 
 def read_h3_heat(engine: Engine, work_filter: WorkOrderFilter, resolution: int, now: int) -> pd.DataFrame:

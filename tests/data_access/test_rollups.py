@@ -17,6 +17,7 @@ from tests.conftest import TEST_AS_OF
 START, END = days_window(TEST_AS_OF, 30)
 YEAR_START, YEAR_END = days_window(TEST_AS_OF, 365)
 GROUPS = (None, "day", "district", "street", "community", "grid", "category_l1", ("day", "hour"), "hour",
+          "channel", ("status", "appeal_type"),
           "h3_r7", "h3_r8", "h3_r9", ("district", "h3_r8"))
 
 
@@ -40,6 +41,8 @@ def filters(orders: pd.DataFrame) -> list[WorkOrderFilter]:
         WorkOrderFilter(YEAR_START, YEAR_END, grid[:9], categories=(category,)),
         WorkOrderFilter(START, END, grid[:12], categories=(category,)),
         WorkOrderFilter(START, END, channels=("hotline_12345",)),
+        WorkOrderFilter(YEAR_START, YEAR_END, grid[:6], channels=("hotline_12345", "message_board"),
+                        statuses=("closed", "in_progress"), appeal_types=("complaint",)),
     ]
 
 
@@ -50,7 +53,7 @@ def nonzero(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_each_read_takes_the_smallest_rollup_that_answers_it(loaded_engine):
-    by_hour, by_day, by_category, by_cell, by_grid = rollups.ROLLUPS
+    by_hour, by_channel, by_day, by_category, by_cell, by_grid = rollups.ROLLUPS
     kpi_measures = ["received", "handled", "due", "satisfied"]
     assert rollups.rollups_ready(loaded_engine)
     month = WorkOrderFilter(START, END)
@@ -62,6 +65,9 @@ def test_each_read_takes_the_smallest_rollup_that_answers_it(loaded_engine):
             (month, "category_l1", kpi_measures, by_category),
             (WorkOrderFilter(START, END, categories=("transport",)), None, kpi_measures, by_category),
             (month, ("day", "hour"), ["received"], by_hour),
+            (month, "channel", ["received"], by_channel),
+            (WorkOrderFilter(START, END, "429904", channels=("hotline_12345",), statuses=("closed",)), "status",
+             ["received"], by_channel),
             (month, "district", ["received"], by_hour),
             (month, "h3_r8", ["received", "open"], by_cell),
             (WorkOrderFilter(START, END, "429904"), "h3_r7", ["received"], by_cell),
@@ -73,6 +79,7 @@ def test_each_read_takes_the_smallest_rollup_that_answers_it(loaded_engine):
                                (street, "h3_r8"),
                                (WorkOrderFilter(START, END, "429904001001", categories=("transport",)), None),
                                (WorkOrderFilter(START, END, channels=("hotline_12345",)), None),
+                               (WorkOrderFilter(START, END, "429904001", channels=("hotline_12345",)), "day"),
                                (WorkOrderFilter(START, END, statuses=("closed",)), "day")):
         assert rollups.choose_rollup(loaded_engine, work_filter, group, kpi_measures) is None, (work_filter, group)
     assert rollups.choose_rollup(loaded_engine, month, "hour", ["due"]) is None
