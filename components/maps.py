@@ -115,6 +115,16 @@ def build_station_layers(stations: pd.DataFrame, name_column: str, radius_m: flo
     return layers
 
 
+def build_station_features(stations: pd.DataFrame) -> dict:
+    """GeoJSON FeatureCollection of stations as points (id, type, Chinese name), for export."""
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [_plain(lon), _plain(lat)]},
+         "properties": {"station_id": station_id, "type": station_type, "name": name}}
+        for station_id, station_type, name, lon, lat in zip(
+            stations["station_id"], stations["station_type"], stations["name_zh"], stations["lon"], stations["lat"],
+            strict=True)]}
+
+
 def build_h3_features(heat: pd.DataFrame, value_column: str = "received") -> dict:
     """GeoJSON FeatureCollection of H3 cells (hexagon polygons) with their counts, for export."""
     import h3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Callable
 from datetime import datetime
 
 import pandas as pd
@@ -51,9 +52,9 @@ def render_map(deck: pdk.Deck, key: str, height: int = 520, selectable: bool = F
         return {}
 
 
-def render_geojson_download(collection: dict, file_name: str, label: str, key: str) -> None:
-    """A download button for a map layer as GeoJSON."""
-    st.download_button(label, json.dumps(collection, ensure_ascii=False), file_name=file_name,
+def render_geojson_download(build_collection: Callable[[], dict], file_name: str, label: str, key: str) -> None:
+    """A download button for a map layer as GeoJSON, built only when clicked (not on every rerun)."""
+    st.download_button(label, lambda: json.dumps(build_collection(), ensure_ascii=False), file_name=file_name,
                        mime="application/geo+json", icon=":material/map:", key=key)
 
 
@@ -68,7 +69,8 @@ def render_table(frame: pd.DataFrame, columns: dict[str, str], key: str, height:
     shown = frame[list(columns)].rename(columns=columns)
     st.dataframe(shown, hide_index=True, width="stretch", height=height or "auto", key=key)
     if download_name:
-        st.download_button(download_label, shown.to_csv(index=False).encode("utf-8-sig"),
+        # Deferred: the CSV is written when the button is clicked, not on every rerun.
+        st.download_button(download_label, lambda: shown.to_csv(index=False).encode("utf-8-sig"),
                            file_name=download_name, mime="text/csv", key=f"{key}-csv",
                            icon=":material/download:")
 

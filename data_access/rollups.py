@@ -1,10 +1,11 @@
 """Work-order measures by day, read from the per-day rollups where they serve the filter, else from work orders.
 
-The rollups (schema.ROLLUP_TABLES) hold, per local day × area × dimensions, every measure of
-data_access.measures. The loader keeps them exact in the load's own transaction: a big load rebuilds them,
-a small one subtracts the changed orders' old contribution and adds their new one. Reads take whole days
-from a rollup and only the partial days at the edges of a window from work_orders, so a year costs
-about as much as a month.
+The rollups (schema.ROLLUP_TABLES) hold, per local day × area × dimensions, counts of the measures of
+data_access.measures (each rollup the measures its reads need). The loader keeps them exact in the load's own
+transaction: a big load rebuilds them, a small one (the live feed) subtracts the changed orders' old
+contribution and adds their new one. A read takes whole days from the first (smallest) rollup that has its
+measures, filters and keys, and only the partial days at the edges of its window from work_orders; a read
+no rollup answers (a grid's KPIs, a filter on channel at community level…) counts work_orders directly.
 """
 
 from __future__ import annotations

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-import json
-
 import streamlit as st
 
 from components import charts, context, maps
 from components.filters import request_area
 from components.i18n import code_label
 from components.tiles import format_count, render_tiles
-from components.views import format_time, render_header, render_legend, render_map, render_table
+from components.views import (
+    format_time,
+    render_geojson_download,
+    render_header,
+    render_legend,
+    render_map,
+    render_table,
+)
 from data_access import cached, codes
 from data_access.coverage import DEFAULT_RADIUS_M, summarise_coverage
 
@@ -75,10 +80,9 @@ with map_column:
     up_column, download_column = st.columns(2)
     if selection.area_code and up_column.button(t("grid_map.up"), icon=":material/arrow_upward:"):
         request_area(selection.area_code[:-3] if len(selection.area_code) > 6 else None)
-    download_column.download_button(
-        t("grid_map.geojson"), json.dumps(maps.build_area_features(data, shown_level, ["code", "name", column]),
-                                          ensure_ascii=False),
-        file_name=f"areas-{shown_level}-{metric}.geojson", mime="application/geo+json", icon=":material/map:")
+    with download_column:
+        render_geojson_download(lambda: maps.build_area_features(data, shown_level, ["code", "name", column]),
+                                f"areas-{shown_level}-{metric}.geojson", t("grid_map.geojson"), key="areas-geojson")
 
 with detail_column:
     st.subheader(t("grid_map.detail"))

@@ -66,9 +66,9 @@ with map_column:
         deck = maps.build_deck(layers, view, tooltip, page.map_style)
         render_map(deck, key=f"members-map-{selection.area_code or 'city'}")
         render_legend(t("column.coverage"), charts.build_legend_items(breaks, "good", "{:.0%}"))
-        features = maps.build_area_features(shapes, shown_level, ["code", "members", "target", "coverage"])
-        render_geojson_download(features, f"member-coverage-{shown_level}.geojson", t("grid_map.geojson"),
-                                key="members-geojson")
+        render_geojson_download(
+            lambda: maps.build_area_features(shapes, shown_level, ["code", "members", "target", "coverage"]),
+            f"member-coverage-{shown_level}.geojson", t("grid_map.geojson"), key="members-geojson")
 with side_column:
     st.subheader(t("members.posts"))
     posts = cached.load_claimed_posts(selection.area_code)

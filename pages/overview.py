@@ -87,7 +87,8 @@ with map_column:
     deck = maps.build_deck(layers, view, tooltip, page.map_style)
     render_map(deck, key=f"overview-map-{selection.area_code or 'city'}")
     render_legend(t("overview.map.legend"), charts.build_legend_items(breaks, "load", "{:,.1f}"))
-    render_geojson_download(maps.build_area_features(area_data, shown_level, ["code", "name", "received", "per_10k"]),
+    render_geojson_download(lambda: maps.build_area_features(area_data, shown_level,
+                                                             ["code", "name", "received", "per_10k"]),
                             f"overview-{shown_level}.geojson", t("grid_map.geojson"), key="overview-geojson")
 
 with side_column:

@@ -69,7 +69,7 @@ def heat_map(day_key: str) -> None:
         render_empty(page)
     render_legend(t("tooltip.requests"), charts.build_legend_items(breaks, "heat"))
     if len(heat):
-        render_geojson_download(maps.build_h3_features(heat), f"requests-h3-{day_key}.geojson",
+        render_geojson_download(lambda: maps.build_h3_features(heat), f"requests-h3-{day_key}.geojson",
                                 t("grid_map.geojson"), key=f"heat-geojson-{day_key}")
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 import streamlit as st
 
@@ -11,7 +9,14 @@ from components import context, maps
 from components.colours import STATION_COLOURS, UNDERSERVED, hex_colour
 from components.i18n import code_label
 from components.tiles import format_count, format_rate, render_tiles
-from components.views import render_empty, render_header, render_legend, render_map, render_table
+from components.views import (
+    render_empty,
+    render_geojson_download,
+    render_header,
+    render_legend,
+    render_map,
+    render_table,
+)
 from data_access import cached, codes
 from data_access.coverage import DEFAULT_RADIUS_M, summarise_coverage
 
@@ -69,11 +74,8 @@ with map_column:
     render_legend(t("stations.types"), [(hex_colour(STATION_COLOURS[code]), type_labels[code]) for code in chosen_types]
                   + [(hex_colour(UNDERSERVED), t("stations.underserved_layer"))])
     if len(stations):
-        st.download_button("GeoJSON", json.dumps({"type": "FeatureCollection", "features": [
-            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [row.lon, row.lat]},
-             "properties": {"station_id": row.station_id, "type": row.station_type, "name": row.name_zh}}
-            for row in stations.itertuples()]}, ensure_ascii=False), file_name="stations.geojson",
-            mime="application/geo+json", icon=":material/map:")
+        render_geojson_download(lambda: maps.build_station_features(stations), "stations.geojson", "GeoJSON",
+                                key="stations-geojson")
 
 with table_column:
     st.subheader(t("stations.coverage"))

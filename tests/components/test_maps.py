@@ -89,3 +89,12 @@ def test_escape_markdown_makes_citizen_text_inert():
     escaped = escape_markdown(hostile)
     assert "<" not in escaped.replace("\\<", "") and "[" not in escaped.replace("\\[", "")
     assert escaped.replace("\\", "") == hostile
+
+
+def test_station_export_is_one_point_per_station():
+    stations = pd.DataFrame({"station_id": ["S1", "S2"], "station_type": ["compound_post", "street_center"],
+                             "lon": [113.1, 113.2], "lat": [30.1, 30.2], "name_zh": ["甲驿站", "乙中心"]})
+    collection = json.loads(json.dumps(maps.build_station_features(stations), ensure_ascii=False))
+    assert [feature["geometry"] for feature in collection["features"]] == [
+        {"type": "Point", "coordinates": [113.1, 30.1]}, {"type": "Point", "coordinates": [113.2, 30.2]}]
+    assert collection["features"][1]["properties"] == {"station_id": "S2", "type": "street_center", "name": "乙中心"}
