@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import csv
 import io
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from components.i18n import translate
+from data_access import stations
+from data_access.db import create_db_engine
 from tests.browser.conftest import HOSTILE_TITLE, app_errors, screenshot, wait_for_app
 
 PAGES = {"": "page.overview", "grid-map": "page.grid_map", "stations": "page.stations", "requests": "page.requests",
@@ -101,3 +106,24 @@ def test_a_deep_link_is_the_first_request_of_a_fresh_server(browser, browser_cit
         assert translate("page.requests", "en") in page.locator("h1").first.inner_text()
         assert translate("page.grid_map", "en") in page.locator("[data-testid='stSidebarNav']").inner_text()
         context.close()
+
+
+def test_exports_are_written_when_clicked(app_url, page, browser_city_url):
+    page.goto(f"{app_url}/stations?lang=en")
+    wait_for_app(page)
+    engine = create_db_engine(browser_city_url)
+    want = stations.read_stations(engine)
+    engine.dispose()
+    buttons = page.locator("[data-testid='stDownloadButton'] button")
+    with page.expect_download() as download:
+        buttons.filter(has_text="GeoJSON").first.click()
+    collection = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert sorted(feature["properties"]["station_id"] for feature in collection["features"]) == sorted(
+        want["station_id"])
+    with page.expect_download() as download:
+        buttons.filter(has_text="CSV").last.click()  # the station list, last table on the page
+    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_bytes().decode("utf-8-sig"))))
+    assert rows[0][:2] == [translate("column.name", "en"), translate("column.type", "en")]
+    assert len(rows) - 1 == len(want)
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert app_errors(page) == []
