@@ -883,7 +883,7 @@ def write_all(engine: Engine, tables: dict[str, pd.DataFrame], progress: Progres
             else:
                 write_table(connection, table, frame, progress)
         if connection.dialect.name == "postgresql":
-            for table in [*tables, *(rollup.name for rollup in schema.ROLLUP_TABLES)]:
+            for table in tables:
                 connection.exec_driver_sql(f"ANALYZE {table}")
 
 

@@ -155,6 +155,8 @@ def rebuild_rollups(connection: Connection) -> None:
         connection.execute(rollup.table.delete())
         _add_contributions(connection, rollup, 1, None)
         _drop_empty(connection, rollup)
+        # Fresh statistics, so the planner picks the day or the area index by the window and the area asked.
+        connection.exec_driver_sql(f"ANALYZE {rollup.table.name}")
     _mark_built(connection)
 
 
