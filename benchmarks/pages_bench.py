@@ -1,7 +1,7 @@
 """Page benchmark: each page's server run time (cold and warm) and map payload, against the naive heat map.
 
 Usage: python benchmarks/pages_bench.py --db URL [--naive-points 1000000] [--runs 3]
-Cold = the page's first run after clearing every data cache; warm = the same page again with caches filled.
+Cold = one run of frame and page right after every data cache is emptied; warm = the same with caches filled.
 The naive way reads every work order's point and ships it to a pydeck HeatmapLayer, as the
 Streamlit Uber-pickups demo does; it is measured here only, never used by the app.
 """
@@ -21,15 +21,18 @@ sys.path.insert(0, str(ROOT))
 PAGES = ["pages/overview.py", "pages/grid_map.py", "pages/stations.py", "pages/requests.py", "pages/members.py"]
 
 
-def run_page(app_test_class, page: str):
-    """Run app.py then switch to the page; return (seconds for the page run, map payload bytes, app)."""
+def run_page(app_test_class, page: str, cold: bool):
+    """Open a session, then time one whole run of the frame and the page (after emptying every data cache when
+    `cold`); return (seconds, map payload bytes)."""
+    import streamlit as st
+
     app = app_test_class.from_file(str(ROOT / "app.py"), default_timeout=300)
     app.query_params["lang"] = "zh"
+    app.run()  # a session on the default page; AppTest can only switch pages from there
+    if cold:
+        st.cache_data.clear()
     started = time.perf_counter()
-    app.run()
-    if page != "pages/overview.py":
-        started = time.perf_counter()
-        app.switch_page(page).run()
+    (app.run() if page == "pages/overview.py" else app.switch_page(page).run())
     seconds = time.perf_counter() - started
     if app.exception:
         raise RuntimeError(f"{page}: {app.exception[0].message}")
@@ -69,12 +72,9 @@ def main() -> int:
 
     print(f"{'page':24}{'cold s':>9}{'warm s':>9}{'map payload':>14}")
     largest_payload = 0
-    import streamlit as st
-
     for page in PAGES:
-        st.cache_data.clear()  # each page's cold run starts with no cached data, not the previous page's
-        cold, payload = run_page(AppTest, page)
-        warm = statistics.median(run_page(AppTest, page)[0] for _ in range(arguments.runs))
+        cold, payload = run_page(AppTest, page, cold=True)
+        warm = statistics.median(run_page(AppTest, page, cold=False)[0] for _ in range(arguments.runs))
         largest_payload = max(largest_payload, payload)
         print(f"{page:24}{cold:9.2f}{warm:9.2f}{payload / 1e6:11.2f} MB")
     seconds, size, count = naive_heatmap(arguments.db, arguments.naive_points)
