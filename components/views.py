@@ -53,9 +53,9 @@ def render_map(deck: pdk.Deck, key: str, height: int = 520, selectable: bool = F
 
 
 def render_geojson_download(build_collection: Callable[[], dict], file_name: str, label: str, key: str) -> None:
-    """A download button for a map layer as GeoJSON, built only when clicked (not on every rerun)."""
+    """A download button for a map layer as GeoJSON, built only when clicked (not on every rerun); no rerun."""
     st.download_button(label, lambda: json.dumps(build_collection(), ensure_ascii=False), file_name=file_name,
-                       mime="application/geo+json", icon=":material/map:", key=key)
+                       mime="application/geo+json", icon=":material/map:", key=key, on_click="ignore")
 
 
 def render_empty(context: PageContext) -> None:
@@ -72,7 +72,7 @@ def render_table(frame: pd.DataFrame, columns: dict[str, str], key: str, height:
         # Deferred: the CSV is written when the button is clicked, not on every rerun.
         st.download_button(download_label, lambda: shown.to_csv(index=False).encode("utf-8-sig"),
                            file_name=download_name, mime="text/csv", key=f"{key}-csv",
-                           icon=":material/download:")
+                           icon=":material/download:", on_click="ignore")
 
 
 MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-.!|<>~$:")

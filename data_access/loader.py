@@ -17,7 +17,7 @@ import shapely
 from sqlalchemy import Connection, Engine, Table, inspect, select
 
 from data_access import codes, geo, schema
-from data_access.rollups import RollupChange, rebuild_rollups, rollups_built
+from data_access.rollups import RollupChange, rebuild_rollups, rollups_built, vacuum_rollups
 from data_access.validation import ErrorLog, LoadRejected, TableCheck, is_in, parse_timestamps, split_list
 
 AREA_FILES = {
@@ -845,8 +845,8 @@ def write_table(connection: Connection, table: Table, frame: pd.DataFrame, progr
             index.create(connection)
 
 
-def write_work_orders(connection: Connection, frame: pd.DataFrame, progress: Progress) -> None:
-    """Write work orders and keep the per-day rollups exact in the same transaction.
+def write_work_orders(connection: Connection, frame: pd.DataFrame, progress: Progress) -> bool:
+    """Write work orders and keep the per-day rollups exact in the same transaction; True when rebuilt.
 
     A load as big as a quarter of the table rebuilds the rollups; a smaller one (the live feed's batches)
     takes away the changed orders' old contribution and adds their new one.
@@ -858,13 +858,15 @@ def write_work_orders(connection: Connection, frame: pd.DataFrame, progress: Pro
     write_table(connection, schema.work_orders, frame, progress)
     if change is not None:
         change.after()
-    else:
-        progress("work_orders: building the per-day rollups")
-        rebuild_rollups(connection)
+        return False
+    progress("work_orders: building the per-day rollups")
+    rebuild_rollups(connection)
+    return True
 
 
 def write_all(engine: Engine, tables: dict[str, pd.DataFrame], progress: Progress) -> None:
     """Write every prepared table in one transaction: all of it lands, or none."""
+    rebuilt = False
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             # The dashboard's statement timeout guards queries, not a load of millions of rows.
@@ -879,12 +881,15 @@ def write_all(engine: Engine, tables: dict[str, pd.DataFrame], progress: Progres
                 connection.execute(schema.water.delete())
             progress(f"{table.name}: writing {len(frame):,} rows")
             if table is schema.work_orders:
-                write_work_orders(connection, frame, progress)
+                rebuilt = write_work_orders(connection, frame, progress)
             else:
                 write_table(connection, table, frame, progress)
         if connection.dialect.name == "postgresql":
             for table in tables:
                 connection.exec_driver_sql(f"ANALYZE {table}")
+    if rebuilt:
+        progress("rollups: reclaiming replaced rows")
+        vacuum_rollups(engine)
 
 
 # ---------------------------------------------------------------- the whole load

@@ -218,6 +218,17 @@ def build_rollups(engine: Engine) -> None:
         for rollup in ROLLUPS:
             rollup.table.create(connection, checkfirst=True)
         rebuild_rollups(connection)
+    vacuum_rollups(engine)
+
+
+def vacuum_rollups(engine: Engine) -> None:
+    """PostgreSQL: after a rebuild has committed, reclaim the replaced rows (VACUUM cannot run inside the load)."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("SET statement_timeout = 0")
+        for rollup in ROLLUPS:
+            connection.exec_driver_sql(f"VACUUM (ANALYZE) {rollup.table.name}")
 
 
 def _mark_built(connection: Connection) -> None:
