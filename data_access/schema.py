@@ -234,6 +234,9 @@ work_order_day_cells = _rollup_table("work_order_day_cells", "district", ("h3_r7
 # About 1.5 orders per grid and day at city scale: little compression, but narrow rows instead of wide orders.
 work_order_day_grids = _rollup_table("work_order_day_grids", "grid", (), (
     "received", "open", "received_resolved", "received_called_back", "received_satisfied"))
+# Covers the city-wide grid hotspots (received per grid over a window): an index-only scan on both backends.
+Index("ix_work_order_day_grids_day_received", work_order_day_grids.c.day, work_order_day_grids.c.grid_code,
+      work_order_day_grids.c.received)
 ROLLUP_TABLES = (work_order_day_hours, work_order_day_channels, work_order_days, work_order_day_categories,
                  work_order_day_cells, work_order_day_grids)
 
