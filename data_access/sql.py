@@ -16,7 +16,8 @@ def read_frame(engine: Engine, statement: Select) -> pd.DataFrame:
     """Run a SELECT and return its rows as a DataFrame (PostgreSQL's Decimal sums turned into numbers)."""
     with engine.connect() as connection:
         result = connection.execute(statement)
-        frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+        # Plain tuples: pandas reads SQLAlchemy Row objects one by one, about twenty times slower.
+        frame = pd.DataFrame([tuple(row) for row in result.fetchall()], columns=list(result.keys()))
     for column in frame.columns:
         if frame[column].dtype == object and frame[column].map(lambda value: isinstance(value, Decimal)).any():
             frame[column] = pd.to_numeric(frame[column].map(lambda v: None if v is None else float(v)))
