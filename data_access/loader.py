@@ -887,7 +887,7 @@ def write_all(engine: Engine, tables: dict[str, pd.DataFrame], progress: Progres
         if connection.dialect.name == "postgresql":
             for table in tables:
                 connection.exec_driver_sql(f"ANALYZE {table}")
-    if rebuilt:
+    if rebuilt and engine.dialect.name == "postgresql":
         progress("rollups: reclaiming replaced rows")
         vacuum_rollups(engine)
 
