@@ -216,7 +216,9 @@ def build_rollups(engine: Engine) -> None:
         if connection.dialect.name == "postgresql":
             connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
         for rollup in ROLLUPS:
-            rollup.table.create(connection, checkfirst=True)
+            # Recreated, not reused: an older version's table may have other columns or indexes.
+            rollup.table.drop(connection, checkfirst=True)
+            rollup.table.create(connection)
         rebuild_rollups(connection)
     vacuum_rollups(engine)
 
