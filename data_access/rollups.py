@@ -191,7 +191,8 @@ class RollupChange:
         self.connection = connection
         self.staged = Table("rollup_changed_orders", MetaData(), Column("order_no", String(64), primary_key=True),
                             prefixes=["TEMPORARY"])
-        self.order_numbers = list(order_numbers)
+        # Once each: the same order may arrive in both the CSV and the Open311 file of one load.
+        self.order_numbers = list(dict.fromkeys(order_numbers))
 
     def before(self) -> None:
         """Stage the order numbers and take away their current contribution."""
