@@ -53,7 +53,8 @@ GROUP_KEYS = ("day", *AREA_LEVELS, *DIMENSIONS)
 Group = str | tuple[str, ...] | None
 
 
-def _group_keys(group: Group) -> tuple[str, ...]:
+def group_keys(group: Group) -> tuple[str, ...]:
+    """The group keys of a read (see GROUP_KEYS); ValueError for an unknown key or two area levels."""
     keys = () if group is None else (group,) if isinstance(group, str) else tuple(group)
     unknown = [key for key in keys if key not in GROUP_KEYS]
     if unknown or sum(key in AREA_LEVELS for key in keys) > 1:
@@ -268,7 +269,7 @@ def rollups_ready(engine: Engine) -> bool:
 # ---------------------------------------------------------------- reading
 
 
-def _key_expressions(table: Table, keys: tuple[str, ...], basis: str | None) -> list[ColumnElement]:
+def group_key_columns(table: Table, keys: tuple[str, ...], basis: str | None) -> list[ColumnElement]:
     """Group keys on work_orders (basis = which timestamp gives day and hour) or on a rollup (basis None)."""
     expressions = []
     for key in keys:
@@ -291,7 +292,7 @@ def _from_orders(engine: Engine, work_filter: WorkOrderFilter, names: Sequence[s
         wanted = [name for name in names if MEASURES[name].basis == basis]
         if not wanted:
             continue
-        expressions = _key_expressions(work_orders, keys, basis)
+        expressions = group_key_columns(work_orders, keys, basis)
         counts = []
         for name in wanted:
             condition = MEASURES[name].counted(work_orders)
@@ -323,7 +324,7 @@ def _from_rollup(engine: Engine, rollup: Rollup, work_filter: WorkOrderFilter, f
     for values, dimension in FILTERED_DIMENSIONS.items():
         if getattr(work_filter, values):
             conditions.append(table.c[dimension].in_(getattr(work_filter, values)))
-    expressions = _key_expressions(table, keys, None)
+    expressions = group_key_columns(table, keys, None)
     sums = [func.coalesce(func.sum(table.c[name]), 0).label(name) for name in names]
     statement = select(*expressions, *sums).where(*conditions)
     if expressions:
@@ -372,7 +373,7 @@ def choose_rollup(engine: Engine, work_filter: WorkOrderFilter, group: Group,
     """The first (smallest) rollup that answers the read, or None (count work_orders)."""
     if not rollups_ready(engine):
         return None
-    keys = _group_keys(group)
+    keys = group_keys(group)
     return next((rollup for rollup in ROLLUPS if rollup.serves(work_filter, keys, names)), None)
 
 
@@ -384,7 +385,7 @@ def read_measures(engine: Engine, work_filter: WorkOrderFilter, names: Sequence[
     one row per key value that has any order, keys first — `day` (local day number), `hour`, `code` (for an
     area level), `category_l1`, `h3_r7`… — then the measures (int64), sorted by the keys.
     """
-    keys = _group_keys(group)
+    keys = group_keys(group)
     unknown = [name for name in names if name not in MEASURES]
     if unknown:
         raise ValueError(f"unknown measures: {', '.join(unknown)}")

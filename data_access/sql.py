@@ -39,11 +39,6 @@ def local_hour(column: ColumnElement) -> ColumnElement:
     return ((column + CITY_UTC_OFFSET_SECONDS) % DAY_SECONDS) // 3600
 
 
-def local_weekday(column: ColumnElement) -> ColumnElement:
-    """Local weekday (0 = Monday … 6 = Sunday); 1970-01-01 was a Thursday."""
-    return (local_day(column) + 3) % 7
-
-
 def masked_name(column: ColumnElement) -> ColumnElement:
     """Name masked in SQL so the full name never leaves the database: 张三丰 → 张*."""
     return case((column.is_(None), None), else_=func.substr(column, 1, 1).concat(literal("*")))

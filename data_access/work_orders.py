@@ -5,15 +5,13 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Engine, and_, func, select
 
-from data_access.codes import AREA_LEVELS
 from data_access.filters import (
     WorkOrderFilter,
     day_number_to_date,
-    group_column_name,
     work_order_conditions,
 )
 from data_access.geo import H3_RESOLUTIONS
-from data_access.rollups import read_measures
+from data_access.rollups import group_key_columns, group_keys, read_measures
 from data_access.schema import areas, work_orders
 from data_access.sql import count_if, masked_name, masked_phone, read_frame
 
@@ -36,14 +34,10 @@ def read_overdue_counts(engine: Engine, work_filter: WorkOrderFilter, now: int, 
     `group` as in rollups.read_measures (an area level gives column code). Reads only open orders.
     """
     table = work_orders
-    key = None
-    if group in AREA_LEVELS:
-        key = table.c[group_column_name(group)].label("code")
-    elif group is not None:
-        key = table.c[group].label(group)
-    statement = select(*([key] if key is not None else []), func.count().label("overdue")).where(
+    keys = group_key_columns(table, group_keys(group), "received_at")
+    statement = select(*keys, func.count().label("overdue")).where(
         table.c.is_open, table.c.due_at < now, *work_order_conditions(table, work_filter))
-    return read_frame(engine, statement if key is None else statement.group_by(key))
+    return read_frame(engine, statement.group_by(*keys) if keys else statement)
 
 
 def read_order_totals(engine: Engine, work_filter: WorkOrderFilter, now: int) -> dict[str, int]:
@@ -106,7 +100,8 @@ def _by_day(frame: pd.DataFrame) -> pd.DataFrame:
 
 def read_daily_counts(engine: Engine, work_filter: WorkOrderFilter) -> pd.DataFrame:
     """Return received orders per local day in the window (days with orders): columns day (date), received, open."""
-    return _by_day(read_measures(engine, work_filter, ["received", "open"], "day"))
+    frame = read_measures(engine, work_filter, ["received", "open"], "day")
+    return _by_day(frame[frame["received"] > 0].reset_index(drop=True))
 
 
 def read_daily_resolved(engine: Engine, work_filter: WorkOrderFilter) -> pd.DataFrame:
