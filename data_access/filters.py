@@ -71,9 +71,14 @@ def area_condition(table: Table, code: str | None) -> list[ColumnElement]:
     if column is None:
         return []
     if table.name == "work_orders" and column != "grid_code":
-        padding = GRID_CODE_DIGITS - len(code)
-        return [table.c.grid_code >= code + "0" * padding, table.c.grid_code <= code + "9" * padding]
+        return code_range_condition(table.c.grid_code, code, GRID_CODE_DIGITS)
     return [table.c[column] == code]
+
+
+def code_range_condition(column: ColumnElement, code: str, digits: int) -> list[ColumnElement]:
+    """Rows of `column` (codes of `digits` digits) inside the area `code`: a range, since codes nest by prefix."""
+    padding = digits - len(code)
+    return [column >= code + "0" * padding, column <= code + "9" * padding]
 
 
 def work_order_conditions(table: Table, work_filter: WorkOrderFilter, time_column: str = "received_at",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -67,9 +67,7 @@ def read_kpis(engine: Engine, work_filter: WorkOrderFilter, now: int) -> pd.Data
     counts = read_measures(engine, work_filter, [
         "received", "handled", "responded", "repeats", "returned", "resolved", "solved", "resolved_called_back",
         "called_back", "satisfied"]).iloc[0]
-    due_filter = WorkOrderFilter(work_filter.start, now if work_filter.end is None else min(work_filter.end, now),
-                                 work_filter.area_code, work_filter.categories, work_filter.channels,
-                                 work_filter.statuses, work_filter.appeal_types)
+    due_filter = replace(work_filter, end=now if work_filter.end is None else min(work_filter.end, now))
     due = read_measures(engine, due_filter, ["due", "due_on_time"]).iloc[0]
     rows = [
         ("response_rate", counts["responded"], counts["handled"]),

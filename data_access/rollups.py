@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 import weakref
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 from sqlalchemy import (
@@ -33,7 +33,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from data_access.codes import AREA_LEVELS, CITY_UTC_OFFSET_SECONDS, level_of_code
-from data_access.filters import WorkOrderFilter, work_order_conditions
+from data_access.filters import WorkOrderFilter, code_range_condition, work_order_conditions
 from data_access.measures import BASES, MEASURES
 from data_access.schema import ROLLUP_TABLES, meta, work_orders
 from data_access.sql import DAY_SECONDS, count_if, local_day, local_hour, read_frame
@@ -106,17 +106,11 @@ ROLLUPS = tuple(Rollup.of(table) for table in ROLLUP_TABLES)
 # ---------------------------------------------------------------- building and keeping them exact
 
 
-def _dimension(orders: Table, name: str, basis: str) -> ColumnElement:
-    """A dimension's value for one order under one basis (the hour is that timestamp's local hour)."""
-    return local_hour(orders.c[basis]).label("hour") if name == "hour" else orders.c[name]
-
-
 def _contributions(rollup: Rollup, basis: str, sign: int, only: Table | None):
     """SELECT of the measures counted by `basis`, per local day of that timestamp × the rollup's keys (others 0)."""
     orders = work_orders
     finest = orders.c[f"{rollup.area_level}_code"]
-    day = local_day(orders.c[basis]).label("day")
-    dimensions = [_dimension(orders, name, basis) for name in rollup.dimensions]
+    day, *dimensions = group_key_columns(orders, ("day", *rollup.dimensions), basis)
     keys = [day, finest, *dimensions]
     # Parent codes are prefixes of the finest one: derived from it, so the GROUP BY stays short.
     columns = [day,
@@ -304,19 +298,12 @@ def _from_orders(engine: Engine, work_filter: WorkOrderFilter, names: Sequence[s
     return frames
 
 
-def _rollup_area_condition(rollup: Rollup, code: str | None) -> list[ColumnElement]:
-    if not code:
-        return []
-    column = rollup.table.c[f"{rollup.area_level}_code"]
-    padding = AREA_LEVELS[rollup.area_level] - len(code)
-    return [column >= code + "0" * padding, column <= code + "9" * padding]
-
-
 def _from_rollup(engine: Engine, rollup: Rollup, work_filter: WorkOrderFilter, first_day: int | None,
                  end_day: int | None, names: Sequence[str], keys: tuple[str, ...]) -> pd.DataFrame:
     """The measures summed over the rollup's whole days [first_day, end_day)."""
     table = rollup.table
-    conditions = _rollup_area_condition(rollup, work_filter.area_code)
+    conditions = [] if not work_filter.area_code else code_range_condition(
+        table.c[f"{rollup.area_level}_code"], work_filter.area_code, AREA_LEVELS[rollup.area_level])
     if first_day is not None:
         conditions.append(table.c.day >= first_day)
     if end_day is not None:
@@ -357,15 +344,10 @@ def split_window(work_filter: WorkOrderFilter) -> tuple[tuple[int | None, int | 
     if first_day is not None and end_day is not None and first_day >= end_day:
         return None, [work_filter]
     if work_filter.start is not None and _day_start(first_day) != work_filter.start:
-        edges.append(_with_window(work_filter, work_filter.start, _day_start(first_day)))
+        edges.append(replace(work_filter, end=_day_start(first_day)))
     if work_filter.end is not None and _day_start(end_day) != work_filter.end:
-        edges.append(_with_window(work_filter, _day_start(end_day), work_filter.end))
+        edges.append(replace(work_filter, start=_day_start(end_day)))
     return (first_day, end_day), edges
-
-
-def _with_window(work_filter: WorkOrderFilter, start: int | None, end: int | None) -> WorkOrderFilter:
-    return WorkOrderFilter(start, end, work_filter.area_code, work_filter.categories, work_filter.channels,
-                           work_filter.statuses, work_filter.appeal_types)
 
 
 def choose_rollup(engine: Engine, work_filter: WorkOrderFilter, group: Group,

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
 )
 
+from data_access.codes import AREA_LEVELS
 from data_access.measures import MEASURE_NAMES
 
 metadata = MetaData()
@@ -206,14 +207,14 @@ def _rollup_table(name: str, area_level: str, dimensions: tuple[str, ...] = (),
     Each measure counts by the local day of its own basis timestamp (see data_access.measures). The loader keeps
     these exact inside every load's transaction; data_access.rollups reads them.
     """
-    widths = {"district": 6, "street": 9, "community": 12, "grid": 15}
-    area_columns = [f"{level}_code" for level in widths][:list(widths).index(area_level) + 1]
+    area_columns = [f"{level}_code" for level in AREA_LEVELS][:list(AREA_LEVELS).index(area_level) + 1]
     finest = area_columns[-1]
     return Table(
         name,
         metadata,
         Column("day", Integer, primary_key=True, autoincrement=False),
-        *(Column(column, String(widths[column.removesuffix("_code")]), nullable=False, primary_key=column == finest)
+        *(Column(column, String(AREA_LEVELS[column.removesuffix("_code")]), nullable=False,
+                 primary_key=column == finest)
           for column in area_columns),
         *(Column(dimension, ROLLUP_DIMENSION_TYPES[dimension], primary_key=True, autoincrement=False)
           for dimension in dimensions),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 from sqlalchemy import Engine, and_, func, select
 
@@ -68,8 +70,7 @@ def read_counts_by_area(engine: Engine, work_filter: WorkOrderFilter, level: str
     """
     area_filter = work_filter
     if parent_code and not (work_filter.area_code and work_filter.area_code.startswith(parent_code)):
-        area_filter = WorkOrderFilter(work_filter.start, work_filter.end, parent_code, work_filter.categories,
-                                      work_filter.channels, work_filter.statuses, work_filter.appeal_types)
+        area_filter = replace(work_filter, area_code=parent_code)
         if work_filter.area_code and not parent_code.startswith(work_filter.area_code):
             area_filter = None  # the filter's area and the parent do not overlap: nothing counts
     names = {"received": "received", "open": "open", "received_resolved": "resolved",
