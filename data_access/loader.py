@@ -13,11 +13,20 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 import shapely
-from sqlalchemy import Connection, Engine, Table, inspect, select
+from sqlalchemy import Connection, Engine, LargeBinary, Table, inspect, select
 
 from data_access import codes, geo, schema
-from data_access.rollups import RollupChange, rebuild_rollups, rollups_built, vacuum_rollups
+from data_access.rollups import (
+    RollupChange,
+    finish_rollups,
+    rebuild_rollups,
+    rollup_rows,
+    rollups_built,
+    vacuum_rollups,
+)
 from data_access.validation import ErrorLog, LoadRejected, TableCheck, is_in, parse_timestamps, split_list
 
 AREA_FILES = {
@@ -803,42 +812,79 @@ def _existing_rows(connection: Connection, table: Table) -> int:
     return connection.exec_driver_sql(f"SELECT COUNT(*) FROM {table.name}").scalar_one()
 
 
+def _csv_chunks(frame: pd.DataFrame, binary: list[str]) -> Iterable[bytes]:
+    """Yield the frame as CSV text for PostgreSQL's COPY, written by Arrow in C++ rather than row by row in Python.
+
+    Every value is quoted and a missing one left bare, so COPY reads "" as an empty string and nothing as NULL.
+    """
+    options = pa_csv.WriteOptions(include_header=False, quoting_style="all_valid")
+    for start in range(0, len(frame), WRITE_CHUNK_ROWS):
+        chunk = frame.iloc[start:start + WRITE_CHUNK_ROWS]
+        if binary:
+            # bytea in COPY's text form: \x and hex digits.
+            chunk = chunk.assign(**{column: chunk[column].map(lambda value: "\\x" + value.hex(), na_action="ignore")
+                                    for column in binary})
+        chunk = pa.Table.from_pandas(chunk, preserve_index=False)
+        sink = pa.BufferOutputStream()
+        pa_csv.write_csv(chunk, sink, write_options=options)
+        yield sink.getvalue().to_pybytes()
+
+
+def _insert_sqlite(connection: Connection, table: Table, frame: pd.DataFrame, upsert: bool,
+                   progress: Progress) -> None:
+    """SQLite: executemany over plain tuples, converted a chunk ahead in a helper thread."""
+    columns = list(frame.columns)
+    values = f"VALUES ({', '.join('?' * len(columns))})"
+    sql = _upsert_sql(table, columns, values) if upsert else f"INSERT INTO {table.name} ({', '.join(columns)}) {values}"
+    cursor = connection.connection.driver_connection.cursor()
+    done = 0
+    for rows in _prefetched(_rows(frame)):
+        cursor.executemany(sql, rows)
+        done += len(rows)
+        progress(f"{table.name}: {done:,} / {len(frame):,} rows")
+    cursor.close()
+
+
+def _copy_postgresql(connection: Connection, table: Table, frame: pd.DataFrame, upsert: bool,
+                     progress: Progress) -> None:
+    """PostgreSQL: COPY in CSV, straight into an empty table, else into a temporary stage and one upsert from it."""
+    columns = list(frame.columns)
+    raw = connection.connection.driver_connection
+    target = f"stage_{table.name}" if upsert else table.name
+    done = 0
+    with raw.cursor() as cursor:
+        if upsert:
+            cursor.execute(f"CREATE TEMP TABLE {target} (LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DROP")
+        with cursor.copy(f"COPY {target} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)") as copy:
+            binary = [column.name for column in table.columns
+                      if isinstance(column.type, LargeBinary) and column.name in columns]
+            for text in _prefetched(_csv_chunks(frame, binary)):
+                copy.write(text)
+                done = min(done + WRITE_CHUNK_ROWS, len(frame))
+                progress(f"{table.name}: {done:,} / {len(frame):,} rows copied")
+        if upsert:
+            cursor.execute(_upsert_sql(table, columns, f"SELECT {', '.join(columns)} FROM {target}"))
+            cursor.execute(f"DROP TABLE {target}")
+
+
 def write_table(connection: Connection, table: Table, frame: pd.DataFrame, progress: Progress) -> None:
     """Insert or replace the frame's rows in the table, inside the caller's transaction.
 
     A big write drops the secondary indexes first and rebuilds them after: one sort beats millions of
     index updates. DDL is transactional on both backends, so a failed load still rolls all of it back.
+    An empty table takes plain inserts: there is nothing to replace.
     """
     columns = [column.name for column in table.columns if column.name in frame.columns]
     frame = frame[columns]
-    total = len(frame)
-    rebuild = total >= BULK_REBUILD_ROWS and total >= _existing_rows(connection, table)
+    existing = _existing_rows(connection, table)
+    rebuild = len(frame) >= BULK_REBUILD_ROWS and len(frame) >= existing
     if rebuild:
         for index in table.indexes:
             connection.exec_driver_sql(f"DROP INDEX IF EXISTS {index.name}")
-    done = 0
     if connection.dialect.name == "sqlite":
-        sql = _upsert_sql(table, columns, f"VALUES ({', '.join('?' * len(columns))})")
-        cursor = connection.connection.driver_connection.cursor()
-        for rows in _prefetched(_rows(frame)):
-            cursor.executemany(sql, rows)
-            done += len(rows)
-            progress(f"{table.name}: {done:,} / {total:,} rows")
-        cursor.close()
+        _insert_sqlite(connection, table, frame, existing > 0, progress)
     else:
-        # PostgreSQL: COPY into a temporary stage, then one upsert from it.
-        raw = connection.connection.driver_connection
-        stage = f"stage_{table.name}"
-        with raw.cursor() as cursor:
-            cursor.execute(f"CREATE TEMP TABLE {stage} (LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DROP")
-            with cursor.copy(f"COPY {stage} ({', '.join(columns)}) FROM STDIN") as copy:
-                for rows in _prefetched(_rows(frame)):
-                    for row in rows:
-                        copy.write_row(row)
-                    done += len(rows)
-                    progress(f"{table.name}: {done:,} / {total:,} rows staged")
-            cursor.execute(_upsert_sql(table, columns, f"SELECT {', '.join(columns)} FROM {stage}"))
-            cursor.execute(f"DROP TABLE {stage}")
+        _copy_postgresql(connection, table, frame, existing > 0, progress)
     if rebuild:
         progress(f"{table.name}: rebuilding {len(table.indexes)} indexes")
         for index in table.indexes:
@@ -846,12 +892,25 @@ def write_table(connection: Connection, table: Table, frame: pd.DataFrame, progr
 
 
 def write_work_orders(connection: Connection, frame: pd.DataFrame, progress: Progress) -> bool:
-    """Write work orders and keep the per-day rollups exact in the same transaction; True when rebuilt.
+    """Write work orders and keep the per-day rollups exact in the same transaction; True when rebuilt from SQL.
 
-    A load as big as a quarter of the table rebuilds the rollups; a smaller one (the live feed's batches)
-    takes away the changed orders' old contribution and adds their new one.
+    Into an empty table the rollups are counted from the frame itself; a load as big as a quarter of the
+    table rebuilds them from work_orders; a smaller one (the live feed's batches) takes away the changed
+    orders' old contribution and adds their new one.
     """
-    incremental = len(frame) * 4 < _existing_rows(connection, schema.work_orders) and rollups_built(connection)
+    # The same order may come in both the CSV and the Open311 file: the later one wins, as an upsert would.
+    frame = frame.drop_duplicates("order_no", keep="last")
+    existing = _existing_rows(connection, schema.work_orders)
+    if existing == 0:
+        write_table(connection, schema.work_orders, frame, progress)
+        progress("work_orders: counting the per-day rollups")
+        for name, rows in rollup_rows(frame).items():
+            table = schema.metadata.tables[name]
+            connection.execute(table.delete())
+            write_table(connection, table, rows, progress)
+        finish_rollups(connection)
+        return False
+    incremental = len(frame) * 4 < existing and rollups_built(connection)
     change = RollupChange(connection, frame["order_no"]) if incremental else None
     if change is not None:
         change.before()
@@ -859,7 +918,7 @@ def write_work_orders(connection: Connection, frame: pd.DataFrame, progress: Pro
     if change is not None:
         change.after()
         return False
-    progress("work_orders: building the per-day rollups")
+    progress("work_orders: rebuilding the per-day rollups")
     rebuild_rollups(connection)
     return True
 

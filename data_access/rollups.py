@@ -102,6 +102,8 @@ def _coarser_or_same(level: str, than: str) -> bool:
 
 
 ROLLUPS = tuple(Rollup.of(table) for table in ROLLUP_TABLES)
+# Every measure counts a subset of one of these (all orders with that basis timestamp).
+BASIS_TOTALS = ("received", "due", "resolved", "called_back")
 
 # ---------------------------------------------------------------- building and keeping them exact
 
@@ -155,6 +157,59 @@ def _insert_all(connection: Connection, rollup: Rollup) -> None:
                                                          statement))
 
 
+def rollup_rows(orders: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Every rollup's rows computed from work orders being loaded into an empty table: {table name: rows}.
+
+    The same rows a rebuild from work_orders gives (each measure on its basis day), with the columns of the
+    rollup table; the loader writes them in the load's transaction instead of scanning the table it just wrote.
+    `orders` has the work_orders columns (timestamps as epoch seconds, one row per order number).
+    """
+    columns = {name: orders[name] for name in orders.columns}
+    # Factorised once: grouping small integers is what makes this fast.
+    codes = {key: pd.factorize(orders[key], sort=True) for key in
+             ("grid_code", "community_code", "street_code", "district_code", "category_l1", "channel", "status",
+              "appeal_type", "h3_r7", "h3_r8")}
+    counted = {name: measure.counted_in(columns) for name, measure in MEASURES.items()}
+    result = {}
+    for rollup in ROLLUPS:
+        finest = f"{rollup.area_level}_code"
+        parts = []
+        for basis in BASES:
+            names = [name for name in rollup.measures if MEASURES[name].basis == basis]
+            if not names:
+                continue
+            moments = orders[basis].astype("Int64")
+            present = moments.notna().to_numpy()
+            local = moments.to_numpy(dtype="int64", na_value=0)[present] + CITY_UTC_OFFSET_SECONDS
+            keys = {"day": local // DAY_SECONDS, finest: codes[finest][0][present]}
+            for dimension in rollup.dimensions:
+                keys[dimension] = local % DAY_SECONDS // 3600 if dimension == "hour" else codes[dimension][0][present]
+            frame = pd.DataFrame({**keys, **{name: counted[name][present].astype("int64") for name in names}})
+            parts.append(frame.groupby(list(keys), sort=False).sum())
+        totals = pd.concat(parts).fillna(0).groupby(level=list(range(parts[0].index.nlevels))).sum()
+        totals = totals.reset_index()
+        for key in (finest, *rollup.dimensions):
+            if key != "hour":
+                totals[key] = codes[key][1].to_numpy()[totals[key].to_numpy()]
+        for level in AREA_LEVELS:
+            if f"{level}_code" != finest and _coarser_or_same(level, rollup.area_level):
+                totals[f"{level}_code"] = totals[finest].str[:AREA_LEVELS[level]]
+        for name in rollup.measures:
+            totals[name] = totals[name].astype("int64") if name in totals else 0
+        # As _drop_empty: a key whose basis totals are all 0 (say, due orders that were all merged) is not kept.
+        totals = totals[totals[[total for total in BASIS_TOTALS if total in rollup.measures]].any(axis=1)]
+        result[rollup.table.name] = totals[[column.name for column in rollup.table.columns]]
+    return result
+
+
+def finish_rollups(connection: Connection) -> None:
+    """After the rollups were filled: fresh statistics, and the mark that they match work_orders."""
+    for rollup in ROLLUPS:
+        # Fresh statistics, so the planner picks the day or the area index by the window and the area asked.
+        connection.exec_driver_sql(f"ANALYZE {rollup.table.name}")
+    _mark_built(connection)
+
+
 def rebuild_rollups(connection: Connection) -> None:
     """Recompute every rollup from work_orders, inside the caller's transaction."""
     for rollup in ROLLUPS:
@@ -167,16 +222,14 @@ def rebuild_rollups(connection: Connection) -> None:
             # SQLite updates in place, and three upserts of grouped rows beat one sort of the union.
             _add_contributions(connection, rollup, 1, None)
         _drop_empty(connection, rollup)
-        # Fresh statistics, so the planner picks the day or the area index by the window and the area asked.
-        connection.exec_driver_sql(f"ANALYZE {rollup.table.name}")
-    _mark_built(connection)
+    finish_rollups(connection)
 
 
 def _drop_empty(connection: Connection, rollup: Rollup) -> None:
     """Delete keys that count nothing (every measure counts a subset of one of the four basis totals)."""
     columns = rollup.table.c
-    connection.execute(rollup.table.delete().where(
-        *(columns[total] == 0 for total in ("received", "due", "resolved", "called_back") if total in columns)))
+    totals = [columns[total] == 0 for total in BASIS_TOTALS if total in columns]
+    connection.execute(rollup.table.delete().where(*totals))
 
 
 class RollupChange:

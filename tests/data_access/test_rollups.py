@@ -163,3 +163,17 @@ def test_database_without_current_rollups_counts_work_orders(empty_engine, city_
     assert rollups.choose_rollup(empty_engine, WorkOrderFilter(START, END), None) is not None
     pd.testing.assert_frame_equal(rollups.read_measures(empty_engine, WorkOrderFilter(START, END), MEASURE_NAMES),
                                   counted)
+
+
+def test_a_load_into_an_empty_table_counts_the_rollups_from_its_own_rows(empty_engine, city_dir, monkeypatch):
+    def no_rebuild(_connection):
+        raise AssertionError("a load into an empty table counts the rollups from the rows it loads")
+
+    monkeypatch.setattr(loader, "rebuild_rollups", no_rebuild)
+    load_directory(city_dir, empty_engine)
+    counted = rollup_rows(empty_engine)
+    assert all(counted.values())
+    monkeypatch.undo()
+    with empty_engine.begin() as connection:
+        rollups.rebuild_rollups(connection)
+    assert rollup_rows(empty_engine) == counted
