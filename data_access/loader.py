@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -47,6 +48,7 @@ BULK_REBUILD_ROWS = 100_000
 OPEN311_DEFAULT_DUE_SECONDS = 5 * 86400
 
 Progress = Callable[[str], None]
+T = TypeVar("T")
 
 
 def _quiet(_message: str) -> None:
@@ -433,13 +435,14 @@ def place_points(check: TableCheck, state: LoadState) -> pd.DataFrame:
 
 def area_code_columns(grid_code: pd.Series) -> dict[str, pd.Series]:
     """Derive district/street/community codes from grid codes (codes nest by prefix)."""
-    text = grid_code.astype(object)
-    return {
-        "district_code": text.str[:6],
-        "street_code": text.str[:9],
-        "community_code": text.str[:12],
-        "grid_code": text,
-    }
+    # Sliced once per distinct grid, then spread: millions of rows share a few thousand grids.
+    positions, grids = pd.factorize(grid_code.astype(object), use_na_sentinel=True)
+    grids = grids.to_numpy(dtype=object)
+    columns = {}
+    for level, digits in codes.AREA_LEVELS.items():
+        prefixes = np.array([code[:digits] for code in grids] + [None], dtype=object)
+        columns[f"{level}_code"] = pd.Series(prefixes[positions], index=grid_code.index, dtype=object)
+    return columns
 
 
 def check_references(check: TableCheck, column: str, table: Table, key: str, state: LoadState,
@@ -535,8 +538,10 @@ def check_work_orders(check: TableCheck, state: LoadState, other_orders: Iterabl
                   "given without called_back_at")
     check._report(frame["repeat_of"].notna() & (frame["repeat_of"] == frame["order_no"]), "repeat_of",
                   "an order cannot repeat itself")
-    check_references(check, "repeat_of", schema.work_orders, "order_no", state,
-                     in_load=[*frame["order_no"].dropna(), *other_orders])
+    other_orders = list(other_orders)
+    in_load = frame["order_no"] if not other_orders else pd.concat(
+        [frame["order_no"].astype(object), pd.Series(other_orders, dtype=object)], ignore_index=True)
+    check_references(check, "repeat_of", schema.work_orders, "order_no", state, in_load=in_load.dropna())
     placed = place_points(check, state)
     if state.errors:
         return
@@ -777,18 +782,26 @@ def _column_values(series: pd.Series) -> list:
         values = raw.astype(object)
         values[np.isnan(raw)] = None
         return values.tolist()
-    # Nullable ints and booleans, Arrow strings: pandas hands out Python scalars with None for missing.
+    if pd.api.types.is_integer_dtype(series.dtype):
+        # Nullable ints: boxed by numpy in C, not one pandas scalar at a time.
+        values = series.to_numpy(dtype="int64", na_value=0).astype(object)
+        values[series.isna().to_numpy()] = None
+        return values.tolist()
+    # Nullable booleans, Arrow strings: pandas hands out Python scalars with None for missing.
     return series.to_numpy(dtype=object, na_value=None).tolist()
 
 
-def _rows(frame: pd.DataFrame) -> Iterable[list[tuple]]:
-    """Yield chunks of plain-Python row tuples, converted column by column (fast) rather than cell by cell."""
+def _row_chunks(frame: pd.DataFrame) -> Iterable[Iterable[tuple]]:
+    """Yield chunks of rows as plain-Python tuples, converted column by column (fast) rather than cell by cell.
+
+    Each chunk is a lazy zip: the driver takes one tuple at a time, so millions of them never live at once.
+    """
     for start in range(0, len(frame), WRITE_CHUNK_ROWS):
         chunk = frame.iloc[start:start + WRITE_CHUNK_ROWS]
-        yield list(zip(*(_column_values(chunk[column]) for column in chunk.columns), strict=True))
+        yield zip(*(_column_values(chunk[column]) for column in chunk.columns), strict=True)
 
 
-def _prefetched(chunks: Iterable[list[tuple]]) -> Iterable[list[tuple]]:
+def _prefetched(chunks: Iterable[bytes]) -> Iterable[bytes]:
     """Convert the next chunk in a helper thread while the driver writes this one (the drivers release the GIL)."""
     iterator = iter(chunks)
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -832,15 +845,15 @@ def _csv_chunks(frame: pd.DataFrame, binary: list[str]) -> Iterable[bytes]:
 
 def _insert_sqlite(connection: Connection, table: Table, frame: pd.DataFrame, upsert: bool,
                    progress: Progress) -> None:
-    """SQLite: executemany over plain tuples, converted a chunk ahead in a helper thread."""
+    """SQLite: executemany over plain tuples (a helper thread would only contend for the GIL with the driver)."""
     columns = list(frame.columns)
     values = f"VALUES ({', '.join('?' * len(columns))})"
     sql = _upsert_sql(table, columns, values) if upsert else f"INSERT INTO {table.name} ({', '.join(columns)}) {values}"
     cursor = connection.connection.driver_connection.cursor()
     done = 0
-    for rows in _prefetched(_rows(frame)):
+    for rows in _row_chunks(frame):
         cursor.executemany(sql, rows)
-        done += len(rows)
+        done = min(done + WRITE_CHUNK_ROWS, len(frame))
         progress(f"{table.name}: {done:,} / {len(frame):,} rows")
     cursor.close()
 
@@ -867,12 +880,14 @@ def _copy_postgresql(connection: Connection, table: Table, frame: pd.DataFrame, 
             cursor.execute(f"DROP TABLE {target}")
 
 
-def write_table(connection: Connection, table: Table, frame: pd.DataFrame, progress: Progress) -> None:
-    """Insert or replace the frame's rows in the table, inside the caller's transaction.
+def write_table(connection: Connection, table: Table, frame: pd.DataFrame, progress: Progress,
+                alongside: Callable[[], T] | None = None) -> T | None:
+    """Insert or replace the frame's rows in the table, inside the caller's transaction; return alongside's result.
 
     A big write drops the secondary indexes first and rebuilds them after: one sort beats millions of
     index updates. DDL is transactional on both backends, so a failed load still rolls all of it back.
-    An empty table takes plain inserts: there is nothing to replace.
+    An empty table takes plain inserts: there is nothing to replace. `alongside` runs in a helper thread
+    while the indexes are rebuilt, when the database works and Python would otherwise wait.
     """
     columns = [column.name for column in table.columns if column.name in frame.columns]
     frame = frame[columns]
@@ -885,10 +900,14 @@ def write_table(connection: Connection, table: Table, frame: pd.DataFrame, progr
         _insert_sqlite(connection, table, frame, existing > 0, progress)
     else:
         _copy_postgresql(connection, table, frame, existing > 0, progress)
-    if rebuild:
+    if not rebuild:
+        return None if alongside is None else alongside()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = None if alongside is None else pool.submit(alongside)
         progress(f"{table.name}: rebuilding {len(table.indexes)} indexes")
         for index in table.indexes:
             index.create(connection)
+        return None if pending is None else pending.result()
 
 
 def write_work_orders(connection: Connection, frame: pd.DataFrame, progress: Progress) -> bool:
@@ -902,9 +921,9 @@ def write_work_orders(connection: Connection, frame: pd.DataFrame, progress: Pro
     frame = frame.drop_duplicates("order_no", keep="last")
     existing = _existing_rows(connection, schema.work_orders)
     if existing == 0:
-        write_table(connection, schema.work_orders, frame, progress)
-        progress("work_orders: counting the per-day rollups")
-        for name, rows in rollup_rows(frame).items():
+        progress("work_orders: writing, then counting the per-day rollups while the indexes are rebuilt")
+        counted = write_table(connection, schema.work_orders, frame, progress, alongside=lambda: rollup_rows(frame))
+        for name, rows in counted.items():
             table = schema.metadata.tables[name]
             connection.execute(table.delete())
             write_table(connection, table, rows, progress)

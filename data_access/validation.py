@@ -16,6 +16,7 @@ from data_access.codes import CITY_UTC_OFFSET_SECONDS
 
 CITY_ZONE = timezone(timedelta(seconds=CITY_UTC_OFFSET_SECONDS))
 TRUE_WORDS = {"true", "1", "yes", "y", "t", "是"}
+LOCAL_FORMAT = "%Y-%m-%d %H:%M:%S"
 FALSE_WORDS = {"false", "0", "no", "n", "f", "否"}
 # Enough to fix a file; a million copies of the same mistake help nobody.
 MAX_ERRORS_PER_FIELD = 20
@@ -220,16 +221,30 @@ class TableCheck:
         self._report(bad, later, f"is earlier than {earlier}")
 
 
+def _large_strings(values) -> pa.Array:
+    """Any column or collection of values as an Arrow large_string array (missing values null)."""
+    if isinstance(values, pa.ChunkedArray | pa.Array):
+        array = values
+    elif isinstance(values, pd.Series | pd.Index) and hasattr(values.array, "__arrow_array__"):
+        array = pa.array(values.array)
+    else:
+        array = pa.array(np.asarray(list(values) if isinstance(values, set | dict) else values, dtype=object),
+                         from_pandas=True)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if pa.types.is_large_string(array.type):
+        return array
+    if pa.types.is_string(array.type) or pa.types.is_null(array.type):
+        return array.cast(pa.large_string())
+    return pa.array([None if value is None else str(value) for value in array.to_pylist()], type=pa.large_string())
+
+
 def is_in(values: pd.Series, known) -> np.ndarray:
-    """Boolean mask of values found in `known`, matched in Arrow (pandas' string isin loops in Python)."""
-    left = pa.array(values.array) if hasattr(values.array, "__arrow_array__") else pa.array(
-        values.to_numpy(dtype=object), from_pandas=True)
-    right = pa.array([str(item) for item in known], type=pa.large_string())
-    if len(right) == 0 or len(left) == 0:
+    """Boolean mask of values found in `known` (a column, array or collection), matched in Arrow."""
+    if len(values) == 0 or len(known) == 0:
         return np.zeros(len(values), dtype=bool)
-    left = left.cast(pa.large_string()) if pa.types.is_string(left.type) or pa.types.is_large_string(left.type) \
-        else pa.array(values.astype("string").to_numpy(dtype=object, na_value=None), type=pa.large_string())
-    return pc.is_in(left, value_set=right).fill_null(False).to_numpy(zero_copy_only=False)
+    return pc.is_in(_large_strings(values), value_set=_large_strings(known)).fill_null(False).to_numpy(
+        zero_copy_only=False)
 
 
 def split_list(value) -> list[str]:
@@ -241,18 +256,23 @@ def split_list(value) -> list[str]:
 
 def parse_timestamps(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Parse ISO 8601 strings into nullable Int64 UTC epoch seconds; return (epochs, bad-value mask)."""
-    text = raw.astype("string").str.strip()
-    # Fast path: the plain local form real exports use; the rest go through fromisoformat.
-    fast = pd.to_datetime(text, format="%Y-%m-%d %H:%M:%S", errors="coerce")
-    epoch = pd.Series(pd.NA, index=raw.index, dtype="Int64")
-    ok = fast.notna().to_numpy()
-    if ok.any():
-        local_seconds = fast[ok].astype("datetime64[s]").astype("int64")
-        epoch[ok] = local_seconds - CITY_UTC_OFFSET_SECONDS
-    slow = text.notna().to_numpy() & ~ok
+    text = pc.utf8_trim_whitespace(_large_strings(raw))
+    # Fast path, in Arrow: the plain local form real exports use; the rest go through fromisoformat.
+    fast = pc.strptime(text, format=LOCAL_FORMAT, unit="s", error_is_null=True)
+    # Arrow rolls an impossible day over (02-30 → 03-02): only a value whose day reads back the same is taken.
+    day = pc.utf8_slice_codeunits(text, 8, 10)
+    same = pc.and_kleene(pc.equal(pc.utf8_length(text), 19),
+                         pc.equal(pc.cast(pc.if_else(pc.utf8_is_digit(day), day, None), pa.int64()), pc.day(fast)))
+    fast = pc.if_else(same, fast, None)
+    local_seconds = fast.cast(pa.int64()).to_numpy(zero_copy_only=False)
+    ok = pc.is_valid(fast).to_numpy(zero_copy_only=False)
+    epoch = pd.array(np.where(ok, np.nan_to_num(local_seconds).astype("int64") - CITY_UTC_OFFSET_SECONDS, 0),
+                     dtype="Int64")
+    epoch[~ok] = pd.NA
+    slow = pc.is_valid(text).to_numpy(zero_copy_only=False) & ~ok
     bad = np.zeros(len(raw), dtype=bool)
     for position in np.flatnonzero(slow):
-        value = text.iloc[position]
+        value = text[int(position)].as_py()
         try:
             moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
@@ -260,5 +280,5 @@ def parse_timestamps(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
             continue
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=CITY_ZONE)
-        epoch.iloc[position] = int(moment.timestamp())
-    return epoch, bad
+        epoch[position] = int(moment.timestamp())
+    return pd.Series(epoch, index=raw.index), bad

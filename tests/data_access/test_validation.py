@@ -1,0 +1,37 @@
+"""Column checks: timestamps in every accepted form, membership tests on any kind of column."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from data_access.validation import is_in, parse_timestamps
+
+SHANGHAI = timezone(timedelta(hours=8))
+
+
+@pytest.mark.parametrize("dtype", [object, "string", "str"])
+def test_timestamps_in_every_form_become_utc_epoch_seconds(dtype):
+    raw = pd.Series(["2026-03-01 08:30:00", " 2026-03-01 08:30:05 ", "2026-03-01T08:30:00", "2026-03-01T00:30:00Z",
+                     "2026-03-01T01:30:00+01:00", "2026-02-30 00:00:00", "yesterday", None, "2024-02-29 23:59:59"],
+                    dtype=dtype)
+    epoch, bad = parse_timestamps(raw)
+    local = datetime(2026, 3, 1, 8, 30, tzinfo=SHANGHAI).timestamp()
+    expected = [local, local + 5, local, local, local, None, None, None,
+                datetime(2024, 2, 29, 23, 59, 59, tzinfo=SHANGHAI).timestamp()]
+    assert [None if pd.isna(value) else int(value) for value in epoch] == [
+        None if value is None else int(value) for value in expected]
+    assert bad.tolist() == [False, False, False, False, False, True, True, False, False]
+    assert str(epoch.dtype) == "Int64"
+
+
+def test_is_in_matches_strings_of_any_storage_and_ignores_missing():
+    values = pd.Series(["a", None, "c", "d"], dtype="str")
+    assert is_in(values, pd.Series(["c", "a"], dtype=object)).tolist() == [True, False, True, False]
+    assert is_in(values.astype(object), {"d"}).tolist() == [False, False, False, True]
+    assert is_in(values, pd.Index(["x"])).tolist() == [False] * 4
+    assert is_in(values, []).tolist() == [False] * 4
+    assert is_in(pd.Series([1, 2], dtype="Int64"), ["2"]).dtype == np.bool_
