@@ -20,6 +20,7 @@ import shapely
 from sqlalchemy import Connection, Engine, LargeBinary, Table, inspect, select
 
 from data_access import codes, geo, schema
+from data_access.member_history import previous_dates, update_previous_dates
 from data_access.rollups import (
     RollupChange,
     finish_rollups,
@@ -942,6 +943,19 @@ def write_work_orders(connection: Connection, frame: pd.DataFrame, progress: Pro
     return True
 
 
+def write_member_activities(connection: Connection, frame: pd.DataFrame, progress: Progress) -> None:
+    """Write member activities with each one's previous date of the same kind per area (member_history).
+
+    Into an empty table they come from the frame itself; otherwise the changed members' are recomputed in SQL.
+    """
+    if _existing_rows(connection, schema.member_activities) == 0:
+        write_table(connection, schema.member_activities, frame.assign(**previous_dates(frame)), progress)
+        return
+    write_table(connection, schema.member_activities, frame, progress)
+    progress("member_activities: updating previous dates")
+    update_previous_dates(connection, frame["member_id"].dropna())
+
+
 def write_all(engine: Engine, tables: dict[str, pd.DataFrame], progress: Progress) -> None:
     """Write every prepared table in one transaction: all of it lands, or none."""
     rebuilt = False
@@ -960,6 +974,8 @@ def write_all(engine: Engine, tables: dict[str, pd.DataFrame], progress: Progres
             progress(f"{table.name}: writing {len(frame):,} rows")
             if table is schema.work_orders:
                 rebuilt = write_work_orders(connection, frame, progress)
+            elif table is schema.member_activities:
+                write_member_activities(connection, frame, progress)
             else:
                 write_table(connection, table, frame, progress)
         if connection.dialect.name == "postgresql":

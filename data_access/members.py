@@ -9,6 +9,8 @@ from sqlalchemy import Engine, and_, distinct, func, literal, select
 
 from data_access.codes import AREA_LEVELS, MEMBER_POSTS
 from data_access.filters import area_condition, group_column_name
+from data_access.member_history import distinct_members_counted
+from data_access.rollups import rollups_ready
 from data_access.schema import areas, member_activities, members
 from data_access.sql import count_if, masked_name, masked_phone, read_frame
 
@@ -104,11 +106,14 @@ def read_under_covered_communities(engine: Engine, parent_code: str | None = Non
 
 
 def read_activity_by_kind(engine: Engine, area_code: str | None, start: date, end: date) -> pd.DataFrame:
-    """Return activities from `start` to `end` (inclusive) per kind: kind, activities, hours, members."""
+    """Return activities from `start` to `end` (inclusive) per kind: kind, activities, hours, members (distinct)."""
     activity = member_activities
+    # Distinct members as a plain count of first activities in the window, where the loader keeps their dates.
+    members_counted = (distinct_members_counted(area_code, start) if rollups_ready(engine)
+                       else func.count(distinct(activity.c.member_id)))
     return read_frame(engine, select(activity.c.kind, func.count().label("activities"),
                                      func.sum(activity.c.hours).label("hours"),
-                                     func.count(distinct(activity.c.member_id)).label("members"))
+                                     members_counted.label("members"))
                       .where(activity.c.activity_date >= start, activity.c.activity_date <= end,
                              *area_condition(activity, area_code))
                       .group_by(activity.c.kind).order_by(activity.c.kind))

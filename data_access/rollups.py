@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Table,
     func,
+    inspect,
     literal_column,
     select,
     union_all,
@@ -35,11 +36,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from data_access.codes import AREA_LEVELS, CITY_UTC_OFFSET_SECONDS, level_of_code
 from data_access.filters import WorkOrderFilter, code_range_condition, work_order_conditions
 from data_access.measures import BASES, MEASURES
-from data_access.schema import ROLLUP_TABLES, meta, work_orders
+from data_access.member_history import update_previous_dates
+from data_access.schema import ROLLUP_TABLES, member_activities, meta, work_orders
 from data_access.sql import DAY_SECONDS, count_if, local_day, local_hour, read_frame
 
-# Bumped whenever a measure's definition changes: rollups built under another version are not read.
-ROLLUP_VERSION = "3"
+# Bumped whenever a measure's definition changes (or what the loader keeps beside the rollups, like the member
+# activities' previous dates since 4): rollups built under another version are not read.
+ROLLUP_VERSION = "4"
 ROLLUP_META_KEY = "rollup_version"
 AREA_ORDER = ("city", "district", "street", "community", "grid")
 # What a read can group by (one key or a tuple of keys): a local day number, one area level, or a dimension.
@@ -260,16 +263,34 @@ class RollupChange:
 
 
 def build_rollups(engine: Engine) -> None:
-    """Create and fill the rollups of a database loaded before they existed (or under older measures)."""
+    """Create and fill the rollups of a database loaded before they existed (or under older measures).
+
+    Also adds and fills member activities' previous dates (data_access.member_history), new in version 4.
+    """
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+        _add_member_history(connection)
         for rollup in ROLLUPS:
             # Recreated, not reused: an older version's table may have other columns or indexes.
             rollup.table.drop(connection, checkfirst=True)
             rollup.table.create(connection)
         rebuild_rollups(connection)
     vacuum_rollups(engine)
+
+
+def _add_member_history(connection: Connection) -> None:
+    """Give an older database's member_activities the previous-date columns and index, and fill them."""
+    have = {column["name"] for column in inspect(connection).get_columns(member_activities.name)}
+    preparer = connection.dialect.identifier_preparer
+    for column in member_activities.columns:
+        if column.name not in have:
+            kind = column.type.compile(dialect=connection.dialect)
+            connection.exec_driver_sql(f"ALTER TABLE {member_activities.name} ADD COLUMN "
+                                       f"{preparer.quote(column.name)} {kind}")
+    for index in member_activities.indexes:
+        index.create(connection, checkfirst=True)
+    update_previous_dates(connection)
 
 
 def vacuum_rollups(engine: Engine) -> None:

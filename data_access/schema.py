@@ -165,6 +165,9 @@ members = Table(
     Index("ix_members_district", "district_code"),
 )
 
+# "city" (no area filter) and every area level: what a member's previous activity is looked up within.
+MEMBER_HISTORY_LEVELS = ("city", *AREA_LEVELS)
+
 member_activities = Table(
     "member_activities",
     metadata,
@@ -176,7 +179,10 @@ member_activities = Table(
     *_area_columns(grid_nullable=True),
     Column("work_order_no", String(64)),
     Column("note", Text),
-    Index("ix_member_activities_date", "activity_date"),
+    # The member's previous activity date of the same kind in the same city, district… (data_access.member_history).
+    *(Column(f"previous_in_{level}", Date) for level in MEMBER_HISTORY_LEVELS),
+    # Covers the city-wide activity-by-kind read (count, hours, distinct members) without touching the rows.
+    Index("ix_member_activities_date_kind", "activity_date", "kind", "previous_in_city", "hours"),
     Index("ix_member_activities_community_date", "community_code", "activity_date"),
     Index("ix_member_activities_member", "member_id"),
 )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pandas as pd
 import pytest
+from sqlalchemy import select, update
 
-from data_access import grid_workers, members
+from data_access import grid_workers, members, rollups, schema
+from data_access.loader import load_directory
+from sample_data.simulate import simulate
 from tests import expected
 from tests.conftest import TEST_AS_OF
 
@@ -23,6 +26,7 @@ def activity_rows(city_dir, member_rows) -> pd.DataFrame:
     frame["activity_date"] = pd.to_datetime(frame["activity_date"]).dt.date
     frame["hours"] = frame["hours"].astype(float)
     grid = frame["grid_code"].fillna(frame["member_id"].map(member_rows.set_index("member_id")["grid_code"]))
+    frame["effective_grid_code"] = grid  # the loader's: the activity's own grid, else the member's
     frame["community_code"] = grid.str[:12].fillna(
         frame["member_id"].map(member_rows.set_index("member_id")["community_code"]))
     return frame
@@ -102,3 +106,53 @@ def test_people_lists_are_masked(loaded_engine, member_rows, city_dir):
     assert list(shown["name_masked"]) == [expected.mask_name(name) for name in want_workers["name"]]
     counts = grid_workers.read_grid_worker_counts(loaded_engine)
     assert dict(zip(counts["role"], counts["workers"], strict=True)) == dict(workers.groupby("role").size())
+
+
+def distinct_members_by_kind(activity_rows: pd.DataFrame, area: str | None, start, end) -> dict[str, int]:
+    """Distinct members per kind in the window and area, counted by pandas."""
+    rows = activity_rows[(activity_rows["activity_date"] >= start) & (activity_rows["activity_date"] <= end)]
+    if area:
+        rows = rows[rows["community_code"].str.startswith(area) if len(area) < 15
+                    else rows["effective_grid_code"] == area]
+    return {kind: int(count) for kind, count in rows.groupby("kind")["member_id"].nunique().items()}
+
+
+def test_distinct_members_per_kind_in_any_window_and_area(loaded_engine, activity_rows):
+    assert rollups.rollups_ready(loaded_engine)
+    busiest = activity_rows["effective_grid_code"].value_counts().index[0]
+    for days in (1, 7, 30, 365):
+        start = TEST_AS_OF - timedelta(days=days - 1)
+        for area in (None, busiest[:6], busiest[:9], busiest[:12], busiest):
+            frame = members.read_activity_by_kind(loaded_engine, area, start, TEST_AS_OF)
+            assert dict(zip(frame["kind"], frame["members"], strict=True)) == distinct_members_by_kind(
+                activity_rows, area, start, TEST_AS_OF), (days, area)
+
+
+def test_previous_dates_stay_exact_through_the_live_feed_and_an_upgrade(empty_engine, city_dir):
+    load_directory(city_dir, empty_engine)
+    simulate(empty_engine, rate_per_minute=120, tick_seconds=0, ticks=3, seed=2)
+    previous = [schema.member_activities.c[f"previous_in_{level}"] for level in schema.MEMBER_HISTORY_LEVELS]
+
+    def counted() -> list[tuple]:
+        return [members.read_activity_by_kind(empty_engine, None, TEST_AS_OF - timedelta(days=days), date(2100, 1, 1))
+                .to_dict("records") for days in (0, 3, 40)]
+
+    kept = counted()
+    with empty_engine.connect() as connection:
+        rows = pd.DataFrame(connection.execute(select(schema.member_activities.c.member_id,
+                                                      schema.member_activities.c.kind,
+                                                      schema.member_activities.c.activity_date)).all())
+    for days, got in zip((0, 3, 40), kept, strict=True):
+        start = TEST_AS_OF - timedelta(days=days)
+        window = rows[pd.to_datetime(rows["activity_date"]).dt.date >= start]
+        assert {row["kind"]: row["members"] for row in got} == dict(window.groupby("kind")["member_id"].nunique())
+    # An older database: no previous dates at all until build_rollups fills them in SQL.
+    with empty_engine.begin() as connection:
+        connection.execute(update(schema.member_activities).values({column.name: None for column in previous}))
+        connection.execute(update(schema.meta).where(schema.meta.c.key == rollups.ROLLUP_META_KEY)
+                           .values(value="3"))
+    rollups._READY.clear()
+    assert counted() == kept  # counted with DISTINCT meanwhile
+    rollups.build_rollups(empty_engine)
+    assert rollups.rollups_ready(empty_engine)
+    assert counted() == kept
