@@ -45,6 +45,8 @@ NESTING_TOLERANCE = 1e-6
 WRITE_CHUNK_ROWS = 50_000
 # Writes at least this big (and at least as big as the table) rebuild the secondary indexes afterwards.
 BULK_REBUILD_ROWS = 100_000
+# PostgreSQL's memory for each index rebuild's sort during a load (the server default, 64 MB, spills to disk).
+LOAD_MAINTENANCE_MEMORY = "1GB"
 # Open311 GeoReport v2 has no appeal type or due time; these are the documented defaults.
 OPEN311_DEFAULT_DUE_SECONDS = 5 * 86400
 
@@ -136,6 +138,11 @@ def _parse_csv(path: Path, encoding: str) -> pd.DataFrame:
     return pd.read_csv(path, encoding=encoding, **options)
 
 
+def _trimmed(values: pd.Series) -> pd.Series:
+    """Values without surrounding blanks; an empty value becomes missing."""
+    return values.str.strip().replace("", np.nan)
+
+
 def read_csv_file(path: Path, state: LoadState) -> pd.DataFrame | None:
     """Read a CSV (UTF-8 with or without BOM, else GB18030) as strings; None when unreadable."""
     for encoding in ("utf-8-sig", "gb18030"):
@@ -151,8 +158,11 @@ def read_csv_file(path: Path, state: LoadState) -> pd.DataFrame | None:
             state.errors.add(path.name, 1, "(header)", "file is empty")
             return None
         frame.columns = [str(column).strip().lstrip("\ufeff") for column in frame.columns]
-        for column in frame.columns:
-            frame[column] = frame[column].str.strip().replace("", np.nan)
+        # Arrow trims without the GIL: two threads clean two columns at a time.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            cleaned = list(pool.map(_trimmed, [frame[column] for column in frame.columns]))
+        for column, values in zip(list(frame.columns), cleaned, strict=True):
+            frame[column] = values
         frame.attrs["encoding"] = encoding
         return frame
     state.errors.add(path.name, 1, "(file)", "not UTF-8 or GBK/GB18030 text")
@@ -388,8 +398,11 @@ def read_city(directory: Path, state: LoadState) -> None:
 # ---------------------------------------------------------------- points and references
 
 
-def place_points(check: TableCheck, state: LoadState) -> pd.DataFrame:
-    """Convert lon/lat to WGS-84, find each point's grid, report points outside the city; return area codes."""
+def place_points(check: TableCheck, state: LoadState, with_cells: bool = False) -> pd.DataFrame:
+    """Convert lon/lat to WGS-84, find each point's grid, report points outside the city; return area codes.
+
+    With `with_cells`, also the H3 cells of every usable point (columns h3_r<resolution>, 0 for the others).
+    """
     frame = check.frame
     if "coord_system" not in frame:
         frame["coord_system"] = None
@@ -403,7 +416,15 @@ def place_points(check: TableCheck, state: LoadState) -> pd.DataFrame:
         lon[usable], lat[usable] = geo.to_wgs84(lon_raw[usable], lat_raw[usable], systems[usable])
     grid_codes, grid_polygons = state.grids()
     index = np.full(len(frame), -1)
-    index[usable] = geo.locate_points(lon[usable], lat[usable], grid_polygons)
+    cells = {}
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # Shapely releases the GIL while it locates; H3, a Python loop, uses the other core meanwhile.
+        locating = pool.submit(geo.locate_points, lon[usable], lat[usable], grid_polygons)
+        if with_cells:
+            for resolution, values in geo.h3_cells_for_resolutions(lon[usable], lat[usable]).items():
+                cells[f"h3_r{resolution}"] = np.zeros(len(frame), dtype=np.int64)
+                cells[f"h3_r{resolution}"][usable] = values
+        index[usable] = locating.result()
     # A latitude above 90 that is a valid longitude: check the swapped pair before calling it out of range.
     swapped_range = (np.isfinite(lon_raw) & np.isfinite(lat_raw) & ~usable & (np.abs(lon_raw) <= 90)
                      & (np.abs(lat_raw) <= 180))
@@ -431,6 +452,7 @@ def place_points(check: TableCheck, state: LoadState) -> pd.DataFrame:
         "lat": lat,
         "source_coord_system": systems,
         **area_code_columns(pd.Series(grid, index=frame.index, dtype=object)),
+        **cells,
     }, index=frame.index)
 
 
@@ -523,8 +545,7 @@ def check_work_orders(check: TableCheck, state: LoadState, other_orders: Iterabl
     check.pattern("caller_phone", PHONE_PATTERN, "a mobile (11 digits) or landline phone number")
     check.number("lon", -180, 180)
     check.number("lat", -90, 90)
-    for column in WORK_ORDER_TIMESTAMPS:
-        check.timestamp(column)
+    check.timestamps(WORK_ORDER_TIMESTAMPS)
     for earlier, later in itertools.pairwise(codes.LIFECYCLE_TIMESTAMPS):
         check.order(earlier, later)
     for column in ("returned_at", "extended_at", "whistled_at", "due_at"):
@@ -543,10 +564,9 @@ def check_work_orders(check: TableCheck, state: LoadState, other_orders: Iterabl
     in_load = frame["order_no"] if not other_orders else pd.concat(
         [frame["order_no"].astype(object), pd.Series(other_orders, dtype=object)], ignore_index=True)
     check_references(check, "repeat_of", schema.work_orders, "order_no", state, in_load=in_load.dropna())
-    placed = place_points(check, state)
+    placed = place_points(check, state, with_cells=True)
     if state.errors:
         return
-    cells = geo.h3_cells_for_resolutions(placed["lon"].to_numpy(), placed["lat"].to_numpy())
     rows = frame[["order_no", "channel", "appeal_type", "category_l1", "category_l2", "category_l3", "title",
                   "description", "caller_name", "caller_phone"]].copy()
     rows = pd.concat([rows, placed], axis=1)
@@ -560,8 +580,6 @@ def check_work_orders(check: TableCheck, state: LoadState, other_orders: Iterabl
     rows["whistled_at"] = frame["whistled_at"].astype("Int64")
     rows["whistle_departments"] = frame["whistle_departments"].map(
         lambda value: ";".join(split_list(value)) or None, na_action="ignore")
-    for resolution, values in cells.items():
-        rows[f"h3_r{resolution}"] = values
     existing = state.tables.get("work_orders")
     state.tables["work_orders"] = rows if existing is None else pd.concat([existing, rows], ignore_index=True)
 
@@ -963,6 +981,8 @@ def write_all(engine: Engine, tables: dict[str, pd.DataFrame], progress: Progres
         if connection.dialect.name == "postgresql":
             # The dashboard's statement timeout guards queries, not a load of millions of rows.
             connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+            # Index rebuilds sort in memory rather than in spilled runs (for this transaction only).
+            connection.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{LOAD_MAINTENANCE_MEMORY}'")
         schema.metadata.create_all(connection)
         for table in schema.TABLES_IN_LOAD_ORDER:
             frame = tables.get(table.name)
