@@ -906,7 +906,7 @@ def write_table(connection: Connection, table: Table, frame: pd.DataFrame, progr
     A big write drops the secondary indexes first and rebuilds them after: one sort beats millions of
     index updates. DDL is transactional on both backends, so a failed load still rolls all of it back.
     An empty table takes plain inserts: there is nothing to replace. `alongside` runs in a helper thread
-    while the indexes are rebuilt, when the database works and Python would otherwise wait.
+    while the database works and Python would otherwise wait.
     """
     columns = [column.name for column in table.columns if column.name in frame.columns]
     frame = frame[columns]
@@ -915,17 +915,21 @@ def write_table(connection: Connection, table: Table, frame: pd.DataFrame, progr
     if rebuild:
         for index in table.indexes:
             connection.exec_driver_sql(f"DROP INDEX IF EXISTS {index.name}")
-    if connection.dialect.name == "sqlite":
-        _insert_sqlite(connection, table, frame, existing > 0, progress)
-    else:
-        _copy_postgresql(connection, table, frame, existing > 0, progress)
-    if not rebuild:
-        return None if alongside is None else alongside()
+    sqlite = connection.dialect.name == "sqlite"
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = None if alongside is None else pool.submit(alongside)
-        progress(f"{table.name}: rebuilding {len(table.indexes)} indexes")
-        for index in table.indexes:
-            index.create(connection)
+        # PostgreSQL parses the COPY in its own process while Python mostly waits: start alongside now.
+        # SQLite's driver binds rows in Python, but builds indexes in C: start it with the indexes.
+        pending = None if alongside is None or sqlite else pool.submit(alongside)
+        if sqlite:
+            _insert_sqlite(connection, table, frame, existing > 0, progress)
+        else:
+            _copy_postgresql(connection, table, frame, existing > 0, progress)
+        if alongside is not None and pending is None:
+            pending = pool.submit(alongside)
+        if rebuild:
+            progress(f"{table.name}: rebuilding {len(table.indexes)} indexes")
+            for index in table.indexes:
+                index.create(connection)
         return None if pending is None else pending.result()
 
 
@@ -940,7 +944,7 @@ def write_work_orders(connection: Connection, frame: pd.DataFrame, progress: Pro
     frame = frame.drop_duplicates("order_no", keep="last")
     existing = _existing_rows(connection, schema.work_orders)
     if existing == 0:
-        progress("work_orders: writing, then counting the per-day rollups while the indexes are rebuilt")
+        progress("work_orders: writing, counting the per-day rollups meanwhile")
         counted = write_table(connection, schema.work_orders, frame, progress, alongside=lambda: rollup_rows(frame))
         for name, rows in counted.items():
             table = schema.metadata.tables[name]

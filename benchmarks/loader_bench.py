@@ -1,0 +1,81 @@
+"""Loader benchmark: a fresh load of the city's areas plus work_orders.csv, end to end, on SQLite and PostgreSQL.
+
+Usage: python benchmarks/loader_bench.py --data DIR [--backends sqlite,postgresql] [--sqlite PATH] [--postgres URL]
+Prints, per backend, the whole load's time (checking, writing, indexes, rollups, commit) and work orders per second,
+with the time of each phase the loader reports. DIR is a generated city (python -m sample_data generate).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from data_access.db import create_db_engine
+from data_access.loader import AREA_FILES, load_directory
+
+BENCH_SCHEMA = "cityscreen_loader_bench"
+# What a work-order load needs beside the orders: the city and its areas, against which points are placed.
+FILES = ("city.json", *AREA_FILES.values(), "work_orders.csv")
+
+
+def fresh_engine(backend: str, arguments):
+    """An empty database: a new SQLite file, or a new schema in the PostgreSQL database."""
+    if backend == "sqlite":
+        path = Path(arguments.sqlite)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        return create_db_engine(f"sqlite:///{path}")
+    admin = create_db_engine(arguments.postgres)
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {BENCH_SCHEMA} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA {BENCH_SCHEMA}"))
+    admin.dispose()
+    separator = "&" if "?" in arguments.postgres else "?"
+    return create_db_engine(f"{arguments.postgres}{separator}options=-csearch_path%3D{BENCH_SCHEMA}")
+
+
+def main() -> int:
+    """Run the benchmark and print its figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", required=True, help="a generated city's input directory")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--sqlite", default="benchmarks/out/loader_bench.sqlite")
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
+    arguments = parser.parse_args()
+    source = Path(arguments.data).resolve()
+    with tempfile.TemporaryDirectory(prefix="cityscreen-loader-bench-") as directory:
+        for name in FILES:
+            if (source / name).exists():
+                (Path(directory) / name).symlink_to(source / name)
+        for backend in arguments.backends.split(","):
+            engine = fresh_engine(backend, arguments)
+            phases: list[tuple[float, str]] = []
+            started = time.perf_counter()
+
+            def note(message: str, phases=phases, started=started) -> None:
+                if not message.endswith(("rows", "copied")):
+                    phases.append((time.perf_counter() - started, message))
+
+            written = load_directory(directory, engine, note)
+            elapsed = time.perf_counter() - started
+            engine.dispose()
+            orders = written["work_orders"]
+            print(f"[{backend}] {orders:,} work orders loaded in {elapsed:.1f} s "
+                  f"→ {orders / elapsed:,.0f} work orders/s")
+            ends = [moment for moment, _ in phases[1:]] + [elapsed]
+            for (moment, message), end in zip(phases, ends, strict=True):
+                if end - moment >= 0.5:
+                    print(f"    {end - moment:6.1f} s  {message}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
