@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 
 from data_access import grid_workers, members, rollups, schema
 from data_access.loader import load_directory
@@ -146,13 +146,17 @@ def test_previous_dates_stay_exact_through_the_live_feed_and_an_upgrade(empty_en
         start = TEST_AS_OF - timedelta(days=days)
         window = rows[pd.to_datetime(rows["activity_date"]).dt.date >= start]
         assert {row["kind"]: row["members"] for row in got} == dict(window.groupby("kind")["member_id"].nunique())
-    # An older database: no previous dates at all until build_rollups fills them in SQL.
+    # A database from before version 4: no previous-date columns until build_rollups adds and fills them.
     with empty_engine.begin() as connection:
-        connection.execute(update(schema.member_activities).values({column.name: None for column in previous}))
+        connection.exec_driver_sql("DROP INDEX ix_member_activities_date_kind")
+        for column in previous:
+            connection.exec_driver_sql(f"ALTER TABLE member_activities DROP COLUMN {column.name}")
         connection.execute(update(schema.meta).where(schema.meta.c.key == rollups.ROLLUP_META_KEY)
                            .values(value="3"))
     rollups._READY.clear()
     assert counted() == kept  # counted with DISTINCT meanwhile
     rollups.build_rollups(empty_engine)
     assert rollups.rollups_ready(empty_engine)
+    assert {column.name for column in previous} <= {
+        column["name"] for column in inspect(empty_engine).get_columns("member_activities")}
     assert counted() == kept
