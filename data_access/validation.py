@@ -166,7 +166,7 @@ class TableCheck:
         if column not in self.frame:
             return pd.Series(dtype="float64")
         raw = self.frame[column]
-        parsed = pd.to_numeric(raw, errors="coerce")
+        parsed = _parse_numbers(raw)
         present = raw.notna()
         self._report(present & parsed.isna(), column, lambda value: f"{value!r} is not a number")
         if integer:
@@ -247,6 +247,16 @@ def is_in(values: pd.Series, known) -> np.ndarray:
         return np.zeros(len(values), dtype=bool)
     return pc.is_in(_large_strings(values), value_set=_large_strings(known)).fill_null(False).to_numpy(
         zero_copy_only=False)
+
+
+def _parse_numbers(raw: pd.Series) -> pd.Series:
+    """Numbers from text (NaN where unparsable): Arrow's cast in C++ when every value parses, else pandas."""
+    if hasattr(raw.array, "__arrow_array__"):
+        try:
+            return pd.Series(_large_strings(raw).cast(pa.float64()).to_numpy(zero_copy_only=False), index=raw.index)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass  # some value is not a number: pandas finds which
+    return pd.to_numeric(raw, errors="coerce")
 
 
 def split_list(value) -> list[str]:

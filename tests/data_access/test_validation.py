@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from data_access.validation import is_in, parse_timestamps
+from data_access.validation import ErrorLog, TableCheck, is_in, parse_timestamps
 
 SHANGHAI = timezone(timedelta(hours=8))
 
@@ -35,3 +35,13 @@ def test_is_in_matches_strings_of_any_storage_and_ignores_missing():
     assert is_in(values, pd.Index(["x"])).tolist() == [False] * 4
     assert is_in(values, []).tolist() == [False] * 4
     assert is_in(pd.Series([1, 2], dtype="Int64"), ["2"]).dtype == np.bool_
+
+
+@pytest.mark.parametrize("dtype", [object, "str"])
+def test_numbers_parse_and_name_the_line_of_each_bad_value(dtype):
+    frame = pd.DataFrame({"lon": pd.Series(["114.3", "abc", None, "1e2", "200", "nan"], dtype=dtype)})
+    errors = ErrorLog()
+    parsed = TableCheck("stations.csv", frame, np.arange(2, 8), errors).number("lon", -180, 180)
+    assert parsed.iloc[0] == 114.3 and parsed.iloc[3] == 100.0 and parsed.iloc[[1, 2, 5]].isna().all()
+    assert [(error.line, error.reason) for error in errors.errors] == [
+        (3, "'abc' is not a number"), (7, "'nan' is not a number"), (6, "200 is above 180")]
