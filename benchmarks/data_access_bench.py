@@ -14,12 +14,11 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import text
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.backends import open_engine
 from data_access import areas, kpis, members, stations, work_orders
-from data_access.db import create_db_engine, has_data
+from data_access.db import has_data
 from data_access.filters import WorkOrderFilter, days_window, local_date, reference_now
 from data_access.loader import load_directory
 from data_access.stats import read_row_counts
@@ -65,24 +64,6 @@ def time_call(thunk, repeat: int) -> float:
     return statistics.median(samples)
 
 
-def open_backend(name: str, arguments) -> object:
-    """Engine for a backend; PostgreSQL uses its own schema in the given database."""
-    if name == "sqlite":
-        path = Path(arguments.sqlite)
-        if not arguments.reuse and path.exists():
-            for suffix in ("", "-wal", "-shm"):
-                Path(str(path) + suffix).unlink(missing_ok=True)
-        return create_db_engine(f"sqlite:///{path}")
-    admin = create_db_engine(arguments.postgres)
-    with admin.begin() as connection:
-        if not arguments.reuse:
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {BENCH_SCHEMA} CASCADE"))
-        connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {BENCH_SCHEMA}"))
-    admin.dispose()
-    separator = "&" if "?" in arguments.postgres else "?"
-    return create_db_engine(f"{arguments.postgres}{separator}options=-csearch_path%3D{BENCH_SCHEMA}")
-
-
 def main() -> int:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -105,7 +86,7 @@ def main() -> int:
     Path(arguments.sqlite).parent.mkdir(parents=True, exist_ok=True)
 
     for backend in arguments.backends.split(","):
-        engine = open_backend(backend, arguments)
+        engine = open_engine(backend, arguments.sqlite, arguments.postgres, BENCH_SCHEMA, arguments.reuse)
         if not (arguments.reuse and has_data(engine)):
             started = time.perf_counter()
             phases: dict[str, float] = {}

@@ -13,33 +13,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import text
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from data_access.db import create_db_engine
+from benchmarks.backends import open_engine
 from data_access.loader import AREA_FILES, load_directory
 
 BENCH_SCHEMA = "cityscreen_loader_bench"
 # What a work-order load needs beside the orders: the city and its areas, against which points are placed.
 FILES = ("city.json", *AREA_FILES.values(), "work_orders.csv")
-
-
-def fresh_engine(backend: str, arguments):
-    """An empty database: a new SQLite file, or a new schema in the PostgreSQL database."""
-    if backend == "sqlite":
-        path = Path(arguments.sqlite)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
-        return create_db_engine(f"sqlite:///{path}")
-    admin = create_db_engine(arguments.postgres)
-    with admin.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA IF EXISTS {BENCH_SCHEMA} CASCADE"))
-        connection.execute(text(f"CREATE SCHEMA {BENCH_SCHEMA}"))
-    admin.dispose()
-    separator = "&" if "?" in arguments.postgres else "?"
-    return create_db_engine(f"{arguments.postgres}{separator}options=-csearch_path%3D{BENCH_SCHEMA}")
 
 
 def main() -> int:
@@ -56,7 +37,7 @@ def main() -> int:
             if (source / name).exists():
                 (Path(directory) / name).symlink_to(source / name)
         for backend in arguments.backends.split(","):
-            engine = fresh_engine(backend, arguments)
+            engine = open_engine(backend, arguments.sqlite, arguments.postgres, BENCH_SCHEMA)
             phases: list[tuple[float, str]] = []
             started = time.perf_counter()
 
