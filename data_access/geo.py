@@ -120,6 +120,7 @@ def h3_cells_for_resolutions(lon: np.ndarray, lat: np.ndarray) -> dict[int, np.n
     }
 
 
+# Points are located in bins of this size (about 200 m), neighbours together.
 SPATIAL_BIN_DEGREES = 0.002
 
 
@@ -130,7 +131,7 @@ def locate_points(lon: np.ndarray, lat: np.ndarray, polygons: np.ndarray) -> np.
         return result
     tree = shapely.STRtree(polygons)
     # Queried in a coarse spatial order (about 200 m bins): neighbouring points walk the same tree nodes,
-    # which a third faster than the order the file lists them in (by time).
+    # which is a third faster than the order the file lists them in (by time).
     order = np.lexsort((np.floor(lon / SPATIAL_BIN_DEGREES), np.floor(lat / SPATIAL_BIN_DEGREES)))
     points = shapely.points(lon[order], lat[order])
     point_index, polygon_index = tree.query(points, predicate="intersects")

@@ -463,6 +463,7 @@ def area_code_columns(grid_code: pd.Series) -> dict[str, pd.Series]:
     grids = grids.to_numpy(dtype=object)
     columns = {}
     for level, digits in codes.AREA_LEVELS.items():
+        # The trailing None is what position -1 (a missing grid) takes.
         prefixes = np.array([code[:digits] for code in grids] + [None], dtype=object)
         columns[f"{level}_code"] = pd.Series(prefixes[positions], index=grid_code.index, dtype=object)
     return columns

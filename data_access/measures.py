@@ -110,10 +110,7 @@ class AllOf:
         return and_(*(part.sql(orders) for part in self.parts))
 
     def frame(self, columns: Columns) -> np.ndarray:
-        result = np.ones(len(next(iter(columns.values()))), dtype=bool)
-        for part in self.parts:
-            result &= part.frame(columns)
-        return result
+        return np.logical_and.reduce([part.frame(columns) for part in self.parts])
 
 
 Condition = Present | Equals | OneOf | IsTrue | NotLater | AllOf

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Connection, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, func, inspect, or_, select, update
 
 from data_access.filters import area_column_name
 from data_access.schema import MEMBER_HISTORY_LEVELS as HISTORY_LEVELS
@@ -55,6 +55,20 @@ def update_previous_dates(connection: Connection, member_ids: Iterable[str] | No
         history = history.subquery()
         connection.execute(update(table).where(table.c.activity_id == history.c.activity_id)
                            .values({previous_column(level): history.c[level] for level in HISTORY_LEVELS}))
+
+
+def add_previous_date_columns(connection: Connection) -> None:
+    """Give an older database's member_activities the previous-date columns and index, and fill them."""
+    table = member_activities
+    have = {column["name"] for column in inspect(connection).get_columns(table.name)}
+    preparer = connection.dialect.identifier_preparer
+    for column in table.columns:
+        if column.name not in have:
+            kind = column.type.compile(dialect=connection.dialect)
+            connection.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {preparer.quote(column.name)} {kind}")
+    for index in table.indexes:
+        index.create(connection, checkfirst=True)
+    update_previous_dates(connection)
 
 
 def distinct_members_counted(area_code: str | None, start: date) -> ColumnElement:

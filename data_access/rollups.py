@@ -25,7 +25,6 @@ from sqlalchemy import (
     String,
     Table,
     func,
-    inspect,
     literal_column,
     select,
     union_all,
@@ -36,8 +35,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from data_access.codes import AREA_LEVELS, CITY_UTC_OFFSET_SECONDS, level_of_code
 from data_access.filters import WorkOrderFilter, code_range_condition, work_order_conditions
 from data_access.measures import BASES, MEASURES
-from data_access.member_history import update_previous_dates
-from data_access.schema import ROLLUP_TABLES, member_activities, meta, work_orders
+from data_access.member_history import add_previous_date_columns
+from data_access.schema import ROLLUP_TABLES, meta, work_orders
 from data_access.sql import DAY_SECONDS, count_if, local_day, local_hour, read_frame
 
 # Bumped whenever a measure's definition changes (or what the loader keeps beside the rollups, like the member
@@ -167,12 +166,11 @@ def rollup_rows(orders: pd.DataFrame) -> dict[str, pd.DataFrame]:
     rollup table; the loader writes them in the load's transaction instead of scanning the table it just wrote.
     `orders` has the work_orders columns (timestamps as epoch seconds, one row per order number).
     """
-    columns = {name: orders[name] for name in orders.columns}
     # Factorised once: grouping small integers is what makes this fast.
     codes = {key: pd.factorize(orders[key], sort=True) for key in
              ("grid_code", "community_code", "street_code", "district_code", "category_l1", "channel", "status",
               "appeal_type", "h3_r7", "h3_r8")}
-    counted = {name: measure.counted_in(columns) for name, measure in MEASURES.items()}
+    counted = {name: measure.counted_in(orders) for name, measure in MEASURES.items()}
     result = {}
     for rollup in ROLLUPS:
         finest = f"{rollup.area_level}_code"
@@ -270,27 +268,13 @@ def build_rollups(engine: Engine) -> None:
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
-        _add_member_history(connection)
+        add_previous_date_columns(connection)
         for rollup in ROLLUPS:
             # Recreated, not reused: an older version's table may have other columns or indexes.
             rollup.table.drop(connection, checkfirst=True)
             rollup.table.create(connection)
         rebuild_rollups(connection)
     vacuum_rollups(engine)
-
-
-def _add_member_history(connection: Connection) -> None:
-    """Give an older database's member_activities the previous-date columns and index, and fill them."""
-    have = {column["name"] for column in inspect(connection).get_columns(member_activities.name)}
-    preparer = connection.dialect.identifier_preparer
-    for column in member_activities.columns:
-        if column.name not in have:
-            kind = column.type.compile(dialect=connection.dialect)
-            connection.exec_driver_sql(f"ALTER TABLE {member_activities.name} ADD COLUMN "
-                                       f"{preparer.quote(column.name)} {kind}")
-    for index in member_activities.indexes:
-        index.create(connection, checkfirst=True)
-    update_previous_dates(connection)
 
 
 def vacuum_rollups(engine: Engine) -> None:
