@@ -5,6 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import h3.api.basic_int as h3_int
 import numpy as np
+import pandas as pd
 import shapely
 
 WGS84 = "EPSG:4326"
@@ -120,27 +121,56 @@ def h3_cells_for_resolutions(lon: np.ndarray, lat: np.ndarray) -> dict[int, np.n
     }
 
 
-# Points are located in bins of this size (about 200 m), neighbours together.
-SPATIAL_BIN_DEGREES = 0.002
+# Points are sorted into square cells of this size (about 50 m) and tested only against the polygons their
+# cell touches (5 M work orders among 9,352 grids: 2.5 s; cells of 100 m: 3.4 s; of 200 m: 4.7 s).
+LOCATE_CELL_DEGREES = 0.0005
 
 
 def locate_points(lon: np.ndarray, lat: np.ndarray, polygons: np.ndarray) -> np.ndarray:
-    """Return for each point the index of the first polygon that covers it, or -1 when none does."""
+    """Return for each point the index of the first polygon that covers it, or -1 when none does.
+
+    The tree is asked once per occupied cell rather than once per point. A cell that lies inside one
+    polygon and touches no other gives all its points that polygon; every other point is tested against
+    its cell's polygons only, on prepared polygons and plain coordinates (no geometry made per point).
+    A point on an edge shared by two polygons goes to the one listed first.
+    """
     result = np.full(len(lon), -1, dtype=np.int64)
-    if len(lon) == 0 or len(polygons) == 0:
+    finite = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
+    if len(finite) == 0 or len(polygons) == 0:
         return result
-    tree = shapely.STRtree(polygons)
-    # Queried in a coarse spatial order (about 200 m bins): neighbouring points walk the same tree nodes,
-    # which is a third faster than the order the file lists them in (by time).
-    order = np.lexsort((np.floor(lon / SPATIAL_BIN_DEGREES), np.floor(lat / SPATIAL_BIN_DEGREES)))
-    points = shapely.points(lon[order], lat[order])
-    point_index, polygon_index = tree.query(points, predicate="intersects")
-    point_index = order[point_index]
-    # Points on a shared edge touch two grids: keep the lowest polygon index for a stable answer.
-    order = np.lexsort((polygon_index, point_index))
-    point_index, polygon_index = point_index[order], polygon_index[order]
-    first = np.unique(point_index, return_index=True)[1]
-    result[point_index[first]] = polygon_index[first]
+    x, y = lon[finite], lat[finite]
+    columns = np.floor(x / LOCATE_CELL_DEGREES).astype(np.int64)
+    rows = np.floor(y / LOCATE_CELL_DEGREES).astype(np.int64)
+    # Column and row in one key (both are within ±200,000 cells on Earth).
+    cell_of_point, keys = pd.factorize((columns + 200_000) * 400_000 + (rows + 200_000))
+    cell_columns, cell_rows = keys // 400_000 - 200_000, keys % 400_000 - 200_000
+    # A margin covers any rounding in the division above: it can only add candidates.
+    margin = LOCATE_CELL_DEGREES / 100
+    boxes = shapely.box(cell_columns * LOCATE_CELL_DEGREES - margin, cell_rows * LOCATE_CELL_DEGREES - margin,
+                        (cell_columns + 1) * LOCATE_CELL_DEGREES + margin,
+                        (cell_rows + 1) * LOCATE_CELL_DEGREES + margin)
+    cell_index, polygon_index = shapely.STRtree(polygons).query(boxes, predicate="intersects")
+    order = np.lexsort((polygon_index, cell_index))
+    cell_index, polygon_index = cell_index[order], polygon_index[order]
+    counts = np.bincount(cell_index, minlength=len(keys))
+    starts = np.cumsum(counts) - counts
+    # Cells inside a single polygon's interior.
+    alone = np.flatnonzero(counts == 1)
+    alone = alone[shapely.contains_properly(polygons[polygon_index[starts[alone]]], boxes[alone])]
+    sole = np.full(len(keys), -1, dtype=np.int64)
+    sole[alone] = polygon_index[starts[alone]]
+    found = sole[cell_of_point]
+    # The other points, once per candidate polygon of their cell (candidates in ascending polygon order).
+    pending = np.flatnonzero((found < 0) & (counts[cell_of_point] > 0))
+    per_point = counts[cell_of_point[pending]]
+    repeated = np.repeat(pending, per_point)
+    within_cell = np.arange(len(repeated)) - np.repeat(np.cumsum(per_point) - per_point, per_point)
+    candidates = polygon_index[starts[cell_of_point[repeated]] + within_cell]
+    shapely.prepare(polygons)
+    hit = shapely.intersects_xy(polygons[candidates], x[repeated], y[repeated])
+    hit_points, first = np.unique(repeated[hit], return_index=True)
+    found[hit_points] = candidates[hit][first]
+    result[finite] = found
     return result
 
 

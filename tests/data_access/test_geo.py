@@ -59,6 +59,39 @@ def test_locate_points_picks_the_covering_polygon_or_minus_one():
     assert found.tolist() == [0, 1, 0, -1]
 
 
+def first_covering_polygon(x: float, y: float, polygons: np.ndarray) -> int:
+    """The plain definition, one point at a time: the first polygon that intersects the point, else -1."""
+    point = shapely.Point(x, y)
+    return next((index for index, polygon in enumerate(polygons) if polygon.intersects(point)), -1)
+
+
+def test_locate_points_agrees_with_testing_every_polygon():
+    rng = np.random.default_rng(7)
+    # A tiling of irregular quadrilaterals (shared edges and vertices), one overlapping extra and a hole.
+    xs = 113.0 + np.arange(6) * 0.0037 + rng.uniform(-0.0008, 0.0008, (6, 6))
+    ys = 30.0 + np.arange(6)[:, None] * 0.0041 + rng.uniform(-0.0008, 0.0008, (6, 6))
+    polygons = [shapely.Polygon([(xs[i, j], ys[i, j]), (xs[i, j + 1], ys[i, j + 1]),
+                                 (xs[i + 1, j + 1], ys[i + 1, j + 1]), (xs[i + 1, j], ys[i + 1, j])])
+                for i in range(5) for j in range(5)]
+    polygons[12] = polygons[12].difference(polygons[12].centroid.buffer(0.0005))
+    polygons.append(shapely.box(113.012, 30.012, 113.03, 30.03))
+    polygons = np.array(polygons, dtype=object)
+    corners = shapely.get_coordinates(polygons)
+    rings = shapely.get_exterior_ring(polygons[:25])
+    edges = shapely.get_coordinates(shapely.line_interpolate_point(rings, 0.37, normalized=True))
+    lon = np.concatenate([rng.uniform(112.998, 113.022, 4000), corners[:, 0], edges[:, 0], [np.nan, 113.01]])
+    lat = np.concatenate([rng.uniform(29.998, 30.024, 4000), corners[:, 1], edges[:, 1], [30.01, np.nan]])
+    found = geo.locate_points(lon, lat, polygons)
+    expected = [first_covering_polygon(x, y, polygons) if np.isfinite(x) and np.isfinite(y) else -1
+                for x, y in zip(lon, lat, strict=True)]
+    assert found.tolist() == expected
+    # Every case was there: inside, outside, in the overlap (the first polygon wins) and beyond it.
+    in_extra = shapely.intersects_xy(polygons[25], lon, lat)
+    assert (found == -1).any() and (found[in_extra] == 25).any() and (found[in_extra] < 25).any()
+    in_hole = shapely.contains_xy(shapely.Polygon(polygons[12].interiors[0]), lon, lat)
+    assert in_hole.any() and (found[in_hole] == -1).all()
+
+
 def test_areas_m2_of_a_known_square():
     # 0.01° × 0.01° at 30.4° N ≈ 1113 m × 960 m.
     area = geo.areas_m2(np.array([shapely.box(113.2, 30.4, 113.21, 30.41)], dtype=object))[0]
