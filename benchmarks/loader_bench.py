@@ -42,7 +42,7 @@ def main() -> int:
             started = time.perf_counter()
 
             def note(message: str, phases=phases, started=started) -> None:
-                if not message.endswith(("rows", "copied")):
+                if not message.endswith(("rows", "copied", "staged")):
                     phases.append((time.perf_counter() - started, message))
 
             written = load_directory(directory, engine, note)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import itertools
 import json
@@ -29,6 +30,7 @@ from data_access.rollups import (
     rollups_built,
     vacuum_rollups,
 )
+from data_access.stage import Stages
 from data_access.validation import ErrorLog, LoadRejected, TableCheck, is_in, parse_timestamps, split_list
 
 AREA_FILES = {
@@ -900,18 +902,29 @@ def _copy_postgresql(connection: Connection, table: Table, frame: pd.DataFrame, 
             cursor.execute(f"DROP TABLE {target}")
 
 
+def _staged(stages: Stages | None, frame: pd.DataFrame, existing: int) -> bool:
+    """Whether a write goes through a stage file: a big one into an empty SQLite table."""
+    return stages is not None and existing == 0 and len(frame) >= BULK_REBUILD_ROWS
+
+
 def write_table(connection: Connection, table: Table, frame: pd.DataFrame, progress: Progress,
-                alongside: Callable[[], T] | None = None) -> T | None:
+                alongside: Callable[[], T] | None = None, stages: Stages | None = None) -> T | None:
     """Insert or replace the frame's rows in the table, inside the caller's transaction; return alongside's result.
 
-    A big write drops the secondary indexes first and rebuilds them after: one sort beats millions of
-    index updates. DDL is transactional on both backends, so a failed load still rolls all of it back.
-    An empty table takes plain inserts: there is nothing to replace. `alongside` runs in a helper thread
-    while the database works and Python would otherwise wait.
+    A big write into an empty SQLite table goes through a stage file (data_access.stage) when `stages` is
+    given, with `alongside` run meanwhile. Otherwise a big write drops the secondary indexes first and
+    rebuilds them after: one sort beats millions of index updates. DDL is transactional on both backends,
+    so a failed load still rolls all of it back. An empty table takes plain inserts: there is nothing to
+    replace. `alongside` runs in a helper thread while the database works and Python would otherwise wait.
     """
     columns = [column.name for column in table.columns if column.name in frame.columns]
     frame = frame[columns]
     existing = _existing_rows(connection, table)
+    if _staged(stages, frame, existing):
+        stages.fill(table.name, [(table, frame)])
+        result = None if alongside is None else alongside()
+        stages.copy_in(table)
+        return result
     rebuild = len(frame) >= BULK_REBUILD_ROWS and len(frame) >= existing
     if rebuild:
         for index in table.indexes:
@@ -934,7 +947,8 @@ def write_table(connection: Connection, table: Table, frame: pd.DataFrame, progr
         return None if pending is None else pending.result()
 
 
-def write_work_orders(connection: Connection, frame: pd.DataFrame, progress: Progress) -> bool:
+def write_work_orders(connection: Connection, frame: pd.DataFrame, progress: Progress,
+                      stages: Stages | None = None) -> bool:
     """Write work orders and keep the per-day rollups exact in the same transaction; True when rebuilt from SQL.
 
     Into an empty table the rollups are counted from the frame itself; a load as big as a quarter of the
@@ -944,6 +958,19 @@ def write_work_orders(connection: Connection, frame: pd.DataFrame, progress: Pro
     # The same order may come in both the CSV and the Open311 file: the later one wins, as an upsert would.
     frame = frame.drop_duplicates("order_no", keep="last")
     existing = _existing_rows(connection, schema.work_orders)
+    if existing == 0 and _staged(stages, frame, existing):
+        # The work orders' stage fills (and indexes) in one helper thread while Python counts the rollups,
+        # whose stage fills in the other; the rollups go in, and are analysed, before the work orders are ready.
+        progress("work_orders: staging, counting the per-day rollups meanwhile")
+        stages.fill(schema.work_orders.name, [(schema.work_orders, frame)])
+        counted = {schema.metadata.tables[name]: rows for name, rows in rollup_rows(frame).items()}
+        stages.fill("rollups", list(counted.items()))
+        for table in counted:
+            connection.execute(table.delete())
+            stages.copy_in(table)
+        finish_rollups(connection)
+        stages.copy_in(schema.work_orders)
+        return False
     if existing == 0:
         progress("work_orders: writing, counting the per-day rollups meanwhile")
         counted = write_table(connection, schema.work_orders, frame, progress, alongside=lambda: rollup_rows(frame))
@@ -966,23 +993,42 @@ def write_work_orders(connection: Connection, frame: pd.DataFrame, progress: Pro
     return True
 
 
-def write_member_activities(connection: Connection, frame: pd.DataFrame, progress: Progress) -> None:
+def write_member_activities(connection: Connection, frame: pd.DataFrame, progress: Progress,
+                            stages: Stages | None = None) -> None:
     """Write member activities with each one's previous date of the same kind per area (member_history).
 
     Into an empty table they come from the frame itself; otherwise the changed members' are recomputed in SQL.
     """
     if _existing_rows(connection, schema.member_activities) == 0:
-        write_table(connection, schema.member_activities, frame.assign(**previous_dates(frame)), progress)
+        write_table(connection, schema.member_activities, frame.assign(**previous_dates(frame)), progress,
+                    stages=stages)
         return
     write_table(connection, schema.member_activities, frame, progress)
     progress("member_activities: updating previous dates")
     update_previous_dates(connection, frame["member_id"].dropna())
 
 
+def _stages_for(connection: Connection, tables: dict[str, pd.DataFrame], progress: Progress
+                ) -> contextlib.AbstractContextManager[Stages | None]:
+    """Stage files for an SQLite load (big tables are written beside it, in C); nothing for PostgreSQL's COPY.
+
+    A first load (every big table new or empty) writes with a rollback journal rather than the WAL.
+    """
+    if connection.dialect.name != "sqlite":
+        return contextlib.nullcontext()
+    existing = set(inspect(connection).get_table_names())
+    big = [name for name, frame in tables.items() if len(frame) >= BULK_REBUILD_ROWS]
+    first = bool(big) and all(name not in existing or _existing_rows(connection, schema.metadata.tables[name]) == 0
+                              for name in big)
+    connection.commit()
+    return Stages(connection, progress, rollback_journal=first)
+
+
 def write_all(engine: Engine, tables: dict[str, pd.DataFrame], progress: Progress) -> None:
     """Write every prepared table in one transaction: all of it lands, or none."""
     rebuilt = False
-    with engine.begin() as connection:
+    with engine.connect() as connection, _stages_for(connection, tables, progress) as stages, \
+            connection.begin():
         if connection.dialect.name == "postgresql":
             # The dashboard's statement timeout guards queries, not a load of millions of rows.
             connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
@@ -998,14 +1044,15 @@ def write_all(engine: Engine, tables: dict[str, pd.DataFrame], progress: Progres
                 connection.execute(schema.water.delete())
             progress(f"{table.name}: writing {len(frame):,} rows")
             if table is schema.work_orders:
-                rebuilt = write_work_orders(connection, frame, progress)
+                rebuilt = write_work_orders(connection, frame, progress, stages)
             elif table is schema.member_activities:
-                write_member_activities(connection, frame, progress)
+                write_member_activities(connection, frame, progress, stages)
             else:
-                write_table(connection, table, frame, progress)
+                write_table(connection, table, frame, progress, stages=stages)
         if connection.dialect.name == "postgresql":
             for table in tables:
                 connection.exec_driver_sql(f"ANALYZE {table}")
+        progress("committing")
     if rebuilt and engine.dialect.name == "postgresql":
         progress("rollups: reclaiming replaced rows")
         vacuum_rollups(engine)

@@ -199,8 +199,8 @@ def test_a_failure_while_writing_rolls_everything_back(base_engine, city_dir, tm
     before = fingerprint(base_engine)
     original = loader.write_table
 
-    def fail_after_work_orders(connection, table, frame, progress):
-        original(connection, table, frame, progress)
+    def fail_after_work_orders(connection, table, frame, progress, **options):
+        original(connection, table, frame, progress, **options)
         if table is schema.work_orders:
             raise RuntimeError("disk full")
 
