@@ -30,7 +30,7 @@ from data_access.rollups import (
     rollups_built,
     vacuum_rollups,
 )
-from data_access.stage import Stages
+from data_access.stage import Stages, index_sorting
 from data_access.validation import ErrorLog, LoadRejected, TableCheck, is_in, parse_timestamps, split_list
 
 AREA_FILES = {
@@ -923,12 +923,11 @@ def write_table(connection: Connection, table: Table, frame: pd.DataFrame, progr
     if _staged(stages, frame, existing):
         stages.fill(table.name, [(table, frame)])
         result = None if alongside is None else alongside()
-        stages.copy_in(table)
+        _copy_staged(connection, stages, table, progress)
         return result
     rebuild = len(frame) >= BULK_REBUILD_ROWS and len(frame) >= existing
     if rebuild:
-        for index in table.indexes:
-            connection.exec_driver_sql(f"DROP INDEX IF EXISTS {index.name}")
+        _drop_indexes(connection, table)
     sqlite = connection.dialect.name == "sqlite"
     with ThreadPoolExecutor(max_workers=1) as pool:
         # PostgreSQL parses the COPY in its own process while Python mostly waits: start alongside now.
@@ -941,10 +940,30 @@ def write_table(connection: Connection, table: Table, frame: pd.DataFrame, progr
         if alongside is not None and pending is None:
             pending = pool.submit(alongside)
         if rebuild:
-            progress(f"{table.name}: rebuilding {len(table.indexes)} indexes")
-            for index in table.indexes:
-                index.create(connection)
+            _rebuild_indexes(connection, table, progress)
         return None if pending is None else pending.result()
+
+
+def _drop_indexes(connection: Connection, table: Table) -> None:
+    """Drop the table's secondary indexes (DDL is transactional on both backends: a rollback restores them)."""
+    for index in table.indexes:
+        connection.exec_driver_sql(f"DROP INDEX IF EXISTS {index.name}")
+
+
+def _rebuild_indexes(connection: Connection, table: Table, progress: Progress) -> None:
+    """Build the table's secondary indexes, one sort each."""
+    if table.indexes:
+        progress(f"{table.name}: rebuilding {len(table.indexes)} indexes")
+    with index_sorting(connection):
+        for index in table.indexes:
+            index.create(connection)
+
+
+def _copy_staged(connection: Connection, stages: Stages, table: Table, progress: Progress) -> None:
+    """Copy a staged table into its empty table with only its key, then build its other indexes."""
+    _drop_indexes(connection, table)
+    stages.copy_in(table)
+    _rebuild_indexes(connection, table, progress)
 
 
 def write_work_orders(connection: Connection, frame: pd.DataFrame, progress: Progress,
@@ -959,17 +978,17 @@ def write_work_orders(connection: Connection, frame: pd.DataFrame, progress: Pro
     frame = frame.drop_duplicates("order_no", keep="last")
     existing = _existing_rows(connection, schema.work_orders)
     if existing == 0 and _staged(stages, frame, existing):
-        # The work orders' stage fills (and indexes) in one helper thread while Python counts the rollups,
-        # whose stage fills in the other; the rollups go in, and are analysed, before the work orders are ready.
+        # The work orders' stage fills in one helper thread while Python counts the rollups, whose stage fills
+        # in the other; the rollups go in, indexed and analysed, while the work orders' stage still fills.
         progress("work_orders: staging, counting the per-day rollups meanwhile")
         stages.fill(schema.work_orders.name, [(schema.work_orders, frame)])
         counted = {schema.metadata.tables[name]: rows for name, rows in rollup_rows(frame).items()}
         stages.fill("rollups", list(counted.items()))
         for table in counted:
             connection.execute(table.delete())
-            stages.copy_in(table)
+            _copy_staged(connection, stages, table, progress)
         finish_rollups(connection)
-        stages.copy_in(schema.work_orders)
+        _copy_staged(connection, stages, schema.work_orders, progress)
         return False
     if existing == 0:
         progress("work_orders: writing, counting the per-day rollups meanwhile")
