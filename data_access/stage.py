@@ -33,8 +33,9 @@ log = logging.getLogger(__name__)
 
 # Rows per Arrow batch handed to the driver (and per progress message).
 STAGE_BATCH_ROWS = 250_000
-# Memory for the stage's page cache while rows go in (KiB, as PRAGMA cache_size takes it).
-STAGE_CACHE_KIB = 1_000_000
+# Pages of a stage file: a quarter as many writes as SQLite's default 4 KiB (5 M work orders go in in 17.7 s,
+# 21.6 s with 4 KiB pages, 25.1 s with 4 KiB pages and a 1 GB cache; records are copied out whatever the size).
+STAGE_PAGE_BYTES = 16_384
 # While indexes are built: SQLite's default cache, which sizes the sorter's runs, and its helper threads.
 SORT_CACHE_KIB = 2_000
 SORT_THREADS = min(4, os.cpu_count() or 1)
@@ -81,13 +82,14 @@ def fill_stage(path: Path, tables: list[tuple[Table, pd.DataFrame]], progress: P
     """Write each frame into its table (keyed, without secondary indexes) in a new SQLite file at `path`."""
     setup = sqlite3.connect(path, isolation_level=None)
     try:
+        setup.execute(f"PRAGMA page_size = {STAGE_PAGE_BYTES}")
         for table, _frame in tables:
             setup.execute(_ddl(CreateTable(table)))
     finally:
         setup.close()
     with adbc.connect(str(path), autocommit=True) as connection, connection.cursor() as cursor:
         # A throwaway file: no journal, no syncs.
-        for pragma in ("journal_mode = OFF", "synchronous = OFF", f"cache_size = -{STAGE_CACHE_KIB}"):
+        for pragma in ("journal_mode = OFF", "synchronous = OFF"):
             cursor.execute(f"PRAGMA {pragma}")
             cursor.fetchall()
         for table, frame in tables:
