@@ -92,8 +92,7 @@ def main() -> int:
             phases: dict[str, float] = {}
 
             def note_phase(message: str, phases=phases, started=started) -> None:
-                phases.setdefault(message.split(" ", 2)[0] + " " + message.split(" ", 2)[1],
-                                  time.perf_counter() - started)
+                phases.setdefault(" ".join(message.split(" ", 2)[:2]), time.perf_counter() - started)
 
             written = load_directory(data, engine, note_phase)
             elapsed = time.perf_counter() - started

@@ -13,6 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.backends import open_engine
@@ -21,6 +23,18 @@ from data_access.loader import AREA_FILES, load_directory
 BENCH_SCHEMA = "cityscreen_loader_bench"
 # What a work-order load needs beside the orders: the city and its areas, against which points are placed.
 FILES = ("city.json", *AREA_FILES.values(), "work_orders.csv")
+
+
+def machine_reference() -> str:
+    """A fixed piece of work timed just before a load: this machine's speed varies by a third from one minute
+    to the next (other tenants of its host), so each load's figure comes with how fast the machine was."""
+    started = time.perf_counter()
+    sum(value * value for value in range(10_000_000))
+    loop = time.perf_counter() - started
+    values = np.random.default_rng(0).random(10_000_000)
+    started = time.perf_counter()
+    np.sort(values)
+    return f"machine reference: Python loop {loop:.2f} s, numpy sort {time.perf_counter() - started:.2f} s"
 
 
 def main() -> int:
@@ -38,6 +52,7 @@ def main() -> int:
                 (Path(directory) / name).symlink_to(source / name)
         for backend in arguments.backends.split(","):
             engine = open_engine(backend, arguments.sqlite, arguments.postgres, BENCH_SCHEMA)
+            reference = machine_reference()
             phases: list[tuple[float, str]] = []
             started = time.perf_counter()
 
@@ -50,7 +65,7 @@ def main() -> int:
             engine.dispose()
             orders = written["work_orders"]
             print(f"[{backend}] {orders:,} work orders loaded in {elapsed:.1f} s "
-                  f"→ {orders / elapsed:,.0f} work orders/s")
+                  f"→ {orders / elapsed:,.0f} work orders/s ({reference})")
             ends = [moment for moment, _ in phases[1:]] + [elapsed]
             for (moment, message), end in zip(phases, ends, strict=True):
                 if end - moment >= 0.5:

@@ -90,7 +90,7 @@ def test_hourly_profile(loaded_engine, orders):
     frame = work_orders.read_hourly_profile(loaded_engine, WorkOrderFilter(YEAR_START, YEAR_END))
     in_range = window(orders, YEAR_START, YEAR_END)
     moments = pd.to_datetime(in_range["received_at"].astype("int64"), unit="s", utc=True).dt.tz_convert("Asia/Shanghai")
-    want = in_range.groupby([moments.dt.weekday, moments.dt.hour]).size()
+    want = in_range.groupby([moments.dt.day_of_week, moments.dt.hour]).size()
     got = frame.set_index(["weekday", "hour"])["received"]
     assert dict(got) == {key: value for key, value in want.items()}
 
