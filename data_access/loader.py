@@ -977,9 +977,10 @@ def write_work_orders(connection: Connection, frame: pd.DataFrame, progress: Pro
     # The same order may come in both the CSV and the Open311 file: the later one wins, as an upsert would.
     frame = frame.drop_duplicates("order_no", keep="last")
     existing = _existing_rows(connection, schema.work_orders)
-    if existing == 0 and _staged(stages, frame, existing):
-        # The work orders' stage fills in one helper thread while Python counts the rollups, whose stage fills
-        # in the other; the rollups go in, indexed and analysed, while the work orders' stage still fills.
+    if _staged(stages, frame, existing):
+        # Not write_table's staged path: the work orders' stage fills in one helper thread while Python counts
+        # the rollups, whose stage fills in the other, and the rollups go in (indexed, analysed) first, while
+        # the work orders' stage still fills.
         progress("work_orders: staging, counting the per-day rollups meanwhile")
         stages.fill(schema.work_orders.name, [(schema.work_orders, frame)])
         counted = {schema.metadata.tables[name]: rows for name, rows in rollup_rows(frame).items()}

@@ -74,7 +74,7 @@ def arrow_batches(table: Table, frame: pd.DataFrame, progress: Progress) -> pa.R
 
 
 def _ddl(element) -> str:
-    """SQLite DDL for a table or index, as the load's own create_all writes it."""
+    """SQLite DDL for a table, as the load's own create_all writes it."""
     return str(element.compile(dialect=sqlite_dialect.dialect()))
 
 
