@@ -189,10 +189,13 @@ class Stages:
             connection.commit()
         return mode
 
+    def _path(self, name: str) -> Path:
+        """The file of stage `name`."""
+        return Path(self._directory.name) / f"{name}.sqlite"
+
     def fill(self, name: str, tables: list[tuple[Table, pd.DataFrame]]) -> None:
-        """Start filling stage `name` with the tables' rows (and indexes) in a helper thread."""
-        path = Path(self._directory.name) / f"{name}.sqlite"
-        self._jobs[name] = self._pool.submit(fill_stage, path, tables, self.progress)
+        """Start filling stage `name` with the tables' rows (keyed, no secondary indexes) in a helper thread."""
+        self._jobs[name] = self._pool.submit(fill_stage, self._path(name), tables, self.progress)
         for table, _frame in tables:
             self._stage_of[table.name] = name
 
@@ -201,8 +204,7 @@ class Stages:
         name = self._stage_of[table.name]
         self._jobs[name].result()
         if name not in self._attached:
-            path = Path(self._directory.name) / f"{name}.sqlite"
-            self.connection.exec_driver_sql(f"ATTACH DATABASE ? AS {name}", (str(path),))
+            self.connection.exec_driver_sql(f"ATTACH DATABASE ? AS {name}", (str(self._path(name)),))
             self._attached.append(name)
         self.progress(f"{table.name}: copying in from its stage")
         staged = self._columns(name, table.name)
