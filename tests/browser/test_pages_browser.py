@@ -86,6 +86,8 @@ def test_html_in_a_citizens_words_stays_text(app_url, page):
     # The ticker is a data grid: its accessible table holds the cells as text, markup and all.
     grid = page.locator("[data-testid='stDataFrame']").last
     grid.scroll_into_view_if_needed()
+    # The grid draws its accessible table a moment after the frame appears.
+    grid.locator("table").first.wait_for(state="attached")
     cells = grid.evaluate("element => element.querySelector('table').innerText")
     assert HOSTILE_TITLE in cells
     screenshot(page, "overview-hostile-text")
