@@ -15,12 +15,11 @@ from typing import TypeVar
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pa_csv
 import shapely
-from sqlalchemy import Connection, Engine, LargeBinary, Table, inspect, select
+from sqlalchemy import Connection, Engine, Table, inspect, select
 
 from data_access import codes, geo, schema
+from data_access.arrow import postgresql_copy_chunks
 from data_access.member_history import previous_dates, update_previous_dates
 from data_access.rollups import (
     RollupChange,
@@ -823,7 +822,7 @@ def _row_chunks(frame: pd.DataFrame) -> Iterable[Iterable[tuple]]:
         yield zip(*(_column_values(chunk[column]) for column in chunk.columns), strict=True)
 
 
-def _prefetched(chunks: Iterable[bytes]) -> Iterable[bytes]:
+def _prefetched(chunks: Iterable[T]) -> Iterable[T]:
     """Convert the next chunk in a helper thread while the driver writes this one (the drivers release the GIL)."""
     iterator = iter(chunks)
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -847,24 +846,6 @@ def _existing_rows(connection: Connection, table: Table) -> int:
     return connection.exec_driver_sql(f"SELECT COUNT(*) FROM {table.name}").scalar_one()
 
 
-def _csv_chunks(frame: pd.DataFrame, binary: list[str]) -> Iterable[bytes]:
-    """Yield the frame as CSV text for PostgreSQL's COPY, written by Arrow in C++ rather than row by row in Python.
-
-    Every value is quoted and a missing one left bare, so COPY reads "" as an empty string and nothing as NULL.
-    """
-    options = pa_csv.WriteOptions(include_header=False, quoting_style="all_valid")
-    for start in range(0, len(frame), WRITE_CHUNK_ROWS):
-        chunk = frame.iloc[start:start + WRITE_CHUNK_ROWS]
-        if binary:
-            # bytea in COPY's text form: \x and hex digits.
-            chunk = chunk.assign(**{column: chunk[column].map(lambda value: "\\x" + value.hex(), na_action="ignore")
-                                    for column in binary})
-        chunk = pa.Table.from_pandas(chunk, preserve_index=False)
-        sink = pa.BufferOutputStream()
-        pa_csv.write_csv(chunk, sink, write_options=options)
-        yield sink.getvalue().to_pybytes()
-
-
 def _insert_sqlite(connection: Connection, table: Table, frame: pd.DataFrame, upsert: bool,
                    progress: Progress) -> None:
     """SQLite: executemany over plain tuples (a helper thread would only contend for the GIL with the driver)."""
@@ -882,20 +863,16 @@ def _insert_sqlite(connection: Connection, table: Table, frame: pd.DataFrame, up
 
 def _copy_postgresql(connection: Connection, table: Table, frame: pd.DataFrame, upsert: bool,
                      progress: Progress) -> None:
-    """PostgreSQL: COPY in CSV, straight into an empty table, else into a temporary stage and one upsert from it."""
+    """PostgreSQL: binary COPY, straight into an empty table, else into a temporary stage and one upsert from it."""
     columns = list(frame.columns)
     raw = connection.connection.driver_connection
     target = f"stage_{table.name}" if upsert else table.name
-    done = 0
     with raw.cursor() as cursor:
         if upsert:
             cursor.execute(f"CREATE TEMP TABLE {target} (LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DROP")
-        with cursor.copy(f"COPY {target} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)") as copy:
-            binary = [column.name for column in table.columns
-                      if isinstance(column.type, LargeBinary) and column.name in columns]
-            for text in _prefetched(_csv_chunks(frame, binary)):
-                copy.write(text)
-                done = min(done + WRITE_CHUNK_ROWS, len(frame))
+        with cursor.copy(f"COPY {target} ({', '.join(columns)}) FROM STDIN WITH (FORMAT binary)") as copy:
+            for done, data in _prefetched(postgresql_copy_chunks(table, frame, WRITE_CHUNK_ROWS)):
+                copy.write(data)
                 progress(f"{table.name}: {done:,} / {len(frame):,} rows copied")
         if upsert:
             cursor.execute(_upsert_sql(table, columns, f"SELECT {', '.join(columns)} FROM {target}"))

@@ -24,10 +24,12 @@ from pathlib import Path
 import adbc_driver_sqlite.dbapi as adbc
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy import BigInteger, Boolean, Connection, Float, Integer, LargeBinary, Table
+from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.schema import CreateTable
+
+from data_access.arrow import record_batches, sqlite_type, table_schema
 
 log = logging.getLogger(__name__)
 
@@ -43,32 +45,14 @@ SORT_THREADS = min(4, os.cpu_count() or 1)
 Progress = Callable[[str], None]
 
 
-def arrow_type(column) -> pa.DataType:
-    """The Arrow type a column's values are staged as: the SQLite storage class executemany would give them."""
-    kind = column.type
-    if isinstance(kind, Boolean):
-        return pa.bool_()  # stored as 0/1 integers, as sqlite3 stores Python booleans
-    if isinstance(kind, (Integer, BigInteger)):
-        return pa.int64()
-    if isinstance(kind, Float):
-        return pa.float64()
-    if isinstance(kind, LargeBinary):
-        return pa.binary()
-    return pa.string()  # String, Text, and Date (the loader holds dates as ISO text)
-
-
-def arrow_batches(table: Table, frame: pd.DataFrame, progress: Progress) -> pa.RecordBatchReader:
+def _batches(table: Table, frame: pd.DataFrame, progress: Progress) -> pa.RecordBatchReader:
     """The frame's columns in the table's order as Arrow batches, converted one batch at a time."""
-    columns = [column for column in table.columns if column.name in frame.columns]
-    schema = pa.schema([pa.field(column.name, arrow_type(column)) for column in columns])
+    schema = table_schema(table, frame, sqlite_type)
 
     def batches() -> Iterator[pa.RecordBatch]:
-        for start in range(0, len(frame), STAGE_BATCH_ROWS):
-            chunk = frame.iloc[start:start + STAGE_BATCH_ROWS]
-            # Arrow-backed pandas columns come as chunked arrays: a table takes both kinds.
-            arrays = [pa.array(chunk[field.name], type=field.type, from_pandas=True) for field in schema]
-            yield from pa.Table.from_arrays(arrays, schema=schema).to_batches()
-            progress(f"{table.name}: {min(start + STAGE_BATCH_ROWS, len(frame)):,} / {len(frame):,} rows staged")
+        for done, batch in record_batches(schema, frame, STAGE_BATCH_ROWS):
+            yield batch
+            progress(f"{table.name}: {done:,} / {len(frame):,} rows staged")
 
     return pa.RecordBatchReader.from_batches(schema, batches())
 
@@ -93,7 +77,7 @@ def fill_stage(path: Path, tables: list[tuple[Table, pd.DataFrame]], progress: P
             cursor.execute(f"PRAGMA {pragma}")
             cursor.fetchall()
         for table, frame in tables:
-            cursor.adbc_ingest(table.name, arrow_batches(table, frame, progress), mode="append")
+            cursor.adbc_ingest(table.name, _batches(table, frame, progress), mode="append")
 
 
 @contextlib.contextmanager
