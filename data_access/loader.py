@@ -419,7 +419,7 @@ def place_points(check: TableCheck, state: LoadState, with_cells: bool = False) 
     index = np.full(len(frame), -1)
     cells = {}
     with ThreadPoolExecutor(max_workers=1) as pool:
-        # Shapely releases the GIL while it locates; H3, a Python loop, uses the other core meanwhile.
+        # Shapely and h3ronpy both work without the GIL: the two cores locate and index at once.
         locating = pool.submit(geo.locate_points, lon[usable], lat[usable], grid_polygons)
         if with_cells:
             for resolution, values in geo.h3_cells_for_resolutions(lon[usable], lat[usable]).items():

@@ -40,6 +40,38 @@ def test_to_wgs84_converts_per_row():
     assert np.allclose(out_lon, lon, atol=1e-6) and np.allclose(out_lat, lat, atol=1e-6)
 
 
+def cell_polygon(cell: int) -> shapely.Polygon:
+    return shapely.Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(h3.int_to_str(cell))])
+
+
+def test_h3_cells_match_the_h3_library_point_by_point():
+    rng = np.random.default_rng(5)
+    # The city's box, the whole globe, the poles and the antimeridian.
+    lon = np.concatenate([rng.uniform(112.8, 113.6, 20_000), rng.uniform(-180, 180, 20_000), [0, 0, 180, -180]])
+    lat = np.concatenate([rng.uniform(30.1, 30.7, 20_000), rng.uniform(-90, 90, 20_000), [90, -90, 0, 0]])
+    for resolution in (0, 7, 9, 15):
+        expected = [int(h3.latlng_to_cell(y, x, resolution), 16) for x, y in zip(lon, lat, strict=True)]
+        assert geo.h3_cells(lon, lat, resolution).tolist() == expected, resolution
+    assert geo.h3_cells(np.array([]), np.array([]), 9).tolist() == []
+
+
+@pytest.mark.parametrize("resolution", [7, 9, 15])
+def test_h3_cells_on_a_cell_corner_pick_one_of_the_cells_that_meet_there(resolution):
+    # Points on the corners of cells: a tie, which floating point may break either way.
+    rng = np.random.default_rng(6)
+    corners = [corner for x, y in zip(rng.uniform(112.8, 113.6, 60), rng.uniform(30.1, 30.7, 60), strict=True)
+               for corner in h3.cell_to_boundary(h3.latlng_to_cell(y, x, 9))]
+    lat, lon = np.array(corners).T
+    found = geo.h3_cells(lon, lat, resolution)
+    expected = np.array([int(h3.latlng_to_cell(y, x, resolution), 16) for x, y in zip(lon, lat, strict=True)])
+    assert (found == expected).mean() > 0.8
+    for x, y, cell, other in zip(lon, lat, found, expected, strict=True):
+        if cell != other:
+            assert h3.grid_distance(h3.int_to_str(cell), h3.int_to_str(other)) == 1
+            # On its edge, to within the straight-line polygon's departure from the curved edge (~1 cm).
+            assert cell_polygon(int(cell)).exterior.distance(shapely.Point(x, y)) < 1e-6
+
+
 @pytest.mark.parametrize("resolution", [7, 8])
 def test_h3_parents_match_the_library(resolution):
     rng = np.random.default_rng(2)
