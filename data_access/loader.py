@@ -952,7 +952,10 @@ def write_work_orders(connection: Connection, frame: pd.DataFrame, progress: Pro
     orders' old contribution and adds their new one.
     """
     # The same order may come in both the CSV and the Open311 file: the later one wins, as an upsert would.
-    frame = frame.drop_duplicates("order_no", keep="last")
+    # (Only then is the frame copied: 5 M orders are ~2 s of copying.)
+    replaced = frame["order_no"].duplicated(keep="last")
+    if replaced.any():
+        frame = frame[~replaced]
     existing = _existing_rows(connection, schema.work_orders)
     if _staged(stages, frame, existing):
         # Not write_table's staged path: the work orders' stage fills in one helper thread while Python counts

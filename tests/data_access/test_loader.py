@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Engine, func, inspect, select
 
 from data_access import geo, schema
 from data_access.loader import load_directory
@@ -172,6 +172,30 @@ def test_open311_requests_map_onto_work_orders(base_engine, city_dir, tmp_path):
     assert rows[0].description == "站牌倾斜 <b>危险</b>"
     with base_engine.begin() as connection:
         connection.execute(table.delete().where(table.c.order_no.like("OPEN311-%")))
+
+
+def test_an_order_in_both_the_csv_and_the_open311_file_is_written_once_as_the_open311_says(
+        empty_engine, city_dir, tmp_path, monkeypatch):
+    from data_access import loader
+
+    monkeypatch.setattr(loader, "BULK_REBUILD_ROWS", 1)  # the first load's bulk paths (SQLite: stage files)
+    directory = copy_files(city_dir, tmp_path / "both", "city.json", *loader.AREA_FILES.values(), "work_orders.csv")
+    orders = expected.csv(city_dir, "work_orders.csv")
+    shared = orders.iloc[5]
+    request = {"service_request_id": shared["order_no"], "status": "closed", "service_code": "transport",
+               "service_name": "公交站牌损坏", "description": "改由 Open311 报送",
+               "requested_datetime": "2026-06-01T09:00:00+08:00", "updated_datetime": "2026-06-02T10:00:00+08:00",
+               "lat": float(shared["lat"]), "long": float(shared["lon"])}
+    (directory / "work_orders.open311.json").write_text(json.dumps([request], ensure_ascii=False), encoding="utf-8")
+    load_directory(directory, empty_engine)
+    table = schema.work_orders
+    with empty_engine.connect() as connection:
+        rows = connection.execute(select(table.c.status, table.c.description)
+                                  .where(table.c.order_no == shared["order_no"])).all()
+        days = connection.execute(select(func.sum(schema.work_order_days.c.received))).scalar_one()
+    assert rows == [("closed", "改由 Open311 报送")]
+    assert read_row_counts(empty_engine)["work_orders"] == len(orders)
+    assert days == len(orders)  # the rollups count it once too
 
 
 def index_names(engine: Engine, table: str) -> set[str]:
