@@ -7,8 +7,10 @@ Python one at a time.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 from pgpq import ArrowToPostgresBinaryEncoder
@@ -87,3 +89,50 @@ def postgresql_copy_chunks(table: Table, frame: pd.DataFrame, rows: int) -> Iter
     for done, batch in record_batches(schema, frame, rows):
         yield done, encoder.write_batch(batch)
     yield len(frame), encoder.finish()
+
+
+@functools.cache
+def _blanks() -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
+    """The UTF-8 encodings of every character str.strip and Arrow's utf8_trim_whitespace remove.
+
+    As (first bytes, last bytes) lookup tables of 256 booleans and {length: the whole encodings as integers}.
+    """
+    first, last = np.zeros(256, dtype=bool), np.zeros(256, dtype=bool)
+    codes: dict[int, list[int]] = {}
+    for encoded in (chr(point).encode() for point in range(0x110000) if chr(point).isspace()):
+        first[encoded[0]] = last[encoded[-1]] = True
+        codes.setdefault(len(encoded), []).append(int.from_bytes(encoded, "big"))
+    return first, last, {size: np.array(values, dtype=np.uint32) for size, values in codes.items()}
+
+
+def blank_edged(array: pa.Array) -> np.ndarray:
+    """Which values of a string array are empty or start or end with whitespace (missing ones: False).
+
+    Read off the array's bytes with numpy, a few gathers per value: trimming every value with Arrow costs
+    about 65 ns each, and almost none of them needs it.
+    """
+    offsets_type = np.int64 if pa.types.is_large_string(array.type) else np.int32
+    _validity, offsets, data = array.buffers()[:3]
+    offsets = np.frombuffer(offsets, dtype=offsets_type)[array.offset:array.offset + len(array) + 1]
+    starts, ends = offsets[:-1].astype(np.int64), offsets[1:].astype(np.int64)
+    lengths = ends - starts
+    edged = lengths == 0
+    data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
+    if len(data):
+        first, last, codes = _blanks()
+        top = len(data) - 1
+        # A first or last byte that some blank starts or ends with; then the whole first or last character.
+        maybe = np.flatnonzero(~edged & (first[data[np.minimum(starts, top)]] | last[data[np.maximum(ends - 1, 0)]]))
+        begin, end, size = starts[maybe], ends[maybe], lengths[maybe]
+        head = np.zeros(len(maybe), dtype=np.uint32)
+        tail = np.zeros(len(maybe), dtype=np.uint32)
+        found = np.zeros(len(maybe), dtype=bool)
+        for width in range(1, max(codes) + 1):
+            head = (head << 8) | data[np.minimum(begin + width - 1, top)]
+            tail |= data[np.maximum(end - width, 0)].astype(np.uint32) << np.uint32(8 * (width - 1))
+            if width in codes:
+                found |= (size >= width) & (np.isin(head, codes[width]) | np.isin(tail, codes[width]))
+        edged[maybe[found]] = True
+    if array.null_count:
+        edged &= array.is_valid().to_numpy(zero_copy_only=False)
+    return edged
