@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from data_access.arrow import blank_edged
 from data_access.codes import CITY_UTC_OFFSET_SECONDS
 
 CITY_ZONE = timezone(timedelta(seconds=CITY_UTC_OFFSET_SECONDS))
@@ -269,7 +270,9 @@ def split_list(value) -> list[str]:
 
 def parse_timestamps(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Parse ISO 8601 strings into nullable Int64 UTC epoch seconds; return (epochs, bad-value mask)."""
-    text = pc.utf8_trim_whitespace(_large_strings(raw))
+    text = _large_strings(raw)
+    if blank_edged(text).any():  # the loader hands over trimmed values: then there is nothing to trim
+        text = pc.utf8_trim_whitespace(text)
     # Fast path, in Arrow: the plain local form real exports use; the rest go through fromisoformat.
     fast = pc.strptime(text, format=LOCAL_FORMAT, unit="s", error_is_null=True)
     # Arrow rolls an impossible day over (02-30 → 03-02): only a value whose day reads back the same is taken.
