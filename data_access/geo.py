@@ -103,7 +103,8 @@ def h3_cells(lon: np.ndarray, lat: np.ndarray, resolution: int) -> np.ndarray:
     """
     if len(lon) == 0:
         return np.zeros(0, dtype=np.int64)
-    cells = h3_vector.coordinates_to_cells(np.asarray(lat, dtype=float), np.asarray(lon, dtype=float), resolution)
+    cells = h3_vector.coordinates_to_cells(np.asarray(lat, dtype=float), np.asarray(lon, dtype=float),
+                                           int(resolution))
     return pa.array(cells).to_numpy(zero_copy_only=False).astype(np.int64)
 
 

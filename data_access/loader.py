@@ -178,7 +178,7 @@ def read_csv_file(path: Path, state: LoadState) -> pd.DataFrame | None:
             state.errors.add(path.name, 1, "(header)", "file is empty")
             return None
         frame.columns = [str(column).strip().lstrip("\ufeff") for column in frame.columns]
-        # Arrow trims without the GIL: two threads clean two columns at a time.
+        # Two threads clean two columns at a time (numpy and Arrow mostly work without the GIL).
         with ThreadPoolExecutor(max_workers=2) as pool:
             cleaned = list(pool.map(_trimmed, [frame[column] for column in frame.columns]))
         for column, values in zip(list(frame.columns), cleaned, strict=True):
@@ -883,16 +883,20 @@ def _insert_sqlite(connection: Connection, table: Table, frame: pd.DataFrame, up
 def _copy_postgresql(connection: Connection, table: Table, frame: pd.DataFrame, upsert: bool,
                      progress: Progress) -> None:
     """PostgreSQL: binary COPY, straight into an empty table, else into a temporary stage and one upsert from it."""
-    columns = list(frame.columns)
+    # The table's order, in which postgresql_copy_chunks encodes each row's fields.
+    columns = [column.name for column in table.columns if column.name in frame.columns]
     raw = connection.connection.driver_connection
     target = f"stage_{table.name}" if upsert else table.name
+    reported = -1
     with raw.cursor() as cursor:
         if upsert:
             cursor.execute(f"CREATE TEMP TABLE {target} (LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DROP")
         with cursor.copy(f"COPY {target} ({', '.join(columns)}) FROM STDIN WITH (FORMAT binary)") as copy:
             for done, data in _prefetched(postgresql_copy_chunks(table, frame, WRITE_CHUNK_ROWS)):
                 copy.write(data)
-                progress(f"{table.name}: {done:,} / {len(frame):,} rows copied")
+                if done > reported:
+                    progress(f"{table.name}: {done:,} / {len(frame):,} rows copied")
+                    reported = done
         if upsert:
             cursor.execute(_upsert_sql(table, columns, f"SELECT {', '.join(columns)} FROM {target}"))
             cursor.execute(f"DROP TABLE {target}")

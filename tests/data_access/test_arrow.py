@@ -43,6 +43,11 @@ def test_blank_edged_agrees_with_str_strip_value_by_value(kind):
     assert blank_edged(array.slice(777, 5000)).tolist() == edged_by_python(texts[777:5777])
 
 
+def test_blank_edged_refuses_other_types():
+    with pytest.raises(TypeError, match="string_view"):
+        blank_edged(pa.array([" a"], type=pa.string_view()))
+
+
 def test_blank_edged_of_arrays_without_characters():
     assert blank_edged(pa.array(["", None, ""])).tolist() == [True, False, True]
     assert blank_edged(pa.array([None, None], type=pa.string())).tolist() == [False, False]

@@ -7,6 +7,7 @@ import math
 import pandas as pd
 import pytest
 from sqlalchemy import (
+    REAL,
     BigInteger,
     Boolean,
     Column,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     Numeric,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -37,9 +39,11 @@ odd = Table(
     Column("key", String(16), primary_key=True),
     Column("label", Text),
     Column("code", String(8)),
+    Column("tiny", SmallInteger),
     Column("small", Integer),
     Column("big", BigInteger),
     Column("ratio", Float),
+    Column("single", REAL),
     Column("flag", Boolean),
     Column("day", Date),
     Column("blob", LargeBinary),
@@ -49,9 +53,11 @@ ODD_ROWS = pd.DataFrame({
     "key": ["a", "b", "c", "d"],
     "label": ["", 'quote " comma , tab \t', "new\nline \\ backslash", None],
     "code": ["街道", "", None, "x" * 8],
+    "tiny": pd.array([2**15 - 1, -(2**15), None, 7], dtype="Int64"),
     "small": pd.array([2**31 - 1, -(2**31), None, 0], dtype="Int64"),
     "big": pd.array([2**63 - 1, -(2**63), None, 1_700_000_000_000], dtype="Int64"),
     "ratio": [0.1, -1e300, math.nan, 5e-324],
+    "single": [0.5, -3.25, math.nan, 1e30],
     "flag": pd.array([True, False, None, True], dtype="boolean"),
     "day": ["2026-02-28", "1970-01-01", None, "2000-02-29"],
     "blob": [b"\x00\x01\xff", b"", None, b"\\x41"],
@@ -92,14 +98,25 @@ def test_odd_values_survive_binary_copy_and_its_upsert(postgresql):
     assert copied == stored_text(postgresql, odd)
     assert copied[0].startswith('(a,"",')  # an empty string stays empty, not NULL
     # Bytes that look like COPY's hex escape are stored as the bytes they are.
-    assert copied[3] == '(d,,xxxxxxxx,0,1700000000000,5e-324,t,2000-02-29,"\\\\x5c783431")'
+    assert copied[3] == '(d,,xxxxxxxx,7,0,1700000000000,5e-324,1e+30,t,2000-02-29,"\\\\x5c783431")'
     changed = ODD_ROWS.iloc[[1, 3]].assign(label=["changed", "again"], day=["2026-11-25", None])
     with postgresql.begin() as connection:
         loader._copy_postgresql(connection, odd, changed, True, lambda _message: None)
     after = stored_text(postgresql, odd)
     assert after[0] == copied[0] and after[2] == copied[2]
     assert after[1].startswith("(b,changed,") and ",2026-11-25," in after[1]
-    assert after[3] == '(d,again,xxxxxxxx,0,1700000000000,5e-324,t,,"\\\\x5c783431")'
+    assert after[3] == '(d,again,xxxxxxxx,7,0,1700000000000,5e-324,1e+30,t,,"\\\\x5c783431")'
+
+
+def test_a_frame_in_another_column_order_still_lands_in_the_right_columns(postgresql):
+    with postgresql.begin() as connection:
+        odd.create(connection)
+        loader._copy_postgresql(connection, odd, ODD_ROWS, False, lambda _message: None)
+    expected = stored_text(postgresql, odd)
+    with postgresql.begin() as connection:
+        connection.execute(odd.delete())
+        loader._copy_postgresql(connection, odd, ODD_ROWS[ODD_ROWS.columns[::-1]], False, lambda _message: None)
+    assert stored_text(postgresql, odd) == expected
 
 
 def test_a_value_too_long_for_its_column_is_refused_by_the_server(postgresql):
@@ -117,9 +134,12 @@ def test_a_column_type_without_a_binary_encoding_is_named():
 
 
 def test_a_load_stores_what_row_by_row_inserts_store(city_dir, monkeypatch):
-    copied = make_empty_engine("postgresql", None)
-    row_by_row = make_empty_engine("postgresql", None)
+    engines = []
     try:
+        copied = make_empty_engine("postgresql", None)
+        engines.append(copied)
+        row_by_row = make_empty_engine("postgresql", None)
+        engines.append(row_by_row)
         load_directory(city_dir, copied)
         monkeypatch.setattr(loader, "_copy_postgresql", insert_row_by_row)
         load_directory(city_dir, row_by_row)
@@ -128,5 +148,5 @@ def test_a_load_stores_what_row_by_row_inserts_store(city_dir, monkeypatch):
             assert values == stored_text(row_by_row, table), table.name
             assert values or table.name not in FILLED, table.name
     finally:
-        drop_engine(copied)
-        drop_engine(row_by_row)
+        for engine in engines:
+            drop_engine(engine)
