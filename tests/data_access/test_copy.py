@@ -87,11 +87,18 @@ def insert_row_by_row(connection, table: Table, frame: pd.DataFrame, upsert: boo
         connection.execute(table.insert(), rows)
 
 
+def copied_text(engine: Engine, frame: pd.DataFrame, upsert: bool = False) -> list[str]:
+    """COPY the frame into the odd table (made if missing, emptied first unless upserting); return its rows."""
+    with engine.begin() as connection:
+        odd.create(connection, checkfirst=True)
+        if not upsert:
+            connection.execute(odd.delete())
+        loader._copy_postgresql(connection, odd, frame, upsert, lambda _message: None)
+    return stored_text(engine, odd)
+
+
 def test_odd_values_survive_binary_copy_and_its_upsert(postgresql):
-    with postgresql.begin() as connection:
-        odd.create(connection)
-        loader._copy_postgresql(connection, odd, ODD_ROWS, False, lambda _message: None)
-    copied = stored_text(postgresql, odd)
+    copied = copied_text(postgresql, ODD_ROWS)
     with postgresql.begin() as connection:
         connection.execute(odd.delete())
         insert_row_by_row(connection, odd, ODD_ROWS, False, None)
@@ -100,23 +107,14 @@ def test_odd_values_survive_binary_copy_and_its_upsert(postgresql):
     # Bytes that look like COPY's hex escape are stored as the bytes they are.
     assert copied[3] == '(d,,xxxxxxxx,7,0,1700000000000,5e-324,1e+30,t,2000-02-29,"\\\\x5c783431")'
     changed = ODD_ROWS.iloc[[1, 3]].assign(label=["changed", "again"], day=["2026-11-25", None])
-    with postgresql.begin() as connection:
-        loader._copy_postgresql(connection, odd, changed, True, lambda _message: None)
-    after = stored_text(postgresql, odd)
+    after = copied_text(postgresql, changed, upsert=True)
     assert after[0] == copied[0] and after[2] == copied[2]
     assert after[1].startswith("(b,changed,") and ",2026-11-25," in after[1]
     assert after[3] == '(d,again,xxxxxxxx,7,0,1700000000000,5e-324,1e+30,t,,"\\\\x5c783431")'
 
 
 def test_a_frame_in_another_column_order_still_lands_in_the_right_columns(postgresql):
-    with postgresql.begin() as connection:
-        odd.create(connection)
-        loader._copy_postgresql(connection, odd, ODD_ROWS, False, lambda _message: None)
-    expected = stored_text(postgresql, odd)
-    with postgresql.begin() as connection:
-        connection.execute(odd.delete())
-        loader._copy_postgresql(connection, odd, ODD_ROWS[ODD_ROWS.columns[::-1]], False, lambda _message: None)
-    assert stored_text(postgresql, odd) == expected
+    assert copied_text(postgresql, ODD_ROWS[ODD_ROWS.columns[::-1]]) == copied_text(postgresql, ODD_ROWS)
 
 
 def test_a_value_too_long_for_its_column_is_refused_by_the_server(postgresql):
