@@ -15,7 +15,6 @@ from typing import TypeVar
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import shapely
 from sqlalchemy import Connection, Engine, Table, inspect, select
 
@@ -31,7 +30,15 @@ from data_access.rollups import (
     vacuum_rollups,
 )
 from data_access.stage import Stages, index_sorting
-from data_access.validation import ErrorLog, LoadRejected, TableCheck, is_in, parse_timestamps, split_list
+from data_access.validation import (
+    ErrorLog,
+    LoadRejected,
+    TableCheck,
+    is_in,
+    large_strings,
+    parse_timestamps,
+    split_list,
+)
 
 AREA_FILES = {
     "district": "districts.geojson",
@@ -147,15 +154,7 @@ def _trimmed(values: pd.Series) -> pd.Series:
     29 columns take ~2 s so in the loader's two threads, ~6 s trimming every value (pandas or Arrow alike:
     a trimmed copy of every column is gigabytes of new memory).
     """
-    try:
-        array = pa.array(values, from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        array = None
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    if array is None or not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
-        return values.str.strip().replace("", np.nan)
-    positions = np.flatnonzero(blank_edged(array))
+    positions = np.flatnonzero(blank_edged(large_strings(values)))
     if len(positions) == 0:
         return values
     values = values.copy()

@@ -225,7 +225,7 @@ class TableCheck:
         self._report(bad, later, f"is earlier than {earlier}")
 
 
-def _large_strings(values) -> pa.Array:
+def large_strings(values) -> pa.Array:
     """Any column or collection of values as an Arrow large_string array (missing values null)."""
     if isinstance(values, pa.ChunkedArray | pa.Array):
         array = values
@@ -247,7 +247,7 @@ def is_in(values: pd.Series, known) -> np.ndarray:
     """Boolean mask of values found in `known` (a column, array or collection), matched in Arrow."""
     if len(values) == 0 or len(known) == 0:
         return np.zeros(len(values), dtype=bool)
-    return pc.is_in(_large_strings(values), value_set=_large_strings(known)).fill_null(False).to_numpy(
+    return pc.is_in(large_strings(values), value_set=large_strings(known)).fill_null(False).to_numpy(
         zero_copy_only=False)
 
 
@@ -255,7 +255,7 @@ def _parse_numbers(raw: pd.Series) -> pd.Series:
     """Numbers from text (NaN where unparsable): Arrow's cast in C++ when every value parses, else pandas."""
     if hasattr(raw.array, "__arrow_array__"):
         try:
-            return pd.Series(_large_strings(raw).cast(pa.float64()).to_numpy(zero_copy_only=False), index=raw.index)
+            return pd.Series(large_strings(raw).cast(pa.float64()).to_numpy(zero_copy_only=False), index=raw.index)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             pass  # some value is not a number: pandas finds which
     return pd.to_numeric(raw, errors="coerce")
@@ -270,7 +270,7 @@ def split_list(value) -> list[str]:
 
 def parse_timestamps(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Parse ISO 8601 strings into nullable Int64 UTC epoch seconds; return (epochs, bad-value mask)."""
-    text = _large_strings(raw)
+    text = large_strings(raw)
     if blank_edged(text).any():  # the loader hands over trimmed values: then there is nothing to trim
         text = pc.utf8_trim_whitespace(text)
     # Fast path, in Arrow: the plain local form real exports use; the rest go through fromisoformat.
