@@ -79,6 +79,13 @@ def create_db_engine(url: str | None = None, timeout_ms: int = STATEMENT_TIMEOUT
     )
 
 
+def database_missing(engine: Engine) -> bool:
+    """Return True for an SQLite file that does not exist yet (connecting would create it, empty)."""
+    database = engine.url.database
+    return engine.dialect.name == "sqlite" and bool(database) and database != ":memory:" \
+        and not database.startswith("file:") and not Path(database).exists()
+
+
 def has_data(engine: Engine) -> bool:
     """Return True when the schema exists and holds at least one area."""
     if not inspect(engine).has_table("areas"):

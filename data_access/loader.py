@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine, Table, inspect, select
 
 from data_access import codes, geo, schema
 from data_access.arrow import blank_edged, postgresql_copy_chunks
+from data_access.db import database_missing
 from data_access.member_history import previous_dates, update_previous_dates
 from data_access.rollups import (
     RollupChange,
@@ -58,6 +59,22 @@ BULK_REBUILD_ROWS = 100_000
 LOAD_MAINTENANCE_MEMORY = "1GB"
 # Open311 GeoReport v2 has no appeal type or due time; these are the documented defaults.
 OPEN311_DEFAULT_DUE_SECONDS = 5 * 86400
+# The GeoReport v2 field each work-order column comes from, so that errors name what the sender wrote.
+OPEN311_FIELDS = {
+    "order_no": "service_request_id",
+    "category_l1": "service_code",
+    "category_l2": "service_name",
+    "title": "service_name",
+    "description": "description",
+    "department": "agency_responsible",
+    "lon": "long",
+    "lat": "lat",
+    "lon/lat": "long/lat",
+    "received_at": "requested_datetime",
+    "resolved_at": "updated_datetime",
+    "closed_at": "updated_datetime",
+    "due_at": "expected_datetime",
+}
 
 Progress = Callable[[str], None]
 T = TypeVar("T")
@@ -82,7 +99,10 @@ class LoadState:
     def database_has(self, table: str) -> bool:
         """Return True when the database already has this table."""
         if self._existing_tables is None:
-            self._existing_tables = set(inspect(self.engine).get_table_names())
+            # A database that is not there has no tables; asking would create its file, and a rejected load
+            # must leave none behind.
+            self._existing_tables = set() if database_missing(self.engine) else set(
+                inspect(self.engine).get_table_names())
         return table in self._existing_tables
 
     def existing_keys(self, table: Table, key: str, wanted: Iterable[str]) -> set[str]:
@@ -184,7 +204,14 @@ def read_csv_file(path: Path, state: LoadState) -> pd.DataFrame | None:
             frame[column] = values
         frame.attrs["encoding"] = encoding
         return frame
-    state.errors.add(path.name, 1, "(file)", "not UTF-8 or GBK/GB18030 text")
+    data = path.read_bytes()
+    try:
+        data.decode("gb18030")
+        line, reason = 1, "not UTF-8 or GBK/GB18030 text"
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        reason = f"not UTF-8 or GBK/GB18030 text: byte {data[error.start]:#04x} cannot be decoded"
+    state.errors.add(path.name, line, "(file)", reason)
     return None
 
 
@@ -451,7 +478,7 @@ def place_points(check: TableCheck, state: LoadState, with_cells: bool = False) 
         inside = np.zeros(len(frame), dtype=bool)
         inside[swapped_range] = geo.locate_points(lat_raw[swapped_range], lon_raw[swapped_range], grid_polygons) >= 0
         positions = np.flatnonzero(inside)
-        check.errors.add_rows(check.file, check.lines[positions[:21]], "lon/lat",
+        check.errors.add_rows(check.file, check.lines[positions[:21]], check.label("lon/lat"),
                               "latitude out of range — longitude and latitude look swapped")
         check.errors.suppressed += max(0, len(positions) - 21)
     outside = usable & (index < 0)
@@ -463,7 +490,7 @@ def place_points(check: TableCheck, state: LoadState, with_cells: bool = False) 
             for x, y, s in zip(lon_raw[outside], lat_raw[outside], swapped[outside], strict=True)
         ]
         positions = np.flatnonzero(outside)
-        check.errors.add_rows(check.file, check.lines[positions[:21]], "lon/lat", reasons[:21])
+        check.errors.add_rows(check.file, check.lines[positions[:21]], check.label("lon/lat"), reasons[:21])
         check.errors.suppressed += max(0, len(positions) - 21)
     grid = np.where(index >= 0, grid_codes[np.maximum(index, 0)] if len(grid_codes) else None, None)
     return pd.DataFrame({
@@ -665,9 +692,17 @@ def read_open311(directory: Path, state: LoadState) -> None:
     default_due = pd.to_datetime(received + OPEN311_DEFAULT_DUE_SECONDS, unit="s", utc=True)
     default_due = default_due.dt.strftime("%Y-%m-%dT%H:%M:%S+00:00").astype(object)
     frame["due_at"] = frame["due_at"].where(frame["due_at"].notna(), default_due.where(received.notna(), None))
-    check = TableCheck(path.name, frame, np.arange(1, len(frame) + 1), state.errors)
+    check = TableCheck(path.name, frame, np.arange(1, len(frame) + 1), state.errors, labels=OPEN311_FIELDS)
     check.required(["order_no", "category_l2", "lon", "lat", "status", "received_at"])
-    check.enum("status", ["received", "closed"])
+    check._report(source["status"].notna() & status.isna(), "status",
+                  lambda value: f"{value!r} is not one of: open, closed")
+    check._report(closed & source["updated_datetime"].isna(), "closed_at",
+                  "required when status is closed (the time the request was closed)")
+    in_csv = state.tables.get("work_orders")
+    if in_csv is not None:
+        # One order, two versions: which is right is for the sender to say, not for the loader to guess.
+        check._report(frame["order_no"].notna() & is_in(frame["order_no"], in_csv["order_no"]), "order_no",
+                      lambda value: f"{value!r} is also in work_orders.csv (an order may come in one file only)")
     check_work_orders(check, state, other_orders=[])
 
 
@@ -973,11 +1008,6 @@ def write_work_orders(connection: Connection, frame: pd.DataFrame, progress: Pro
     table rebuilds them from work_orders; a smaller one (the live feed's batches) takes away the changed
     orders' old contribution and adds their new one.
     """
-    # The same order may come in both the CSV and the Open311 file: the later one wins, as an upsert would.
-    # (Only then is the frame copied: 5 M orders are ~2 s of copying.)
-    replaced = frame["order_no"].duplicated(keep="last")
-    if replaced.any():
-        frame = frame[~replaced]
     existing = _existing_rows(connection, schema.work_orders)
     if _staged(stages, frame, existing):
         # Not write_table's staged path: the work orders' stage fills in one helper thread while Python counts
@@ -1133,7 +1163,7 @@ def _fix_line_numbers(directory: Path, state: LoadState) -> None:
     """Replace record-based line numbers with physical ones (quoted cells may span lines)."""
     physical: dict[str, np.ndarray] = {}
     for index, error in enumerate(state.errors.errors):
-        if not error.file.endswith(".csv") or error.line < 2:
+        if not error.file.endswith(".csv") or error.line < 2 or error.field == "(file)":  # (file): physical
             continue
         if error.file not in physical:
             path = directory / error.file

@@ -57,9 +57,14 @@ class ErrorLog:
     errors: list[InputError] = field(default_factory=list)
     suppressed: int = 0
     _per_field: dict[tuple[str, str], int] = field(default_factory=dict)
+    _seen: set[tuple[str, int, str]] = field(default_factory=set)
 
     def add(self, file: str, line: int, field_name: str, reason: str) -> None:
-        """Record one error."""
+        """Record one error; a field already faulted on that line keeps its first reason only."""
+        place = (file, int(line), field_name)
+        if place in self._seen:
+            return
+        self._seen.add(place)
         key = (file, field_name)
         count = self._per_field.get(key, 0)
         self._per_field[key] = count + 1
@@ -85,13 +90,22 @@ class ErrorLog:
 
 
 class TableCheck:
-    """Checks the columns of one parsed file; `lines` maps each row to its line in the file."""
+    """Checks the columns of one parsed file; `lines` maps each row to its line in the file.
 
-    def __init__(self, file: str, frame: pd.DataFrame, lines: np.ndarray, errors: ErrorLog):
+    `labels` names a column as the file does, where a reader renamed it (Open311's service_request_id).
+    """
+
+    def __init__(self, file: str, frame: pd.DataFrame, lines: np.ndarray, errors: ErrorLog,
+                 labels: dict[str, str] | None = None):
         self.file = file
         self.frame = frame
         self.lines = lines
         self.errors = errors
+        self.labels = labels or {}
+
+    def label(self, column: str) -> str:
+        """The field's name in the file."""
+        return self.labels.get(column, column)
 
     def _report(self, mask: np.ndarray | pd.Series, column: str, reason) -> None:
         """Report rows where mask is True; reason is a string or a function of the bad values."""
@@ -105,7 +119,7 @@ class TableCheck:
             reasons = [reason(value) for value in values]
         else:
             reasons = reason
-        self.errors.add_rows(self.file, bad_lines, column, reasons)
+        self.errors.add_rows(self.file, bad_lines, self.label(column), reasons)
         self.errors.suppressed += int(mask.sum()) - len(positions)
 
     def present(self, column: str) -> pd.Series:
@@ -118,7 +132,7 @@ class TableCheck:
         """Check the header has every required column; return False when some are missing."""
         missing = [column for column in required if column not in self.frame.columns]
         for column in missing:
-            self.errors.add(self.file, 1, column, "required column is missing from the header")
+            self.errors.add(self.file, 1, self.label(column), "required column is missing from the header")
         return not missing
 
     def required(self, columns: Iterable[str]) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import Engine, func, inspect, select
+from sqlalchemy import Engine, inspect, select
 
 from data_access import geo, schema
 from data_access.loader import load_directory
@@ -174,28 +174,33 @@ def test_open311_requests_map_onto_work_orders(base_engine, city_dir, tmp_path):
         connection.execute(table.delete().where(table.c.order_no.like("OPEN311-%")))
 
 
-def test_an_order_in_both_the_csv_and_the_open311_file_is_written_once_as_the_open311_says(
-        empty_engine, city_dir, tmp_path, monkeypatch):
-    from data_access import loader
-
-    monkeypatch.setattr(loader, "BULK_REBUILD_ROWS", 1)  # the first load's bulk paths (SQLite: stage files)
-    directory = copy_files(city_dir, tmp_path / "both", "city.json", *loader.AREA_FILES.values(), "work_orders.csv")
+def test_bad_open311_requests_are_named_by_their_open311_fields(base_engine, city_dir, tmp_path):
+    directory = copy_files(city_dir, tmp_path / "open311", "work_orders.csv")
     orders = expected.csv(city_dir, "work_orders.csv")
-    shared = orders.iloc[5]
-    request = {"service_request_id": shared["order_no"], "status": "closed", "service_code": "transport",
-               "service_name": "公交站牌损坏", "description": "改由 Open311 报送",
-               "requested_datetime": "2026-06-01T09:00:00+08:00", "updated_datetime": "2026-06-02T10:00:00+08:00",
-               "lat": float(shared["lat"]), "long": float(shared["lon"])}
-    (directory / "work_orders.open311.json").write_text(json.dumps([request], ensure_ascii=False), encoding="utf-8")
-    load_directory(directory, empty_engine)
-    table = schema.work_orders
-    with empty_engine.connect() as connection:
-        rows = connection.execute(select(table.c.status, table.c.description)
-                                  .where(table.c.order_no == shared["order_no"])).all()
-        days = connection.execute(select(func.sum(schema.work_order_days.c.received))).scalar_one()
-    assert rows == [("closed", "改由 Open311 报送")]
-    assert read_row_counts(empty_engine)["work_orders"] == len(orders)
-    assert days == len(orders)  # the rollups count it once too
+    lon, lat = float(orders.loc[0, "lon"]), float(orders.loc[0, "lat"])
+    good = {"service_request_id": "OPEN311-OK", "status": "open", "service_code": "transport",
+            "service_name": "公交站牌损坏", "requested_datetime": "2026-06-01T09:00:00+08:00", "lat": lat, "long": lon}
+    requests = [
+        good,
+        {**good, "service_request_id": orders.loc[5, "order_no"]},  # 2: also in work_orders.csv
+        {**good, "service_request_id": "OPEN311-2", "status": "pending"},  # 3: not a GeoReport status
+        {**good, "service_request_id": "OPEN311-3", "status": "closed"},  # 4: closed, but when?
+        {**good, "service_request_id": None},  # 5: no id
+        {**good, "service_request_id": "OPEN311-5", "lat": lon, "long": lat},  # 6: swapped
+        {**good, "service_request_id": "OPEN311-6", "requested_datetime": "yesterday"},  # 7
+    ]
+    (directory / "work_orders.open311.json").write_text(json.dumps(requests, ensure_ascii=False), encoding="utf-8")
+    errors = [e for e in rejected(directory, base_engine) if e.file == "work_orders.open311.json"]
+    assert has_error(errors, "work_orders.open311.json", 2, "service_request_id", "also in work_orders.csv")
+    assert has_error(errors, "work_orders.open311.json", 3, "status", "'pending' is not one of: open, closed")
+    assert has_error(errors, "work_orders.open311.json", 4, "updated_datetime", "required when status is closed")
+    assert has_error(errors, "work_orders.open311.json", 5, "service_request_id", "required value is empty")
+    assert has_error(errors, "work_orders.open311.json", 6, "long/lat", "look swapped")
+    assert has_error(errors, "work_orders.open311.json", 7, "requested_datetime", "not an ISO 8601 timestamp")
+    # One error per field and request, each in the sender's words: nothing names our own columns.
+    assert len({(e.line, e.field) for e in errors}) == len(errors)
+    assert {e.line for e in errors} == {2, 3, 4, 5, 6, 7}
+    assert not {e.field for e in errors} & {"order_no", "received_at", "resolved_at", "closed_at", "lon/lat"}
 
 
 def index_names(engine: Engine, table: str) -> set[str]:
@@ -356,7 +361,7 @@ def test_unreadable_files(base_engine, city_dir, tmp_path):
     (directory / "grid_workers.csv").write_bytes(b"worker_id,name\n\xff\xfe\xfa,\x81\n")
     errors = rejected(directory, base_engine)
     assert any(e.file == "grids.geojson" and "not valid GeoJSON" in e.reason for e in errors)
-    assert any(e.file == "grid_workers.csv" for e in errors)
+    assert has_error(errors, "grid_workers.csv", 2, "(file)", "not UTF-8 or GBK/GB18030 text: byte 0xff")
 
 
 def test_command_line_reports_errors_and_exits_non_zero(city_dir, tmp_path):
@@ -369,17 +374,15 @@ def test_command_line_reports_errors_and_exits_non_zero(city_dir, tmp_path):
                              f"sqlite:///{database}"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     assert "grid_workers.csv:2: role: 'boss' is not one of" in result.stderr
-    assert not database.exists() or read_row_counts(make_sqlite(database))["areas"] == 0
+    assert not database.exists(), "a rejected load created the database file"
     good = subprocess.run([sys.executable, "-m", "data_access", "load", str(city_dir), "--db",
-                           f"sqlite:///{database}", "--quiet"], capture_output=True, text=True, timeout=300)
+                           f"sqlite:///{database}"], capture_output=True, text=True, timeout=300)
     assert good.returncode == 0, good.stderr
+    # Progress goes to stderr as the load runs: each file checked, each table written, the commit.
+    for step in ("checking grids.geojson", "checking work_orders.csv", "work_orders: writing", "committing"):
+        assert step in good.stderr, step
+    assert f"work_orders: {len(expected.csv(city_dir, 'work_orders.csv')):,} rows" in good.stdout
     stats = subprocess.run([sys.executable, "-m", "data_access", "stats", "--db", f"sqlite:///{database}",
                             "--json"], capture_output=True, text=True, timeout=60)
     assert json.loads(stats.stdout)["work_orders"] == len(expected.csv(city_dir, "work_orders.csv"))
 
-
-def make_sqlite(path: Path) -> Engine:
-    """An engine on an SQLite file."""
-    from data_access.db import create_db_engine
-
-    return create_db_engine(f"sqlite:///{path}")
