@@ -31,6 +31,23 @@ def areas(city_dir: Path, level: str) -> gpd.GeoDataFrame:
     return frame
 
 
+def grid_codes(city_dir: Path, lon: pd.Series, lat: pd.Series) -> pd.Series:
+    """The grid each WGS-84 point lies in, by a geopandas spatial join (the lowest code where grids touch)."""
+    points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon.astype(float), lat.astype(float)), crs="EPSG:4326",
+                              index=lon.index)
+    joined = gpd.sjoin(points, areas(city_dir, "grid")[["code", "geometry"]], how="left", predicate="within")
+    joined = joined.sort_values("code")
+    return joined[~joined.index.duplicated(keep="first")]["code"].reindex(lon.index)
+
+
+@functools.cache
+def stations(city_dir: Path) -> pd.DataFrame:
+    """stations.csv with the grid found by a geopandas spatial join."""
+    frame = csv(city_dir, "stations.csv").copy()
+    frame["grid_code"] = grid_codes(city_dir, frame["lon"], frame["lat"])
+    return frame
+
+
 @functools.cache
 def work_orders(city_dir: Path) -> pd.DataFrame:
     """work_orders.csv with epoch timestamps and the grid found by a geopandas spatial join."""
@@ -38,13 +55,7 @@ def work_orders(city_dir: Path) -> pd.DataFrame:
     for column in TIMESTAMP_COLUMNS:
         if column in frame:
             frame[column] = to_epoch(frame[column])
-    points = gpd.GeoDataFrame(frame[["order_no"]], geometry=gpd.points_from_xy(frame["lon"].astype(float),
-                                                                              frame["lat"].astype(float)),
-                              crs="EPSG:4326")
-    grids = areas(city_dir, "grid")[["code", "geometry"]]
-    joined = gpd.sjoin(points, grids, how="left", predicate="within")
-    joined = joined.sort_values("code").drop_duplicates("order_no")
-    frame["grid_code"] = frame["order_no"].map(joined.set_index("order_no")["code"])
+    frame["grid_code"] = grid_codes(city_dir, frame["lon"], frame["lat"])
     frame["community_code"] = frame["grid_code"].str[:12]
     frame["street_code"] = frame["grid_code"].str[:9]
     frame["district_code"] = frame["grid_code"].str[:6]

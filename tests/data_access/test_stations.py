@@ -6,16 +6,26 @@ from data_access import stations
 from tests import expected
 
 
+def test_every_station_gets_the_grid_geopandas_finds(loaded_engine, city_dir):
+    rows = expected.stations(city_dir)
+    stored = stations.read_stations(loaded_engine).set_index("station_id")
+    assert rows["grid_code"].notna().all()
+    assert stored["grid_code"].to_dict() == dict(zip(rows["station_id"], rows["grid_code"], strict=True))
+    for level, width in (("community", 12), ("street", 9), ("district", 6)):
+        assert (stored[f"{level}_code"] == stored["grid_code"].str[:width]).all()
+
+
 def test_stations_by_area_type_and_status(loaded_engine, city_dir):
-    rows = expected.csv(city_dir, "stations.csv")
+    rows = expected.stations(city_dir)
     everything = stations.read_stations(loaded_engine)
     assert sorted(everything["station_id"]) == sorted(rows["station_id"])
-    district = everything["district_code"].iloc[0]
-    meal = stations.read_stations(loaded_engine, district, ("elderly_meal_point", "community_center"), ("open",))
-    want = everything[(everything["district_code"] == district)
-                      & everything["station_type"].isin(["elderly_meal_point", "community_center"])
-                      & (everything["status"] == "open")]
-    assert sorted(meal["station_id"]) == sorted(want["station_id"])
+    grid = rows.loc[(rows["station_type"] == "elderly_meal_point") & (rows["status"] == "open"), "grid_code"].iloc[0]
+    for area in (grid[:6], grid[:9], grid[:12]):
+        meal = stations.read_stations(loaded_engine, area, ("elderly_meal_point", "community_center"), ("open",))
+        want = rows[rows["grid_code"].str.startswith(area)
+                    & rows["station_type"].isin(["elderly_meal_point", "community_center"])
+                    & (rows["status"] == "open")]
+        assert len(want) and sorted(meal["station_id"]) == sorted(want["station_id"])
     by_id = rows.set_index("station_id")
     assert (everything.set_index("station_id")["station_type"] == by_id["station_type"]).all()
 
