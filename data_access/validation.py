@@ -21,6 +21,7 @@ TRUE_WORDS = {"true", "1", "yes", "y", "t", "是"}
 FALSE_WORDS = {"false", "0", "no", "n", "f", "否"}
 # The plain local timestamp form real exports use (parsed fast, in Arrow).
 LOCAL_FORMAT = "%Y-%m-%d %H:%M:%S"
+PLAIN_LOCAL_LENGTH = len("2026-05-01 09:30:00")
 # Enough to fix a file; a million copies of the same mistake help nobody.
 MAX_ERRORS_PER_FIELD = 20
 
@@ -282,9 +283,30 @@ def split_list(value) -> list[str]:
     return [item.strip() for item in value.replace("；", ";").split(";") if item.strip()]
 
 
+def _plain_local_epochs(text: pa.Array) -> pd.arrays.IntegerArray | None:
+    """Epoch seconds when every value is the plain local 'YYYY-MM-DD HH:MM:SS' (or with T), else None.
+
+    Arrow's own ISO 8601 cast is strict (02-30, 24:00 and 23:59:60 fail the whole cast) and ~4× faster than
+    strptime plus the day check below; a column with any other form or value takes the general path.
+    """
+    lengths = pc.min_max(pc.utf8_length(text))
+    if lengths["min"].as_py() != PLAIN_LOCAL_LENGTH or lengths["max"].as_py() != PLAIN_LOCAL_LENGTH:
+        return None
+    try:
+        local = pc.cast(text, pa.timestamp("s"))
+    except pa.ArrowInvalid:
+        return None
+    ok = pc.is_valid(local).to_numpy(zero_copy_only=False)
+    local_seconds = pc.fill_null(local.cast(pa.int64()), 0).to_numpy(zero_copy_only=False)
+    return pd.arrays.IntegerArray(np.where(ok, local_seconds - CITY_UTC_OFFSET_SECONDS, 0), ~ok)
+
+
 def parse_timestamps(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Parse ISO 8601 strings into nullable Int64 UTC epoch seconds; return (epochs, bad-value mask)."""
     text = large_strings(raw)
+    plain = _plain_local_epochs(text)
+    if plain is not None:
+        return pd.Series(plain, index=raw.index), np.zeros(len(raw), dtype=bool)
     if blank_edged(text).any():  # the loader hands over trimmed values: then there is nothing to trim
         text = pc.utf8_trim_whitespace(text)
     # Fast path, in Arrow: the plain local form real exports use; the rest go through fromisoformat.

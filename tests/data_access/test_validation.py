@@ -28,6 +28,26 @@ def test_timestamps_in_every_form_become_utc_epoch_seconds(dtype):
     assert str(epoch.dtype) == "Int64"
 
 
+@pytest.mark.parametrize("dtype", [object, "str"])
+def test_a_column_of_plain_local_timestamps_parses_like_fromisoformat_and_refuses_impossible_ones(dtype):
+    rng = np.random.default_rng(3)
+    moments = pd.Timestamp("2023-12-25") + pd.to_timedelta(rng.integers(0, 4 * 366 * 86400, 2000), unit="s")
+    plain = [moment.strftime("%Y-%m-%d %H:%M:%S") for moment in moments]
+    plain[::7] = [value.replace(" ", "T") for value in plain[::7]]
+    plain[5] = None
+    plain.append("2024-02-29 23:59:59")
+    epoch, bad = parse_timestamps(pd.Series(plain, dtype=dtype))
+    want = [None if value is None else int(datetime.fromisoformat(value).replace(tzinfo=SHANGHAI).timestamp())
+            for value in plain]
+    assert [None if pd.isna(value) else int(value) for value in epoch] == want
+    assert not bad.any()
+    for impossible in ("2026-02-29 00:00:00", "2026-04-31 10:00:00", "2026-01-01 24:00:00", "2026-01-01 23:59:60",
+                       "2026-13-01 00:00:00", "2026-01-01 09:30:0x"):
+        epoch, bad = parse_timestamps(pd.Series([*plain, impossible], dtype=dtype))
+        assert bad.tolist() == [False] * len(plain) + [True], impossible
+        assert pd.isna(epoch.iloc[-1]) and [None if pd.isna(v) else int(v) for v in epoch.iloc[:-1]] == want
+
+
 def test_is_in_matches_strings_of_any_storage_and_ignores_missing():
     values = pd.Series(["a", None, "c", "d"], dtype="str")
     assert is_in(values, pd.Series(["c", "a"], dtype=object)).tolist() == [True, False, True, False]
