@@ -960,9 +960,12 @@ def write_table(connection: Connection, table: Table, frame: pd.DataFrame, progr
         _copy_staged(connection, stages, table, progress)
         return result
     rebuild = len(frame) >= BULK_REBUILD_ROWS and len(frame) >= existing
+    sqlite = connection.dialect.name == "sqlite"
+    # PostgreSQL keeps a primary key row by row during a COPY: into an empty table it is built after, in one
+    # sort (5 M work orders: COPY 13 s + key 2 s, against 26 s). SQLite's big first writes are staged instead.
+    key = _drop_primary_key(connection, table) if rebuild and existing == 0 and not sqlite else None
     if rebuild:
         _drop_indexes(connection, table)
-    sqlite = connection.dialect.name == "sqlite"
     with ThreadPoolExecutor(max_workers=1) as pool:
         # PostgreSQL parses the COPY in its own process while Python mostly waits: start alongside now.
         # SQLite's driver binds rows in Python, but builds indexes in C: start it with the indexes.
@@ -973,9 +976,26 @@ def write_table(connection: Connection, table: Table, frame: pd.DataFrame, progr
             _copy_postgresql(connection, table, frame, existing > 0, progress)
         if alongside is not None and pending is None:
             pending = pool.submit(alongside)
+        if key is not None:
+            progress(f"{table.name}: building its primary key")
+            _add_primary_key(connection, table, key)
         if rebuild:
             _rebuild_indexes(connection, table, progress)
         return None if pending is None else pending.result()
+
+
+def _drop_primary_key(connection: Connection, table: Table) -> str | None:
+    """Drop the table's primary key constraint (transactional, like _drop_indexes); return its name."""
+    name = inspect(connection).get_pk_constraint(table.name).get("name")
+    if name:
+        connection.exec_driver_sql(f"ALTER TABLE {table.name} DROP CONSTRAINT {name}")
+    return name
+
+
+def _add_primary_key(connection: Connection, table: Table, name: str) -> None:
+    """Build the primary key _drop_primary_key dropped, under its old name (a duplicate fails the load)."""
+    columns = ", ".join(column.name for column in table.primary_key.columns)
+    connection.exec_driver_sql(f"ALTER TABLE {table.name} ADD CONSTRAINT {name} PRIMARY KEY ({columns})")
 
 
 def _drop_indexes(connection: Connection, table: Table) -> None:

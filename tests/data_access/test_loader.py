@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from sqlalchemy import Engine, inspect, select
+from sqlalchemy.exc import IntegrityError
 
 from data_access import geo, schema
 from data_access.loader import load_directory
@@ -214,6 +215,15 @@ def test_the_bulk_path_rebuilds_every_index(empty_engine, city_dir, monkeypatch)
     load_directory(city_dir, empty_engine)
     for table in (schema.work_orders, schema.member_activities):
         assert {index.name for index in table.indexes} <= index_names(empty_engine, table.name)
+    # PostgreSQL builds a first load's primary keys after the COPY: each is back, under its name, and enforced.
+    for table in (*schema.TABLES_IN_LOAD_ORDER, *schema.ROLLUP_TABLES):
+        key = inspect(empty_engine).get_pk_constraint(table.name)
+        assert key["constrained_columns"] == [column.name for column in table.primary_key.columns], table.name
+    if empty_engine.dialect.name == "postgresql":
+        assert inspect(empty_engine).get_pk_constraint("work_orders")["name"] == "work_orders_pkey"
+    with pytest.raises(IntegrityError), empty_engine.begin() as connection:
+        connection.execute(schema.work_orders.insert().from_select(
+            [column.name for column in schema.work_orders.columns], select(schema.work_orders).limit(1)))
     assert read_row_counts(empty_engine)["work_orders"] == len(expected.csv(city_dir, "work_orders.csv"))
 
 
