@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pandas as pd
 from sqlalchemy import Engine, and_, distinct, func, literal, select
 
-from data_access.codes import AREA_LEVELS, MEMBER_POSTS
+from data_access.codes import ACTIVITY_KINDS, AREA_LEVELS, MEMBER_POSTS
 from data_access.filters import area_condition, group_column_name
 from data_access.member_history import distinct_members_counted
 from data_access.rollups import rollups_ready
@@ -114,7 +114,9 @@ def read_activity_by_kind(engine: Engine, area_code: str | None, start: date, en
     return read_frame(engine, select(activity.c.kind, func.count().label("activities"),
                                      func.sum(activity.c.hours).label("hours"),
                                      members_counted.label("members"))
-                      .where(activity.c.activity_date >= start, activity.c.activity_date <= end,
+                      # Every kind, named: SQLite then reads its (kind, date) index one kind at a time.
+                      .where(activity.c.kind.in_(list(ACTIVITY_KINDS)),
+                             activity.c.activity_date >= start, activity.c.activity_date <= end,
                              *area_condition(activity, area_code))
                       .group_by(activity.c.kind).order_by(activity.c.kind))
 
