@@ -296,6 +296,11 @@ def _plain_local_epochs(text: pa.Array) -> pd.arrays.IntegerArray | None:
         local = pc.cast(text, pa.timestamp("s"))
     except pa.ArrowInvalid:
         return None
+    return _utc_epochs(local)
+
+
+def _utc_epochs(local: pa.Array) -> pd.arrays.IntegerArray:
+    """UTC epoch seconds of city-local timestamps (missing where null)."""
     ok = pc.is_valid(local).to_numpy(zero_copy_only=False)
     local_seconds = pc.fill_null(local.cast(pa.int64()), 0).to_numpy(zero_copy_only=False)
     return pd.arrays.IntegerArray(np.where(ok, local_seconds - CITY_UTC_OFFSET_SECONDS, 0), ~ok)
@@ -309,16 +314,15 @@ def parse_timestamps(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
         return pd.Series(plain, index=raw.index), np.zeros(len(raw), dtype=bool)
     if blank_edged(text).any():  # the loader hands over trimmed values: then there is nothing to trim
         text = pc.utf8_trim_whitespace(text)
-    # Fast path, in Arrow: the plain local form real exports use; the rest go through fromisoformat.
+    # Value by value, in Arrow: the plain local form real exports use; the rest go through fromisoformat.
     fast = pc.strptime(text, format=LOCAL_FORMAT, unit="s", error_is_null=True)
     # Arrow rolls an impossible day over (02-30 → 03-02): only a value whose day reads back the same is taken.
     day = pc.utf8_slice_codeunits(text, 8, 10)
-    same = pc.and_kleene(pc.equal(pc.utf8_length(text), 19),
+    same = pc.and_kleene(pc.equal(pc.utf8_length(text), PLAIN_LOCAL_LENGTH),
                          pc.equal(pc.cast(pc.if_else(pc.utf8_is_digit(day), day, None), pa.int64()), pc.day(fast)))
     fast = pc.if_else(same, fast, None)
-    ok = pc.is_valid(fast).to_numpy(zero_copy_only=False)
-    local_seconds = pc.fill_null(fast.cast(pa.int64()), 0).to_numpy(zero_copy_only=False)
-    epoch = pd.arrays.IntegerArray(np.where(ok, local_seconds - CITY_UTC_OFFSET_SECONDS, 0), ~ok)
+    epoch = _utc_epochs(fast)
+    ok = ~epoch.isna()
     slow = pc.is_valid(text).to_numpy(zero_copy_only=False) & ~ok
     bad = np.zeros(len(raw), dtype=bool)
     for position in np.flatnonzero(slow):
