@@ -59,6 +59,8 @@ BULK_REBUILD_ROWS = 100_000
 LOAD_MAINTENANCE_MEMORY = "1GB"
 # Open311 GeoReport v2 has no appeal type or due time; these are the documented defaults.
 OPEN311_DEFAULT_DUE_SECONDS = 5 * 86400
+# GeoReport v2's two statuses, and the lifecycle status each becomes.
+OPEN311_STATUSES = {"open": "received", "closed": "closed"}
 # The GeoReport v2 field each work-order column comes from, so that errors name what the sender wrote.
 OPEN311_FIELDS = {
     "order_no": "service_request_id",
@@ -668,7 +670,7 @@ def read_open311(directory: Path, state: LoadState) -> None:
         if column not in source:
             source[column] = None
     source = source.astype(object).where(source.notna(), None)
-    status = source["status"].map({"open": "received", "closed": "closed"})
+    status = source["status"].map(OPEN311_STATUSES)
     closed = status == "closed"
     service_code = source["service_code"].astype("string")
     frame = pd.DataFrame({
@@ -695,7 +697,7 @@ def read_open311(directory: Path, state: LoadState) -> None:
     check = TableCheck(path.name, frame, np.arange(1, len(frame) + 1), state.errors, labels=OPEN311_FIELDS)
     check.required(["order_no", "category_l2", "lon", "lat", "status", "received_at"])
     check._report(source["status"].notna() & status.isna(), "status",
-                  lambda value: f"{value!r} is not one of: open, closed")
+                  lambda value: f"{value!r} is not one of: {', '.join(OPEN311_STATUSES)}")
     check._report(closed & source["updated_datetime"].isna(), "closed_at",
                   "required when status is closed (the time the request was closed)")
     in_csv = state.tables.get("work_orders")
