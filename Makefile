@@ -24,7 +24,7 @@ install-dev: $(VENV)/.installed-dev
 
 ## Build the demo city into the default SQLite database (var/cityscreen.sqlite) when it is missing.
 demo-db: install
-	$(BIN)/python -m data_access demo
+	$(BIN)/python -m sample_data demo
 
 run: demo-db
 	$(BIN)/streamlit run app.py --server.port $(PORT)

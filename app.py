@@ -8,11 +8,11 @@ import time
 
 import streamlit as st
 
+from components import cached
 from components.context import PageContext, set_context
 from components.filters import render_sidebar_filters
 from components.i18n import DEFAULT_LANGUAGE, LANGUAGES, pick_language, translate
-from data_access import cached
-from data_access.filters import local_date, reference_now
+from data_access.city_time import local_date, reference_now
 
 log = logging.getLogger("cityscreen")
 MAP_STYLE_VARIABLE = "CITYSCREEN_MAP_STYLE"

@@ -7,9 +7,11 @@ from datetime import date, timedelta
 
 import streamlit as st
 
+from components import cached
 from components.i18n import code_label, translate
-from data_access import cached, codes
-from data_access.filters import WorkOrderFilter, local_day_start
+from data_access import codes
+from data_access.city_time import local_day_start
+from data_access.filters import WorkOrderFilter
 
 PERIODS = ("today", "7d", "30d", "year", "custom")
 DEFAULT_PERIOD = "30d"

@@ -13,7 +13,7 @@ import streamlit as st
 
 from components.context import PageContext
 from components.i18n import translate
-from data_access.validation import CITY_ZONE
+from data_access.city_time import CITY_ZONE
 
 
 def render_header(context: PageContext, title_key: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from datetime import datetime
 
-from data_access.validation import CITY_ZONE
+from data_access.city_time import CITY_ZONE
 
 # Fixed CSS (no data inside): no Streamlit chrome, no scrollbars, sizes that scale with the screen.
 WALL_CSS = """

@@ -1,14 +1,13 @@
-"""Command line: `python -m data_access load DIR [--db URL]`, `stats [--db URL] --json`, `rollups`, `demo`."""
+"""Command line: `python -m data_access load DIR [--db URL]`, `stats [--db URL] --json`, `rollups`."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 import time
 
-from data_access.db import create_db_engine, database_url, ensure_demo_database
+from data_access.db import DATABASE_URL_HELP, create_db_engine, database_url
 from data_access.loader import load_directory
 from data_access.rollups import build_rollups
 from data_access.stats import read_row_counts
@@ -21,20 +20,15 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     load = commands.add_parser("load", help="validate and load every known input file in DIR (all or nothing)")
     load.add_argument("directory", metavar="DIR")
-    load.add_argument("--db", help="database URL (default: $CITYSCREEN_DB_URL or the local SQLite file)")
+    load.add_argument("--db", help=DATABASE_URL_HELP)
     load.add_argument("--quiet", action="store_true", help="no progress messages")
-    commands.add_parser("demo", help="build the demo city into the default SQLite database when it is missing")
     rollups = commands.add_parser("rollups", help="rebuild the per-day work-order rollups from work_orders")
-    rollups.add_argument("--db", help="database URL")
+    rollups.add_argument("--db", help=DATABASE_URL_HELP)
     stats = commands.add_parser("stats", help="print row counts per table")
-    stats.add_argument("--db", help="database URL")
+    stats.add_argument("--db", help=DATABASE_URL_HELP)
     stats.add_argument("--json", action="store_true", help="print JSON")
     arguments = parser.parse_args(argv)
 
-    if arguments.command == "demo":
-        logging.basicConfig(level=logging.INFO, format="%(message)s")
-        print(f"demo database ready: {ensure_demo_database()}")
-        return 0
     engine = create_db_engine(database_url(arguments.db))
     try:
         if arguments.command == "load":

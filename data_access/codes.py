@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import re
 
-CITY_TIMEZONE = "Asia/Shanghai"
-# China keeps one offset all year (no daylight saving), so SQL can bucket days with it.
-CITY_UTC_OFFSET_SECONDS = 8 * 3600
-
 # Area levels: name -> number of digits in the code (GB/T 2260 + statistical division codes).
 AREA_LEVELS: dict[str, int] = {"district": 6, "street": 9, "community": 12, "grid": 15}
 LEVEL_BY_CODE_LENGTH = {digits: level for level, digits in AREA_LEVELS.items()}
@@ -85,7 +81,6 @@ OPEN_STATUSES = ("received", "dispatched", "accepted", "in_progress", "returned"
 DONE_STATUSES = ("resolved", "called_back", "closed")
 # Timestamp columns in lifecycle order; each must not precede the one before it.
 LIFECYCLE_TIMESTAMPS = ("received_at", "dispatched_at", "accepted_at", "resolved_at", "called_back_at", "closed_at")
-BRANCH_TIMESTAMPS = ("returned_at", "extended_at", "whistled_at")
 RESOLUTIONS: dict[str, tuple[str, str]] = {
     "solved": ("已解决", "Solved"),
     "unsolved": ("未解决", "Not solved"),
@@ -134,4 +129,9 @@ GRID_WORKER_ROLES: dict[str, tuple[str, str]] = {
     "member_adviser": ("党员网格指导员", "Member grid adviser"),
 }
 
-MOBILE_PHONE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
+# The phone rule: a mainland mobile (11 digits) or a landline with its area code (0xx[x]-xxxxxxx[x]).
+MOBILE_PHONE = r"1[3-9]\d{9}"
+LANDLINE_PHONE = r"0\d{2,3}-?\d{7,8}"
+PHONE_PATTERN = re.compile(rf"(?:{MOBILE_PHONE}|{LANDLINE_PHONE})")
+PHONE_DESCRIPTION = "a mobile (11 digits) or landline phone number"
+MOBILE_PHONE_PATTERN = re.compile(rf"^{MOBILE_PHONE}$")

@@ -1,20 +1,17 @@
-"""Database connections: which database, how to connect, and the demo database built on first use."""
+"""Database connections: which database (one resolver for the app, every CLI and the simulator) and how to connect."""
 
 from __future__ import annotations
 
-import fcntl
-import logging
+import functools
 import os
-import tempfile
+import tomllib
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 
-log = logging.getLogger(__name__)
-
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# Outside git (var/ is ignored): created from the demo city on first use.
+# Outside git (var/ is ignored): `make run` builds the demo city into it (sample_data.demo).
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "cityscreen.sqlite"
 DEFAULT_DATABASE_URL = f"sqlite:///{DEFAULT_SQLITE_PATH}"
 DATABASE_URL_VARIABLE = "CITYSCREEN_DB_URL"
@@ -24,9 +21,37 @@ STATEMENT_TIMEOUT_MS = 60_000
 WALL_TIMEOUT_MS = 4_000
 
 
+# What every command line says of its --db option.
+DATABASE_URL_HELP = "database URL (default: $CITYSCREEN_DB_URL, else .streamlit/secrets.toml, else var/)"
+# Where Streamlit looks for secrets by default, the later overriding the earlier; the CLIs read the same files.
+SECRETS_FILES = (Path.home() / ".streamlit" / "secrets.toml", PROJECT_ROOT / ".streamlit" / "secrets.toml")
+
+
 def database_url(explicit: str | None = None) -> str:
-    """Return the database URL: the argument, else $CITYSCREEN_DB_URL, else the default SQLite file."""
-    return explicit or os.environ.get(DATABASE_URL_VARIABLE) or DEFAULT_DATABASE_URL
+    """Return the database URL: the argument, else $CITYSCREEN_DB_URL, else secrets.toml, else the SQLite default."""
+    return explicit or os.environ.get(DATABASE_URL_VARIABLE) or secret(DATABASE_URL_VARIABLE) or DEFAULT_DATABASE_URL
+
+
+def secret(name: str) -> str | None:
+    """A top-level value from the secrets files Streamlit reads (the project's over the user's), or None."""
+    value = None
+    for path in SECRETS_FILES:
+        try:
+            modified = path.stat().st_mtime_ns
+        except FileNotFoundError:
+            continue
+        value = _secrets_file(path, modified).get(name, value)
+    return None if value is None else str(value)
+
+
+@functools.lru_cache(maxsize=8)
+def _secrets_file(path: Path, _modified: int) -> dict:
+    """One secrets file's values, read again only when the file changes (every cached page read asks)."""
+    with open(path, "rb") as handle:
+        try:
+            return tomllib.load(handle)
+        except tomllib.TOMLDecodeError as error:
+            raise ValueError(f"{path}: not valid TOML: {error}") from None
 
 
 def normalise_url(url: str) -> str:
@@ -88,42 +113,7 @@ def database_missing(engine: Engine) -> bool:
 
 def has_data(engine: Engine) -> bool:
     """Return True when the schema exists and holds at least one area."""
-    if not inspect(engine).has_table("areas"):
+    if database_missing(engine) or not inspect(engine).has_table("areas"):
         return False
     with engine.connect() as connection:
         return connection.exec_driver_sql("SELECT 1 FROM areas LIMIT 1").first() is not None
-
-
-def ensure_demo_database(url: str | None = None) -> str:
-    """Build the demo city into the default SQLite database when it is missing; return the URL used.
-
-    Only the built-in default is filled automatically: a configured database is never written to.
-    """
-    url = database_url(url)
-    if url != DEFAULT_DATABASE_URL:
-        return url
-    DEFAULT_SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = DEFAULT_SQLITE_PATH.with_suffix(".lock")
-    with open(lock_path, "w") as lock:
-        # Two browser sessions on a fresh machine must not both build the demo city.
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        engine = create_db_engine(url)
-        try:
-            if has_data(engine):
-                from data_access.rollups import build_rollups, rollups_ready
-
-                if not rollups_ready(engine):
-                    # A demo database from before the rollups: add them once rather than rebuild the city.
-                    log.info("building the per-day rollups into %s", DEFAULT_SQLITE_PATH)
-                    build_rollups(engine)
-                return url
-            log.info("building the demo city into %s", DEFAULT_SQLITE_PATH)
-            from data_access.loader import load_directory
-            from sample_data.generate import generate_city
-
-            with tempfile.TemporaryDirectory(prefix="cityscreen-demo-") as directory:
-                generate_city(directory, scale="demo")
-                load_directory(directory, engine)
-        finally:
-            engine.dispose()
-    return url

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, Table
 
 from data_access.codes import AREA_LEVELS, level_of_code
-from data_access.validation import CITY_ZONE
-
-DAY_SECONDS = 86_400
 
 
 @dataclass(frozen=True)
@@ -95,35 +91,3 @@ def work_order_conditions(table: Table, work_filter: WorkOrderFilter, time_colum
         if values:
             conditions.append(table.c[column].in_(values))
     return conditions
-
-
-def local_day_start(day: date) -> int:
-    """UTC epoch seconds of local (Asia/Shanghai) midnight starting `day`."""
-    return int(datetime(day.year, day.month, day.day, tzinfo=CITY_ZONE).timestamp())
-
-
-def local_date(epoch_seconds: int) -> date:
-    """The local (Asia/Shanghai) calendar date of an epoch time."""
-    return datetime.fromtimestamp(epoch_seconds, CITY_ZONE).date()
-
-
-def days_window(last_day: date, days: int) -> tuple[int, int]:
-    """(start, end) epoch seconds covering `days` whole local days ending with `last_day`."""
-    end = local_day_start(last_day + timedelta(days=1))
-    return end - days * DAY_SECONDS, end
-
-
-def day_number_to_date(day_number: int) -> date:
-    """Turn a SQL local day number ((epoch + offset) // 86400) back into a date."""
-    return date(1970, 1, 1) + timedelta(days=int(day_number))
-
-
-
-def reference_now(city_facts: dict[str, str], wall_clock: float) -> int:
-    """The moment "now" means for the loaded data: its `as_of` for a synthetic snapshot, else the wall clock.
-
-    A generated city ends at its as-of time; measuring it against the real clock would age every order.
-    """
-    if city_facts.get("synthetic") == "true" and city_facts.get("as_of"):
-        return int(city_facts["as_of"])
-    return int(wall_clock)

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine, Table, inspect, select
 
 from data_access import codes, geo, schema
 from data_access.arrow import blank_edged, postgresql_copy_chunks
+from data_access.city_time import DAY_SECONDS
 from data_access.db import database_missing
 from data_access.member_history import previous_dates, update_previous_dates
 from data_access.rollups import (
@@ -49,7 +50,6 @@ AREA_FILES = {
 }
 CSV_FILES = ("stations.csv", "work_orders.csv", "members.csv", "member_activities.csv", "grid_workers.csv")
 KNOWN_FILES = ("city.json", *AREA_FILES.values(), "water.geojson", *CSV_FILES, "work_orders.open311.json")
-PHONE_PATTERN = re.compile(r"(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})")
 # A child may stick out of its parent by rounding only.
 NESTING_TOLERANCE = 1e-6
 WRITE_CHUNK_ROWS = 50_000
@@ -58,7 +58,7 @@ BULK_REBUILD_ROWS = 100_000
 # PostgreSQL's memory for each index rebuild's sort during a load (the server default, 64 MB, spills to disk).
 LOAD_MAINTENANCE_MEMORY = "1GB"
 # Open311 GeoReport v2 has no appeal type or due time; these are the documented defaults.
-OPEN311_DEFAULT_DUE_SECONDS = 5 * 86400
+OPEN311_DEFAULT_DUE_SECONDS = 5 * DAY_SECONDS
 # GeoReport v2's two statuses, and the lifecycle status each becomes.
 OPEN311_STATUSES = {"open": "received", "closed": "closed"}
 # The GeoReport v2 field each work-order column comes from, so that errors name what the sender wrote.
@@ -591,7 +591,7 @@ def check_work_orders(check: TableCheck, state: LoadState, other_orders: Iterabl
     check.enum("status", codes.WORK_ORDER_STATUSES)
     check.enum("resolution", codes.RESOLUTIONS)
     check.enum("satisfaction", codes.SATISFACTION)
-    check.pattern("caller_phone", PHONE_PATTERN, "a mobile (11 digits) or landline phone number")
+    check.pattern("caller_phone", codes.PHONE_PATTERN, codes.PHONE_DESCRIPTION)
     check.number("lon", -180, 180)
     check.number("lat", -90, 90)
     check.timestamps(WORK_ORDER_TIMESTAMPS)
@@ -722,7 +722,7 @@ def read_members(directory: Path, state: LoadState) -> None:
     check.enum("unit_type", codes.MEMBER_UNIT_TYPES)
     check.enum("status", codes.MEMBER_STATUSES)
     check.enum_list("claimed_posts", codes.MEMBER_POSTS)
-    check.pattern("phone", PHONE_PATTERN, "a mobile (11 digits) or landline phone number")
+    check.pattern("phone", codes.PHONE_PATTERN, codes.PHONE_DESCRIPTION)
     check.date("checkin_date")
     communities = state.area_codes("community")
     grids = state.area_codes("grid")
@@ -828,7 +828,7 @@ def read_grid_workers(directory: Path, state: LoadState) -> None:
     check.unique("worker_id")
     check.enum("role", codes.GRID_WORKER_ROLES)
     check.boolean("on_duty")
-    check.pattern("phone", PHONE_PATTERN, "a mobile (11 digits) or landline phone number")
+    check.pattern("phone", codes.PHONE_PATTERN, codes.PHONE_DESCRIPTION)
     grids = state.area_codes("grid")
     check._report(frame["grid_code"].notna() & ~is_in(frame["grid_code"], grids), "grid_code",
                   lambda code: f"grid {code!r} does not exist")

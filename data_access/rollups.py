@@ -32,12 +32,13 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from data_access.codes import AREA_LEVELS, CITY_UTC_OFFSET_SECONDS, level_of_code
+from data_access.city_time import CITY_UTC_OFFSET_SECONDS, DAY_SECONDS
+from data_access.codes import AREA_LEVELS, level_of_code
 from data_access.filters import WorkOrderFilter, code_range_condition, work_order_conditions
 from data_access.measures import BASES, MEASURES
 from data_access.member_history import add_previous_date_columns
 from data_access.schema import ROLLUP_TABLES, meta, work_orders
-from data_access.sql import DAY_SECONDS, count_if, local_day, local_hour, read_frame
+from data_access.sql import count_if, local_day, local_hour, read_frame
 
 # Bumped whenever a measure's definition changes (or what the loader keeps beside the rollups, like the member
 # activities' previous dates since 4): rollups built under another version are not read.

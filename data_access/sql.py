@@ -7,9 +7,7 @@ from decimal import Decimal
 import pandas as pd
 from sqlalchemy import ColumnElement, Engine, Select, case, func, literal
 
-from data_access.codes import CITY_UTC_OFFSET_SECONDS
-
-DAY_SECONDS = 86_400
+from data_access.city_time import CITY_UTC_OFFSET_SECONDS, DAY_SECONDS
 
 
 def read_frame(engine: Engine, statement: Select) -> pd.DataFrame:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
@@ -14,9 +14,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from data_access.arrow import blank_edged
-from data_access.codes import CITY_UTC_OFFSET_SECONDS
+from data_access.city_time import CITY_UTC_OFFSET_SECONDS, CITY_ZONE
 
-CITY_ZONE = timezone(timedelta(seconds=CITY_UTC_OFFSET_SECONDS))
 TRUE_WORDS = {"true", "1", "yes", "y", "t", "是"}
 FALSE_WORDS = {"false", "0", "no", "n", "f", "否"}
 # The plain local timestamp form real exports use (parsed fast, in Arrow).

@@ -9,8 +9,9 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from data_access import areas, kpis, members, stations, work_orders
+from data_access.city_time import days_window
 from data_access.codes import CHILD_LEVEL, level_of_code
-from data_access.filters import WorkOrderFilter, days_window
+from data_access.filters import WorkOrderFilter
 
 TICKER_ORDERS = 15
 

@@ -7,11 +7,8 @@ from dataclasses import replace
 import pandas as pd
 from sqlalchemy import Engine, and_, func, select
 
-from data_access.filters import (
-    WorkOrderFilter,
-    day_number_to_date,
-    work_order_conditions,
-)
+from data_access.city_time import DAY_SECONDS, day_number_to_date
+from data_access.filters import WorkOrderFilter, work_order_conditions
 from data_access.geo import H3_RESOLUTIONS
 from data_access.rollups import group_key_columns, group_keys, read_measures
 from data_access.schema import areas, work_orders
@@ -56,7 +53,7 @@ def read_backlog(engine: Engine, work_filter: WorkOrderFilter, now: int) -> dict
     frame = read_frame(engine, select(
         func.count().label("open"),
         count_if(table.c.due_at < now).label("overdue"),
-        count_if(and_(table.c.due_at >= now, table.c.due_at < now + 86_400)).label("due_24h"),
+        count_if(and_(table.c.due_at >= now, table.c.due_at < now + DAY_SECONDS)).label("due_24h"),
     ).where(*conditions))
     return {key: int(value) for key, value in frame.iloc[0].items()}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import charts, context, maps
+from components import cached, charts, context, maps
 from components.filters import request_area
 from components.i18n import code_label
 from components.tiles import format_count, render_tiles
@@ -16,7 +16,7 @@ from components.views import (
     render_map,
     render_table,
 )
-from data_access import cached, codes
+from data_access import codes
 from data_access.coverage import DEFAULT_RADIUS_M, summarise_coverage
 
 page = context.current()

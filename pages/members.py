@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from components import charts, context, maps
+from components import cached, charts, context, maps
 from components.i18n import code_label
 from components.tiles import format_count, format_rate, render_tiles
 from components.views import (
@@ -17,7 +17,7 @@ from components.views import (
     render_map,
     render_table,
 )
-from data_access import cached, codes
+from data_access import codes
 
 page = context.current()
 language, selection = page.language, page.selection

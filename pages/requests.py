@@ -7,7 +7,7 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from components import charts, context, maps
+from components import cached, charts, context, maps
 from components.i18n import code_label
 from components.tiles import format_rate
 from components.views import (
@@ -19,8 +19,9 @@ from components.views import (
     render_map,
     render_table,
 )
-from data_access import cached, codes
-from data_access.filters import WorkOrderFilter, local_day_start
+from data_access import codes
+from data_access.city_time import local_day_start
+from data_access.filters import WorkOrderFilter
 from data_access.kpis import KPI_DEFINITIONS
 
 page = context.current()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components import context, maps
+from components import cached, context, maps
 from components.colours import STATION_COLOURS, UNDERSERVED, hex_colour
 from components.i18n import code_label
 from components.tiles import format_count, format_rate, render_tiles
@@ -17,7 +17,7 @@ from components.views import (
     render_map,
     render_table,
 )
-from data_access import cached, codes
+from data_access import codes
 from data_access.coverage import DEFAULT_RADIUS_M, summarise_coverage
 
 page = context.current()

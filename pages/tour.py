@@ -8,15 +8,14 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from components import maps
+from components import cached, maps
 from components.colours import STATION_COLOURS, hex_colour
 from components.i18n import code_label, translate
 from components.tiles import format_rate
 from components.views import escape_markdown, render_legend
-from data_access import cached, codes
+from data_access import codes
+from data_access.city_time import CITY_ZONE, local_date, reference_now
 from data_access.coverage import DEFAULT_RADIUS_M
-from data_access.filters import local_date, reference_now
-from data_access.validation import CITY_ZONE
 
 STEPS = ("grid", "stations", "loop", "members")
 facts = cached.load_city_facts()

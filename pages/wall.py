@@ -8,13 +8,12 @@ from datetime import datetime
 
 import streamlit as st
 
-from components import maps, wall
+from components import cached, maps, wall
 from components.i18n import code_label, pick_language, translate
 from components.tiles import format_count, format_rate
-from data_access import cached, codes
+from data_access import codes
 from data_access.areas import read_city_facts
-from data_access.filters import local_date, reference_now
-from data_access.validation import CITY_ZONE
+from data_access.city_time import CITY_ZONE, local_date, reference_now
 from data_access.wall import WALL_VIEWS, read_wall_base, read_wall_snapshot, read_wall_view
 
 log = logging.getLogger("cityscreen.wall")

@@ -1,4 +1,4 @@
-"""Command line: `python -m sample_data generate --scale demo --out DIR …` and `python -m sample_data simulate`."""
+"""Command line: `python -m sample_data generate --scale demo --out DIR …`, `demo` and `simulate`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import logging
 import sys
 import time
 
+from data_access.db import DATABASE_URL_HELP
 from sample_data.generate import SCALES, generate_city
 
 
@@ -31,8 +32,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="last day covered, YYYY-MM-DD (default: today in Asia/Shanghai)",
     )
+    commands.add_parser("demo", help="build the demo city into the default SQLite database when it is empty")
     simulate = commands.add_parser("simulate", help="keep appending and advancing work orders until stopped")
-    simulate.add_argument("--db", help="database URL (default: $CITYSCREEN_DB_URL or the local SQLite file)")
+    simulate.add_argument("--db", help=DATABASE_URL_HELP)
     simulate.add_argument("--rate", type=float, default=30, help="new work orders per minute (default 30)")
     simulate.add_argument("--tick", type=float, default=5, help="seconds between batches (default 5)")
     simulate.add_argument("--ticks", type=int, default=None, help="stop after this many batches")
@@ -46,6 +48,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(relativeCreated)7.0f ms  %(message)s", stream=sys.stderr
     )
+    if arguments.command == "demo":
+        from sample_data.demo import build_demo_database
+
+        print(f"demo database ready: {build_demo_database()}")
+        return 0
     if arguments.command == "simulate":
         from data_access.db import create_db_engine, database_url
         from sample_data.simulate import simulate

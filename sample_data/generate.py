@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from data_access.codes import CITY_TIMEZONE
+from data_access.city_time import CITY_ZONE
 from sample_data.geography import CITY_CENTER, CityGeography, GeographySpec, build_geography
 from sample_data.names import mobile_numbers, person_names
 from sample_data.people import build_activities, build_grid_workers, build_members, set_member_targets
@@ -84,7 +83,7 @@ AREA_FILES = {
 
 def today_in_city() -> dt.date:
     """Today's date in the city's time zone."""
-    return dt.datetime.now(zoneinfo.ZoneInfo(CITY_TIMEZONE)).date()
+    return dt.datetime.now(CITY_ZONE).date()
 
 
 def stream(seed: int, purpose: int) -> np.random.Generator:

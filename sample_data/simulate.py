@@ -17,8 +17,8 @@ from sqlalchemy import Engine, select
 
 from data_access import schema
 from data_access.areas import read_city_facts
+from data_access.city_time import CITY_ZONE
 from data_access.loader import load_directory
-from data_access.validation import CITY_ZONE
 from sample_data.names import mobile_numbers, person_names
 from sample_data.work_order_catalog import (
     APPEAL_REQUESTS,

@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import Engine, select, update
 
 from data_access import loader, rollups, schema
-from data_access.filters import WorkOrderFilter, days_window
+from data_access.city_time import days_window
+from data_access.filters import WorkOrderFilter
 from data_access.loader import load_directory
 from data_access.measures import MEASURE_NAMES
 from sample_data.simulate import simulate

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from data_access import kpis, work_orders
-from data_access.filters import WorkOrderFilter, days_window
+from data_access.city_time import days_window
+from data_access.filters import WorkOrderFilter
 from tests import expected
 from tests.conftest import TEST_AS_OF
 

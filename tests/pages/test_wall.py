@@ -11,8 +11,9 @@ from components.i18n import translate
 from components.tiles import format_count, format_rate
 from data_access import kpis, work_orders
 from data_access.areas import read_city_facts
+from data_access.city_time import days_window, local_date, reference_now
 from data_access.db import create_db_engine
-from data_access.filters import WorkOrderFilter, days_window, local_date, reference_now
+from data_access.filters import WorkOrderFilter
 from tests import expected
 
 ROOT = Path(__file__).resolve().parents[2]

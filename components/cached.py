@@ -3,53 +3,33 @@
 from __future__ import annotations
 
 import functools
-import logging
-import os
 from collections.abc import Callable
 
 import streamlit as st
 from sqlalchemy import Engine
 
 from data_access import areas, coverage, grid_workers, kpis, members, stations, work_orders
-from data_access.db import (
-    DATABASE_URL_VARIABLE,
-    WALL_TIMEOUT_MS,
-    create_db_engine,
-    database_url,
-    ensure_demo_database,
-)
+from data_access.db import WALL_TIMEOUT_MS, create_db_engine, database_url
 
-log = logging.getLogger(__name__)
 # Dashboard figures may be this many seconds old; the wall display refreshes on its own timer.
 CACHE_SECONDS = 60
-
-
-def configured_url() -> str:
-    """Return the database URL: $CITYSCREEN_DB_URL, else Streamlit secrets, else the demo SQLite file."""
-    if os.environ.get(DATABASE_URL_VARIABLE):
-        return os.environ[DATABASE_URL_VARIABLE]
-    try:
-        from_secrets = st.secrets.get(DATABASE_URL_VARIABLE)
-    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
-        from_secrets = None
-    return database_url(from_secrets)
 
 
 @st.cache_resource(show_spinner=False)
 def _engine_for(url: str) -> Engine:
     """One engine (connection pool) per database URL for the whole server."""
-    return create_db_engine(ensure_demo_database(url))
+    return create_db_engine(url)
 
 
 @st.cache_resource(show_spinner=False)
 def _wall_engine_for(url: str) -> Engine:
     """The wall's own pool, with short query timeouts (a slow database turns into a stale badge)."""
-    return create_db_engine(ensure_demo_database(url), timeout_ms=WALL_TIMEOUT_MS)
+    return create_db_engine(url, timeout_ms=WALL_TIMEOUT_MS)
 
 
 def get_wall_engine() -> Engine:
     """Return the wall's engine on the configured database."""
-    return _wall_engine_for(configured_url())
+    return _wall_engine_for(database_url())
 
 
 def _cached(read: Callable) -> Callable:
@@ -65,7 +45,7 @@ def _cached(read: Callable) -> Callable:
 
     @functools.wraps(read)
     def call(*args, **kwargs):
-        return cached(configured_url(), *args, **kwargs)
+        return cached(database_url(), *args, **kwargs)
 
     call.__name__ = name
     return call
