@@ -9,7 +9,7 @@ import time
 
 from data_access.db import DATABASE_URL_HELP, create_db_engine, database_url
 from data_access.loader import load_directory
-from data_access.rollups import build_rollups
+from data_access.rollup_upgrade import upgrade_rollups
 from data_access.stats import read_row_counts
 from data_access.validation import LoadRejected
 
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if arguments.command == "rollups":
             started = time.perf_counter()
-            build_rollups(engine)
+            upgrade_rollups(engine)
             print(f"rollups rebuilt in {time.perf_counter() - started:.1f} s")
             return 0
         counts = read_row_counts(engine)

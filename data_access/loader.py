@@ -23,14 +23,8 @@ from data_access.arrow import blank_edged, postgresql_copy_chunks
 from data_access.city_time import DAY_SECONDS
 from data_access.db import database_missing
 from data_access.member_history import previous_dates, update_previous_dates
-from data_access.rollups import (
-    RollupChange,
-    finish_rollups,
-    rebuild_rollups,
-    rollup_rows,
-    rollups_built,
-    vacuum_rollups,
-)
+from data_access.rollup_build import RollupChange, finish_rollups, rebuild_rollups, rollup_rows, vacuum_rollups
+from data_access.rollups import rollups_built
 from data_access.stage import Stages, index_sorting
 from data_access.validation import (
     ErrorLog,

@@ -8,7 +8,8 @@ import tempfile
 
 from data_access.db import DEFAULT_DATABASE_URL, DEFAULT_SQLITE_PATH, create_db_engine, database_url, has_data
 from data_access.loader import load_directory
-from data_access.rollups import build_rollups, rollups_ready
+from data_access.rollup_upgrade import upgrade_rollups
+from data_access.rollups import rollups_ready
 from sample_data.generate import generate_city
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ def build_demo_database(url: str | None = None, scale: str = "demo") -> str:
                 if not rollups_ready(engine):
                     # A demo database from before the rollups: add them once rather than rebuild the city.
                     log.info("building the per-day rollups into %s", DEFAULT_SQLITE_PATH)
-                    build_rollups(engine)
+                    upgrade_rollups(engine)
                 return url
             log.info("building the demo city into %s", DEFAULT_SQLITE_PATH)
             with tempfile.TemporaryDirectory(prefix="cityscreen-demo-") as directory:

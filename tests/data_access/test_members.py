@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import inspect, select, update
 
-from data_access import grid_workers, members, rollups, schema
+from data_access import grid_workers, members, rollup_upgrade, rollups, schema
 from data_access.loader import load_directory
 from sample_data.simulate import simulate
 from tests import expected
@@ -156,7 +156,7 @@ def test_previous_dates_stay_exact_through_the_live_feed_and_an_upgrade(empty_en
                            .values(value="3"))
     rollups._READY.clear()
     assert counted() == kept  # counted with DISTINCT meanwhile
-    rollups.build_rollups(empty_engine)
+    rollup_upgrade.upgrade_rollups(empty_engine)
     assert rollups.rollups_ready(empty_engine)
     assert {column.name for column in previous} <= {
         column["name"] for column in inspect(empty_engine).get_columns("member_activities")}

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, select, update
 
-from data_access import loader, rollups, schema
+from data_access import loader, rollup_build, rollup_upgrade, rollups, schema
 from data_access.city_time import days_window
 from data_access.filters import WorkOrderFilter
 from data_access.loader import load_directory
@@ -145,7 +145,7 @@ def test_live_feed_keeps_rollups_exact_without_a_rebuild(empty_engine, city_dir,
     assert written["advanced"] > 0 and written["called_back"] > 0
     kept = rollup_rows(empty_engine)
     with empty_engine.begin() as connection:
-        rollups.rebuild_rollups(connection)
+        rollup_build.rebuild_rollups(connection)
     assert rollup_rows(empty_engine) == kept
 
 
@@ -159,7 +159,7 @@ def test_database_without_current_rollups_counts_work_orders(empty_engine, city_
     assert not rollups.rollups_ready(empty_engine)
     assert rollups.choose_rollup(empty_engine, WorkOrderFilter(START, END), None) is None
     counted = rollups.read_measures(empty_engine, WorkOrderFilter(START, END), MEASURE_NAMES)
-    rollups.build_rollups(empty_engine)
+    rollup_upgrade.upgrade_rollups(empty_engine)
     assert rollups.rollups_ready(empty_engine)
     assert rollups.choose_rollup(empty_engine, WorkOrderFilter(START, END), None) is not None
     pd.testing.assert_frame_equal(rollups.read_measures(empty_engine, WorkOrderFilter(START, END), MEASURE_NAMES),
@@ -176,5 +176,5 @@ def test_a_load_into_an_empty_table_counts_the_rollups_from_its_own_rows(empty_e
     assert all(counted.values())
     monkeypatch.undo()
     with empty_engine.begin() as connection:
-        rollups.rebuild_rollups(connection)
+        rollup_build.rebuild_rollups(connection)
     assert rollup_rows(empty_engine) == counted
