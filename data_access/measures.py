@@ -14,7 +14,7 @@ from data_access.codes import SATISFIED_ANSWERS
 # A request counts as responded to when it is accepted (签收) within this time of being received.
 RESPONSE_WINDOW_SECONDS = 2 * 3600
 
-# The timestamps a measure can count by; each is the "basis" of some KPI in DOMAIN.md.
+# The timestamps a measure can count by; each is the "basis" of some KPI (kpis.KPI_DEFINITIONS).
 BASES = ("received_at", "due_at", "resolved_at", "called_back_at")
 
 Columns = Mapping[str, pd.Series]

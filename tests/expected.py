@@ -81,7 +81,7 @@ def in_window(values: pd.Series, start: int | None, end: int | None) -> pd.Serie
 
 
 def kpis(orders: pd.DataFrame, start: int, end: int, now: int) -> dict[str, tuple[int, int]]:
-    """KPI numerator/denominator pairs straight from DOMAIN.md's definitions."""
+    """KPI numerator/denominator pairs written out from the definitions' words (kpis.KPI_DEFINITIONS), not their SQL."""
     received = orders[in_window(orders["received_at"], start, end)]
     handled = received[received["status"] != "merged"]
     responded = handled["accepted_at"].notna() & ((handled["accepted_at"] - handled["received_at"]) <= 7200)
@@ -122,3 +122,36 @@ def as_records(frame: pd.DataFrame, columns: list[str]) -> list[tuple]:
     """Rows as plain tuples (numbers as Python ints/floats) for exact comparison."""
     return [tuple(value.item() if isinstance(value, np.generic) else value for value in row)
             for row in frame[columns].itertuples(index=False, name=None)]
+
+
+EARTH_RADIUS_M = 6_371_008.8
+
+
+def haversine_m(lon1, lat1, lon2, lat2) -> np.ndarray:
+    """Great-circle distance in metres (broadcasting numpy arrays), on the mean Earth sphere."""
+    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(value, dtype=float)) for value in (lon1, lat1, lon2, lat2))
+    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(a))
+
+
+def grid_nearest_station_m(city_dir: Path, station_types: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Per grid: code, population, the haversine distance from its inner point to the nearest open station, and
+    that station's grid (station_grid)."""
+    grids = areas(city_dir, "grid")
+    inner = grids.geometry.representative_point()
+    found = stations(city_dir)
+    found = found[found["status"] == "open"]
+    if station_types:
+        found = found[found["station_type"].isin(station_types)]
+    lon, lat = found["lon"].astype(float).to_numpy(), found["lat"].astype(float).to_numpy()
+    nearest = np.full(len(grids), np.inf)
+    station_grid = np.full(len(grids), None, dtype=object)
+    for start in range(0, len(grids), 256):  # a block of grids × every station at a time: bounded memory
+        block = slice(start, start + 256)
+        distances = haversine_m(inner.x.to_numpy()[block, None], inner.y.to_numpy()[block, None], lon[None, :],
+                                lat[None, :])
+        if distances.size:
+            nearest[block] = distances.min(axis=1)
+            station_grid[block] = found["grid_code"].to_numpy()[distances.argmin(axis=1)]
+    return pd.DataFrame({"code": grids["code"].to_numpy(), "population": grids["population"].astype("int64"),
+                         "nearest_m": nearest, "station_grid": station_grid})
