@@ -96,8 +96,8 @@ def to_wgs84(lon, lat, systems) -> tuple[np.ndarray, np.ndarray]:
 def h3_cells(lon: np.ndarray, lat: np.ndarray, resolution: int) -> np.ndarray:
     """Return the H3 cell (int64) of each point at the resolution.
 
-    h3ronpy (h3o, a Rust port of the H3 library) converts the whole array without the GIL: 5 M points in
-    1.8 s, against 4.4 s calling the h3 package once per point, and the loader locates points meanwhile.
+    h3ronpy (h3o, a Rust port of the H3 library) converts the whole array without the GIL, well ahead of
+    calling the h3 package once per point (docs/benchmarks.md), and the loader locates points meanwhile.
     It gives the h3 package's cell for every point (tests/data_access/test_geo.py) but one on a cell's
     corner, a tie that floating point may break for another of the cells that meet there.
     """
@@ -129,7 +129,7 @@ def h3_cells_for_resolutions(lon: np.ndarray, lat: np.ndarray) -> dict[int, np.n
 
 
 # Points are sorted into square cells of this size (about 50 m) and tested only against the polygons their
-# cell touches (5 M work orders among 9,352 grids: 2.5 s; cells of 100 m: 3.4 s; of 200 m: 4.7 s).
+# cell touches; larger cells were slower at city scale (docs/benchmarks.md).
 LOCATE_CELL_DEGREES = 0.0005
 
 

@@ -183,8 +183,8 @@ member_activities = Table(
     *(Column(f"previous_in_{level}", Date) for level in MEMBER_HISTORY_LEVELS),
     # Covers the city-wide activity-by-kind read (count, hours, distinct members) without touching the rows.
     Index("ix_member_activities_date_kind", "activity_date", "kind", "previous_in_city", "hours"),
-    # SQLite counts a window's activities per kind through this one, kind by kind in order, with no sort (a year
-    # at city scale: 0.47 s against 0.84 s); PostgreSQL has no skip scan to use it and does well with the other.
+    # SQLite counts a window's activities per kind through this one, kind by kind in order, with no sort
+    # (docs/benchmarks.md); PostgreSQL has no skip scan to use it and does well with the other.
     Index("ix_member_activities_kind_date", "kind", "activity_date", "previous_in_city", "hours").ddl_if(
         dialect="sqlite"),
     Index("ix_member_activities_community_date", "community_code", "activity_date"),
@@ -246,7 +246,7 @@ work_order_day_categories = _rollup_table("work_order_day_categories", "street",
 work_order_day_cells = _rollup_table("work_order_day_cells", "district", ("h3_r7", "h3_r8"), ("received", "open"))
 # About 1.5 orders per grid and day at city scale: little compression, but narrow rows instead of wide orders.
 # Its (grid, day) index covers `received`: SQLite reads a year's grid counts by skipping through it, grid by
-# grid, with no table lookups and no sort (2.25 M rows at city scale: 0.3 s, against 1.3–1.5 s).
+# grid, with no table lookups and no sort (docs/benchmarks.md).
 work_order_day_grids = _rollup_table("work_order_day_grids", "grid", (), (
     "received", "open", "received_resolved", "received_called_back", "received_satisfied"),
     area_index_covers=("received",))
