@@ -1,4 +1,5 @@
-"""Command line: `python -m data_access load DIR [--db URL]`, `stats [--db URL] --json`, `rollups`."""
+"""Command line: `python -m data_access load DIR [--db URL]`, `stats [--db URL] --json`, `rollups`, and the
+administrator's `users`, `wall-keys` and `audit` (data_access.access_cli)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import sys
 import time
 
+from data_access import access_cli
 from data_access.db import DATABASE_URL_HELP, create_db_engine, database_url
 from data_access.loader import load_directory
 from data_access.rollup_upgrade import upgrade_rollups
@@ -27,10 +29,13 @@ def main(argv: list[str] | None = None) -> int:
     stats = commands.add_parser("stats", help="print row counts per table")
     stats.add_argument("--db", help=DATABASE_URL_HELP)
     stats.add_argument("--json", action="store_true", help="print JSON")
+    access_cli.add_commands(commands)
     arguments = parser.parse_args(argv)
 
     engine = create_db_engine(database_url(arguments.db))
     try:
+        if arguments.command in access_cli.COMMANDS:
+            return access_cli.run(engine, arguments)
         if arguments.command == "load":
             started = time.perf_counter()
 

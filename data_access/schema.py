@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    DDL,
     BigInteger,
     Boolean,
     Column,
@@ -15,8 +16,10 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    event,
 )
 
+from data_access.city_time import DAY_SECONDS
 from data_access.codes import AREA_LEVELS
 from data_access.measures import MEASURE_NAMES
 
@@ -258,3 +261,77 @@ ROLLUP_TABLES = (work_order_day_hours, work_order_day_channels, work_order_days,
 
 # Load order: parents before children, so references resolve.
 TABLES_IN_LOAD_ORDER = (meta, areas, water, stations, work_orders, members, member_activities, grid_workers)
+
+# ---------------------------------------------------------------- access: who may see what, and the audit of it
+
+# A signed-in person's role and area, keyed by the identity provider's subject (data_access.access).
+app_users = Table(
+    "app_users",
+    metadata,
+    Column("subject", String(255), primary_key=True),
+    Column("display_name", Text),
+    Column("role", String(16), nullable=False),
+    # None: the whole city (leaders, guests, administrators).
+    Column("area_code", String(15)),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("updated_by", String(255), nullable=False),
+)
+
+# A wall display's revocable link: only a hash of its secret is kept.
+wall_keys = Table(
+    "wall_keys",
+    metadata,
+    Column("key_id", String(32), primary_key=True),
+    Column("secret_sha256", String(64), nullable=False),
+    Column("label", Text, nullable=False),
+    Column("area_code", String(15)),
+    Column("created_at", BigInteger, nullable=False),
+    Column("created_by", String(255), nullable=False),
+    Column("revoked_at", BigInteger),
+    Column("revoked_by", String(255)),
+)
+
+# Append-only: the database itself refuses updates, and deletes of records younger than the retention.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("audit_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("at", BigInteger, nullable=False),
+    Column("subject", String(255)),
+    Column("role", String(16)),
+    Column("action", String(32), nullable=False),
+    Column("page", String(64)),
+    Column("area_code", String(15)),
+    Column("target", Text),
+    Column("reason", Text),
+    Column("detail", Text),
+    Index("ix_audit_log_at", "at"),
+    Index("ix_audit_log_subject_at", "subject", "at"),
+)
+# PIPL art. 54 audits; Cybersecurity Law art. 21 keeps access logs at least six months.
+AUDIT_RETENTION_DAYS = 180
+
+_APPEND_ONLY_SQLITE = (
+    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+    "CREATE TRIGGER audit_log_keep BEFORE DELETE ON audit_log "
+    f"WHEN old.at > CAST(strftime('%%s', 'now') AS INTEGER) - {AUDIT_RETENTION_DAYS} * {DAY_SECONDS} "
+    f"BEGIN SELECT RAISE(ABORT, 'audit_log keeps records for {AUDIT_RETENTION_DAYS} days'); END",
+)
+_APPEND_ONLY_POSTGRESQL = (
+    "CREATE FUNCTION audit_log_guard() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    "IF TG_OP = 'UPDATE' THEN RAISE EXCEPTION 'audit_log is append-only'; END IF; "
+    f"IF OLD.at > extract(epoch FROM now())::bigint - {AUDIT_RETENTION_DAYS} * {DAY_SECONDS} THEN "
+    f"RAISE EXCEPTION 'audit_log keeps records for {AUDIT_RETENTION_DAYS} days'; END IF; "
+    "RETURN OLD; END $$",
+    "CREATE TRIGGER audit_log_guard BEFORE UPDATE OR DELETE ON audit_log "
+    "FOR EACH ROW EXECUTE FUNCTION audit_log_guard()",
+)
+for _statement in _APPEND_ONLY_SQLITE:
+    event.listen(audit_log, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
+for _statement in _APPEND_ONLY_POSTGRESQL:
+    event.listen(audit_log, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
+event.listen(audit_log, "after_drop", DDL("DROP FUNCTION IF EXISTS audit_log_guard()").execute_if(
+    dialect="postgresql"))
+
+ACCESS_TABLES = (app_users, wall_keys, audit_log)
