@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 
 .DEFAULT_GOAL := test
-.PHONY: run demo test lint pytest demo-db browser install install-dev benchmark clean
+.PHONY: run demo test lint pytest demo-db browser oidc install install-dev benchmark clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,10 +38,17 @@ demo: demo-db
 browser:
 	@bash .ci/install-browser.sh
 
+## The development OpenID Connect provider (npm's oidc-provider, pinned by deploy/oidc/package-lock.json).
+deploy/oidc/node_modules/.installed: deploy/oidc/package-lock.json
+	cd deploy/oidc && npm ci --no-audit --no-fund --silent
+	touch $@
+
+oidc: deploy/oidc/node_modules/.installed
+
 lint: install-dev
 	$(BIN)/ruff check .
 
-pytest: install-dev browser
+pytest: install-dev browser oidc
 	$(BIN)/python -m pytest
 
 test: lint pytest
@@ -50,4 +57,4 @@ benchmark: install-dev
 	$(BIN)/python benchmarks/data_access_bench.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) var .pytest_cache .ruff_cache test-artifacts deploy/oidc/node_modules
