@@ -225,6 +225,19 @@ STRINGS: dict[str, tuple[str, str]] = {
     "level.street": ("街道", "Street"),
     "level.community": ("社区", "Community"),
     "level.grid": ("网格", "Grid"),
+    "auth.title": ("城市一屏 · 统一身份认证登录", "Cityscreen · sign in"),
+    "auth.explain": ("请使用本市统一身份认证账号登录。登录后只显示您有权查看的区域。",
+                     "Sign in with the city's single sign-on account. You will see the areas your role covers."),
+    "auth.sign_in": ("登录", "Sign in"),
+    "auth.sign_out": ("退出登录", "Sign out"),
+    "auth.not_registered": ("账号 {who} 已通过身份认证，但尚未在城市一屏中分配角色，因此不显示任何数据。"
+                            "请联系系统管理员。",
+                            "{who} is signed in but has no role in Cityscreen, so no data is shown. "
+                            "Please ask an administrator."),
+    "auth.signed_in_as": ("{who} · {role} · {area}", "{who} · {role} · {area}"),
+    "auth.whole_city": ("全市", "whole city"),
+    "auth.open_demo": ("开放演示模式：未配置身份认证，仅限本机访问",
+                       "Open demo mode: no sign-in configured, this machine only"),
 }
 
 

@@ -1,0 +1,101 @@
+"""Who is looking: sign-in through the city's OpenID Connect provider (st.login), or the open demo on loopback.
+
+With no `[auth]` in secrets the app is the open demo (make run listens on loopback only) and every screen
+says so; as soon as `[auth]` is configured, nothing but the sign-in page is served to someone not signed in.
+A wall display signs in with its revocable key instead (`?key=`), checked again on every refresh.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from components.i18n import code_label, translate
+from components.views import escape_markdown
+from data_access import access, audit
+from data_access.roles import ROLES, Viewer
+
+log = logging.getLogger("cityscreen.auth")
+OPEN_DEMO = Viewer("open-demo", "leader", None, "open demo")
+SIGNED_IN_KEY = "auth_signed_in_audited"
+
+
+def sign_in_configured() -> bool:
+    """True when secrets configure an identity provider (the `[auth]` section st.login reads)."""
+    try:
+        return "auth" in st.secrets
+    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
+        return False
+
+
+def is_open_demo(viewer: Viewer) -> bool:
+    return viewer is OPEN_DEMO
+
+
+def require_viewer(engine: Engine, language: str) -> Viewer:
+    """The signed-in viewer; otherwise renders the sign-in or the not-registered page and stops the run."""
+    if not sign_in_configured():
+        return OPEN_DEMO
+    if not st.user.is_logged_in:
+        render_sign_in(language)
+        st.stop()
+    subject = str(st.user.get("sub") or "")
+    try:
+        viewer = access.read_viewer(engine, subject)
+    except SQLAlchemyError:
+        log.exception("reading the viewer's role failed")
+        viewer = None
+    if viewer is None or viewer.role == "wall":
+        _audit_once(engine, Viewer(subject, "none"), "refused", "not registered")
+        render_not_registered(language, st.user.get("name") or subject)
+        st.stop()
+    _audit_once(engine, viewer, "sign_in", None)
+    return viewer
+
+
+def wall_viewer(engine: Engine, token: str | None) -> Viewer | None:
+    """The wall a key stands for (None when unknown or revoked); the open demo needs no key."""
+    if not sign_in_configured():
+        return OPEN_DEMO
+    return access.verify_wall_key(engine, token)
+
+
+def _audit_once(engine: Engine, viewer: Viewer, action: str, detail: str | None) -> None:
+    """One record per browser session for a sign-in or a refusal."""
+    if st.session_state.get(SIGNED_IN_KEY) == (viewer.subject, action):
+        return
+    audit.record(engine, viewer, action, detail=detail)
+    st.session_state[SIGNED_IN_KEY] = (viewer.subject, action)
+
+
+def render_sign_in(language: str) -> None:
+    """The only page someone not signed in is served."""
+    st.title(translate("auth.title", language), anchor=False)
+    st.write(translate("auth.explain", language))
+    if st.button(translate("auth.sign_in", language), type="primary", key="auth-sign-in"):
+        st.login()
+
+
+def render_not_registered(language: str, who: str) -> None:
+    """A person the provider knows but the app does not: no data, a clear message, a way out."""
+    st.title(translate("auth.title", language), anchor=False)
+    st.warning(escape_markdown(translate("auth.not_registered", language, who=who)))
+    if st.button(translate("auth.sign_out", language), key="auth-sign-out-unknown"):
+        st.logout()
+
+
+def render_account(viewer: Viewer, language: str) -> None:
+    """The sidebar's line on who is signed in, in which role and area, and the sign-out button."""
+    if is_open_demo(viewer):
+        st.sidebar.caption(translate("auth.open_demo", language))
+        return
+    role = code_label(ROLES, viewer.role, language)
+    # Names come from the provider and the database: shown as text, never as Markdown.
+    st.sidebar.caption(escape_markdown(translate(
+        "auth.signed_in_as", language, who=viewer.display_name or viewer.subject, role=role,
+        area=viewer.area_code or translate("auth.whole_city", language))))
+    if st.sidebar.button(translate("auth.sign_out", language), key="auth-sign-out"):
+        st.logout()
