@@ -26,13 +26,14 @@ install-dev: $(VENV)/.installed-dev
 demo-db: install
 	$(BIN)/python -m sample_data demo
 
+## The open demo listens on loopback only; app.py is served behind deploy/gate.py (deploy/server.py).
 run: demo-db
-	$(BIN)/streamlit run app.py --server.port $(PORT)
+	$(BIN)/streamlit run deploy/server.py --server.address 127.0.0.1 --server.port $(PORT)
 
 ## The app and the live feed together (new work orders every few seconds); Ctrl-C stops both.
 demo: demo-db
 	$(BIN)/python -m sample_data simulate & trap "kill $$!" EXIT INT TERM; \
-		$(BIN)/streamlit run app.py --server.port $(PORT)
+		$(BIN)/streamlit run deploy/server.py --server.address 127.0.0.1 --server.port $(PORT)
 
 ## Debian's chromium and CJK fonts for the browser tests (installed only when missing and we are root).
 browser:
