@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 
 .DEFAULT_GOAL := test
-.PHONY: run demo test lint pytest demo-db browser oidc install install-dev benchmark clean
+.PHONY: run demo signin-demo test lint pytest demo-db browser oidc install install-dev benchmark clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ run: demo-db
 demo: demo-db
 	$(BIN)/python -m sample_data simulate & trap "kill $$!" EXIT INT TERM; \
 		$(BIN)/streamlit run deploy/server.py --server.address 127.0.0.1 --server.port $(PORT)
+
+## Sign-in on one machine: a real OIDC provider on loopback, demo users of every role, a wall key.
+signin-demo: demo-db oidc
+	$(BIN)/python -m deploy.signin_demo --port $(PORT)
 
 ## Debian's chromium and CJK fonts for the browser tests (installed only when missing and we are root).
 browser:
