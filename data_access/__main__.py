@@ -1,5 +1,5 @@
-"""Command line: `python -m data_access load DIR [--db URL]`, `stats [--db URL] --json`, `rollups`, and the
-administrator's `users`, `wall-keys` and `audit` (data_access.access_cli)."""
+"""Command line: `python -m data_access load DIR [--db URL]`, `stats [--db URL] --json`, `rollups`, `migrate`, and
+the administrator's `users`, `wall-keys` and `audit` (data_access.access_cli)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import time
 from data_access import access_cli
 from data_access.db import DATABASE_URL_HELP, create_db_engine, database_url
 from data_access.loader import load_directory
+from data_access.migrate import SchemaMismatch
+from data_access.migrate import upgrade as upgrade_schema
 from data_access.rollup_upgrade import upgrade_rollups
 from data_access.stats import read_row_counts
 from data_access.validation import LoadRejected
@@ -29,11 +31,21 @@ def main(argv: list[str] | None = None) -> int:
     stats = commands.add_parser("stats", help="print row counts per table")
     stats.add_argument("--db", help=DATABASE_URL_HELP)
     stats.add_argument("--json", action="store_true", help="print JSON")
+    migrate = commands.add_parser("migrate", help="upgrade the database's schema in place (Alembic)")
+    migrate.add_argument("--db", help=DATABASE_URL_HELP)
     access_cli.add_commands(commands)
     arguments = parser.parse_args(argv)
 
     engine = create_db_engine(database_url(arguments.db))
     try:
+        if arguments.command == "migrate":
+            try:
+                before, after = upgrade_schema(engine)
+            except SchemaMismatch as error:
+                print(f"error: {error}", file=sys.stderr)
+                return 2
+            print(f"schema at {after}" + ("" if before == after else f" (was {before or 'unversioned'})"))
+            return 0
         if arguments.command in access_cli.COMMANDS:
             return access_cli.run(engine, arguments)
         if arguments.command == "load":
@@ -48,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
             except LoadRejected as rejected:
                 print(rejected, file=sys.stderr)
                 return 1
-            except FileNotFoundError as error:
+            except (FileNotFoundError, SchemaMismatch) as error:
                 print(f"error: {error}", file=sys.stderr)
                 return 2
             elapsed = time.perf_counter() - started

@@ -15,16 +15,9 @@ from sqlalchemy import Engine, select
 
 from data_access import audit
 from data_access.roles import Viewer, check_role
-from data_access.schema import ACCESS_TABLES, app_users, wall_keys
+from data_access.schema import app_users, wall_keys
 
 WALL_KEY_SEPARATOR = "."
-
-def create_access_tables(engine: Engine) -> None:
-    """Create the access tables (and the audit log's append-only triggers) where they are missing."""
-    with engine.begin() as connection:
-        for table in ACCESS_TABLES:
-            table.create(connection, checkfirst=True)
-
 
 def read_viewer(engine: Engine, subject: str) -> Viewer | None:
     """The app's record of a signed-in subject, or None when the app does not know them."""

@@ -9,7 +9,7 @@ import sys
 
 from sqlalchemy import Engine
 
-from data_access import access, audit
+from data_access import access, audit, migrate
 from data_access.city_time import local_text
 from data_access.db import DATABASE_URL_HELP
 from data_access.roles import ROLES, Viewer
@@ -56,14 +56,15 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 def run(engine: Engine, arguments: argparse.Namespace) -> int:
     """Run one of the commands as the operating-system user at the console (recorded as cli:<user>)."""
     by = Viewer(f"cli:{getpass.getuser()}", "admin")
-    access.create_access_tables(engine)
     try:
+        with engine.begin() as connection:
+            migrate.ensure_current(connection)
         if arguments.command == "users":
             return _users(engine, by, arguments)
         if arguments.command == "wall-keys":
             return _wall_keys(engine, by, arguments)
         return _audit(engine, by, arguments)
-    except ValueError as error:
+    except (ValueError, migrate.SchemaMismatch) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 

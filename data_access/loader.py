@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 from sqlalchemy import Connection, Engine, Table, inspect, select
 
-from data_access import codes, geo, schema
+from data_access import codes, geo, migrate, schema
 from data_access.arrow import blank_edged, postgresql_copy_chunks
 from data_access.city_time import DAY_SECONDS
 from data_access.db import database_missing
@@ -1102,7 +1102,7 @@ def write_all(engine: Engine, tables: dict[str, pd.DataFrame], progress: Progres
             connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
             # Index rebuilds sort in memory rather than in spilled runs (for this transaction only).
             connection.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{LOAD_MAINTENANCE_MEMORY}'")
-        schema.metadata.create_all(connection)
+        migrate.ensure_current(connection)
         for table in schema.TABLES_IN_LOAD_ORDER:
             frame = tables.get(table.name)
             if frame is None:

@@ -311,27 +311,28 @@ audit_log = Table(
 # PIPL art. 54 audits; Cybersecurity Law art. 21 keeps access logs at least six months.
 AUDIT_RETENTION_DAYS = 180
 
-_APPEND_ONLY_SQLITE = (
-    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
-    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
-    "CREATE TRIGGER audit_log_keep BEFORE DELETE ON audit_log "
-    f"WHEN old.at > CAST(strftime('%%s', 'now') AS INTEGER) - {AUDIT_RETENTION_DAYS} * {DAY_SECONDS} "
-    f"BEGIN SELECT RAISE(ABORT, 'audit_log keeps records for {AUDIT_RETENTION_DAYS} days'); END",
-)
-_APPEND_ONLY_POSTGRESQL = (
-    "CREATE FUNCTION audit_log_guard() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-    "IF TG_OP = 'UPDATE' THEN RAISE EXCEPTION 'audit_log is append-only'; END IF; "
-    f"IF OLD.at > extract(epoch FROM now())::bigint - {AUDIT_RETENTION_DAYS} * {DAY_SECONDS} THEN "
-    f"RAISE EXCEPTION 'audit_log keeps records for {AUDIT_RETENTION_DAYS} days'; END IF; "
-    "RETURN OLD; END $$",
-    "CREATE TRIGGER audit_log_guard BEFORE UPDATE OR DELETE ON audit_log "
-    "FOR EACH ROW EXECUTE FUNCTION audit_log_guard()",
-)
-for _statement in _APPEND_ONLY_SQLITE:
-    event.listen(audit_log, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
-for _statement in _APPEND_ONLY_POSTGRESQL:
-    event.listen(audit_log, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
+# The statements that make audit_log append-only, per backend (also run by migration 0002_access).
+AUDIT_APPEND_ONLY_DDL = {
+    "sqlite": (
+        "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+        "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+        "CREATE TRIGGER audit_log_keep BEFORE DELETE ON audit_log "
+        f"WHEN old.at > CAST(strftime('%%s', 'now') AS INTEGER) - {AUDIT_RETENTION_DAYS} * {DAY_SECONDS} "
+        f"BEGIN SELECT RAISE(ABORT, 'audit_log keeps records for {AUDIT_RETENTION_DAYS} days'); END",
+    ),
+    "postgresql": (
+        "CREATE FUNCTION audit_log_guard() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "IF TG_OP = 'UPDATE' THEN RAISE EXCEPTION 'audit_log is append-only'; END IF; "
+        f"IF OLD.at > extract(epoch FROM now())::bigint - {AUDIT_RETENTION_DAYS} * {DAY_SECONDS} THEN "
+        f"RAISE EXCEPTION 'audit_log keeps records for {AUDIT_RETENTION_DAYS} days'; END IF; "
+        "RETURN OLD; END $$",
+        "CREATE TRIGGER audit_log_guard BEFORE UPDATE OR DELETE ON audit_log "
+        "FOR EACH ROW EXECUTE FUNCTION audit_log_guard()",
+    ),
+}
+for _dialect, _statements in AUDIT_APPEND_ONLY_DDL.items():
+    for _statement in _statements:
+        event.listen(audit_log, "after_create", DDL(_statement).execute_if(dialect=_dialect))
 event.listen(audit_log, "after_drop", DDL("DROP FUNCTION IF EXISTS audit_log_guard()").execute_if(
     dialect="postgresql"))
 
-ACCESS_TABLES = (app_users, wall_keys, audit_log)

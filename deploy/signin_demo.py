@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from data_access import access
+from data_access import access, migrate
 from data_access.areas import read_areas
 from data_access.db import DEFAULT_DATABASE_URL, create_db_engine, has_data
 from data_access.roles import Viewer
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     if not has_data(engine):
         print("the demo database is empty: run `make demo-db` first", file=sys.stderr)
         return 2
-    access.create_access_tables(engine)
+    migrate.upgrade(engine)
     district = read_areas(engine, "district", with_geometry=False)["code"].iloc[0]
     street = read_areas(engine, "street", district, with_geometry=False)["code"].iloc[0]
     people = demo_people(district, street)

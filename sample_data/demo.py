@@ -6,6 +6,7 @@ import fcntl
 import logging
 import tempfile
 
+from data_access import migrate
 from data_access.db import DEFAULT_DATABASE_URL, DEFAULT_SQLITE_PATH, create_db_engine, database_url, has_data
 from data_access.loader import load_directory
 from data_access.rollup_upgrade import upgrade_rollups
@@ -32,6 +33,8 @@ def build_demo_database(url: str | None = None, scale: str = "demo") -> str:
         engine = create_db_engine(url)
         try:
             if has_data(engine):
+                # A demo database built by an older version: its schema upgraded in place, not rebuilt.
+                migrate.upgrade(engine)
                 if not rollups_ready(engine):
                     # A demo database from before the rollups: add them once rather than rebuild the city.
                     log.info("building the per-day rollups into %s", DEFAULT_SQLITE_PATH)

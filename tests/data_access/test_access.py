@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from data_access import access, audit, schema
+from data_access import access, audit, migrate, schema
 from data_access.db import create_db_engine
 from data_access.roles import OutsideArea, Viewer, check_role
 
@@ -19,7 +19,7 @@ STREET, COMMUNITY, OTHER_STREET = "420102001", "420102001003", "420102002"
 
 @pytest.fixture
 def engine(empty_engine):
-    access.create_access_tables(empty_engine)
+    migrate.upgrade(empty_engine)
     return empty_engine
 
 

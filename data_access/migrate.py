@@ -1,0 +1,91 @@
+"""Schema versions with Alembic (data_access/migrations): upgrade a database in place, or refuse one this code
+does not know. `python -m data_access migrate` runs `upgrade`; the loader calls `ensure_current`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, inspect
+
+from data_access.schema import metadata
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# The schema the code on main built before migrations existed: such a database is stamped with it.
+BASELINE = "0001_baseline"
+MIGRATE_COMMAND = "python -m data_access migrate"
+
+
+class SchemaMismatch(Exception):
+    """The database's schema is not the one this code reads and writes."""
+
+
+def _config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _scripts() -> ScriptDirectory:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config)
+
+
+def head_revision() -> str:
+    """The revision this code's schema is at."""
+    return _scripts().get_current_head()
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The database's revision; None when it has no alembic_version (empty, or built before migrations)."""
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def _holds_cityscreen(connection: Connection) -> bool:
+    return inspect(connection).has_table("areas")
+
+
+def _check_known(revision: str) -> None:
+    if revision not in {script.revision for script in _scripts().walk_revisions()}:
+        raise SchemaMismatch(f"the database's schema is at revision {revision}, newer than this Cityscreen knows "
+                             f"(its newest is {head_revision()}): run the Cityscreen version that wrote it")
+
+
+def ensure_current(connection: Connection) -> None:
+    """Inside the caller's transaction: create the schema in an empty database, or refuse one not at head."""
+    revision = current_revision(connection)
+    if revision is None and not _holds_cityscreen(connection):
+        metadata.create_all(connection)
+        command.stamp(_config(connection), "head")
+        return
+    if revision is None:
+        raise SchemaMismatch(f"the database was built before schema migrations: run `{MIGRATE_COMMAND}` first")
+    _check_known(revision)
+    if revision != head_revision():
+        raise SchemaMismatch(f"the database's schema is at revision {revision}, this Cityscreen needs "
+                             f"{head_revision()}: run `{MIGRATE_COMMAND}` first")
+
+
+def upgrade(engine: Engine) -> tuple[str | None, str]:
+    """Bring the database to head in one transaction; return (revision before, after).
+
+    An empty database gets the whole schema; one built before migrations is stamped with the baseline first.
+    """
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+        before = current_revision(connection)
+        if before is None and not _holds_cityscreen(connection):
+            ensure_current(connection)
+            return None, head_revision()
+        if before is None:
+            command.stamp(_config(connection), BASELINE)
+        else:
+            _check_known(before)
+        command.upgrade(_config(connection), "head")
+        return before, current_revision(connection)
