@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import functools
 import os
+import time
 import tomllib
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -62,13 +63,52 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def _sqlite_configurator(busy_timeout_ms: int):
+# SQLite has no statement timeout: a progress handler, called every this many virtual-machine steps, interrupts
+# a statement past its deadline (the query then fails with "interrupted", as PostgreSQL's cancels one).
+PROGRESS_STEPS = 20_000
+# In a connection's info: the deadline of the statement running now, and whether this transaction lifted it.
+_DEADLINE = "cityscreen_deadline"
+_UNLIMITED = "cityscreen_unlimited"
+
+
+def _sqlite_configurator(timeout_ms: int):
     """Connection setup for SQLite: WAL lets the dashboard read while a loader or simulator writes."""
 
-    def configure(dbapi_connection, _record) -> None:
-        _configure_sqlite(dbapi_connection, busy_timeout_ms)
+    def configure(dbapi_connection, record) -> None:
+        _configure_sqlite(dbapi_connection, timeout_ms)
+        info = record.info
+
+        def past_deadline() -> int:
+            deadline = info.get(_DEADLINE)
+            return int(deadline is not None and time.monotonic() > deadline)
+
+        dbapi_connection.set_progress_handler(past_deadline, PROGRESS_STEPS)
 
     return configure
+
+
+def _start_deadline(timeout_ms: int):
+    """Before each statement on SQLite: its deadline, unless the transaction lifted the limit."""
+
+    def start(connection, _cursor, _statement, _parameters, _context, _executemany) -> None:
+        info = connection.info
+        info[_DEADLINE] = None if info.get(_UNLIMITED) else time.monotonic() + timeout_ms / 1000
+
+    return start
+
+
+def _end_unlimited(connection) -> None:
+    connection.info.pop(_UNLIMITED, None)
+    connection.info[_DEADLINE] = None
+
+
+def lift_statement_timeout(connection: Connection) -> None:
+    """No time limit for the rest of this transaction (a load, a migration, a rebuild), on either backend."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+    else:
+        connection.info[_UNLIMITED] = True
+        connection.info[_DEADLINE] = None
 
 
 def _configure_sqlite(dbapi_connection, busy_timeout_ms: int) -> None:
@@ -91,6 +131,9 @@ def create_db_engine(url: str | None = None, timeout_ms: int = STATEMENT_TIMEOUT
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": timeout_ms / 1000})
         event.listen(engine, "connect", _sqlite_configurator(timeout_ms))
+        event.listen(engine, "before_cursor_execute", _start_deadline(timeout_ms))
+        for ended in ("commit", "rollback"):
+            event.listen(engine, ended, _end_unlimited)
         return engine
     # libpq `options` given in the URL (e.g. -csearch_path=city) are kept, with the statement timeout added.
     options = parsed.query.get("options", "")

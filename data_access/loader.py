@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine, Table, inspect, select
 from data_access import codes, geo, migrate, schema
 from data_access.arrow import blank_edged, postgresql_copy_chunks
 from data_access.city_time import DAY_SECONDS
-from data_access.db import database_missing
+from data_access.db import database_missing, lift_statement_timeout
 from data_access.member_history import previous_dates, update_previous_dates
 from data_access.rollup_build import RollupChange, finish_rollups, rebuild_rollups, rollup_rows, vacuum_rollups
 from data_access.rollups import rollups_built
@@ -1097,9 +1097,9 @@ def write_all(engine: Engine, tables: dict[str, pd.DataFrame], progress: Progres
     rebuilt = False
     with engine.connect() as connection, _stages_for(connection, tables, progress) as stages, \
             connection.begin():
+        # The dashboard's statement timeout guards queries, not a load of millions of rows.
+        lift_statement_timeout(connection)
         if connection.dialect.name == "postgresql":
-            # The dashboard's statement timeout guards queries, not a load of millions of rows.
-            connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
             # Index rebuilds sort in memory rather than in spilled runs (for this transaction only).
             connection.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{LOAD_MAINTENANCE_MEMORY}'")
         migrate.ensure_current(connection)

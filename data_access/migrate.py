@@ -11,6 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect
 
+from data_access.db import lift_statement_timeout
 from data_access.schema import metadata
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -77,8 +78,7 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
     An empty database gets the whole schema; one built before migrations is stamped with the baseline first.
     """
     with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+        lift_statement_timeout(connection)
         before = current_revision(connection)
         if before is None and not _holds_cityscreen(connection):
             ensure_current(connection)

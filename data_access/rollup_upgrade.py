@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
+from data_access.db import lift_statement_timeout
 from data_access.member_history import add_previous_date_columns
 from data_access.rollup_build import rebuild_rollups, vacuum_rollups
 from data_access.rollups import ROLLUPS
@@ -15,8 +16,7 @@ def upgrade_rollups(engine: Engine) -> None:
     Also adds and fills member activities' previous dates (data_access.member_history), new in version 4.
     """
     with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+        lift_statement_timeout(connection)
         add_previous_date_columns(connection)
         for rollup in ROLLUPS:
             # Recreated, not reused: an older version's table may have other columns or indexes.

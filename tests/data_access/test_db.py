@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
 from data_access import db
+from tests.conftest import postgres_url
 
 
 def test_the_url_comes_from_the_argument_then_the_environment_then_secrets_then_the_default(monkeypatch, tmp_path):
@@ -30,3 +36,37 @@ def test_a_broken_secrets_file_is_named(monkeypatch, tmp_path):
         assert str(broken) in str(error)
     else:
         raise AssertionError("a broken secrets file was ignored")
+
+
+# Counts to a billion: minutes of work on either backend unless something stops it.
+ENDLESS_QUERY = ("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000000) "
+                 "SELECT count(*) FROM n")
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_statement_past_its_time_limit_is_cancelled_on_both_backends(backend, tmp_path):
+    url = f"sqlite:///{tmp_path / 'limit.sqlite'}" if backend == "sqlite" else postgres_url()
+    engine = db.create_db_engine(url, timeout_ms=300)
+    try:
+        started = time.monotonic()
+        with pytest.raises(OperationalError), engine.connect() as connection:
+            connection.exec_driver_sql(ENDLESS_QUERY).scalar_one()
+        assert time.monotonic() - started < 5
+        # The connection goes back to the pool usable, and a short query runs.
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT 1").scalar_one() == 1
+    finally:
+        engine.dispose()
+
+
+def test_a_transaction_can_lift_the_limit_and_the_next_one_has_it_again(tmp_path):
+    engine = db.create_db_engine(f"sqlite:///{tmp_path / 'limit.sqlite'}", timeout_ms=50)
+    slow = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000) SELECT count(*) FROM n"
+    try:
+        with engine.begin() as connection:
+            db.lift_statement_timeout(connection)
+            assert connection.exec_driver_sql(slow).scalar_one() == 3_000_000
+        with pytest.raises(OperationalError), engine.begin() as connection:
+            connection.exec_driver_sql(slow).scalar_one()
+    finally:
+        engine.dispose()
