@@ -22,6 +22,8 @@ OUTLINE: RGB = (200, 210, 230)
 LABEL: RGB = (235, 240, 250)
 NO_DATA: RGB = (70, 78, 96)
 UNDERSERVED: RGB = (220, 38, 70)
+# The selected area drawn among its siblings.
+SELECTED: RGB = (255, 255, 255)
 # Low → high. "load" for volumes and backlogs (more is worse), "good" for rates where more is better.
 SCALES: dict[str, list[RGB]] = {
     "load": [(255, 245, 200), (254, 204, 92), (253, 141, 60), (240, 59, 32), (189, 0, 38)],
