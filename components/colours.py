@@ -40,7 +40,7 @@ def hex_colour(rgb: RGB) -> str:
 def scale_breaks(values, classes: int = 5) -> list[float]:
     """Quantile class breaks (upper bounds of the first classes-1 classes) of the finite values."""
     finite = np.asarray([value for value in values if value is not None and math.isfinite(value)], dtype=float)
-    if finite.size == 0:
+    if np.unique(finite).size < 2:  # one value has no rank among others: drawn in the neutral middle colour
         return []
     return list(np.unique(np.quantile(finite, np.linspace(0, 1, classes + 1)[1:-1])))
 

@@ -147,7 +147,8 @@ def build_view_layers(view: WallView, snapshot: WallSnapshot, base: WallBase, la
         layer, _ = maps.build_choropleth_layer(member_shapes, level, "coverage", "good", "name", alpha=170)
         return [layer, *layers, *maps.build_selected_layers(shapes, level), labels]
     if isinstance(view, StationsView):
-        return [*layers, *maps.build_selected_layers(shapes, level),
+        return [*layers, maps.build_outline_layer(shapes, level, "area-outlines", 1.0),
+                *maps.build_selected_layers(shapes, level),
                 *maps.build_station_layers(view.stations, name_column, radius_m=70)]
     counts = snapshot.ranking.set_index("code")["received"]
     area_data = shapes.assign(received=shapes["code"].map(counts).fillna(0))

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from components.i18n import translate
 from components.tiles import format_count, format_rate
-from data_access import kpis, members, work_orders
+from data_access import kpis, members, schema, work_orders
 from data_access.areas import read_city_facts
 from data_access.city_time import days_window, local_date, reference_now
 from data_access.db import create_db_engine
@@ -174,3 +174,63 @@ def test_requests_page_kpi_table_equals_the_data_access_results(app, engine):
         assert row[translate("column.denominator", "en")] == want.loc[key, "denominator"]
         assert row[translate("column.rate", "en")] == format_rate(want.loc[key, "rate"])
         assert row[translate("column.definition", "en")] == definition.definition_en
+
+
+LEVEL_DIGITS = {"city": 0, "district": 6, "street": 9, "community": 12, "grid": 15}
+
+
+@pytest.mark.parametrize("level", list(LEVEL_DIGITS))
+def test_every_page_at_every_level_agrees_with_the_raw_files(app, city_dir, level):
+    start, end = expected.local_days_window(city_dir, 30)
+    busiest = expected.orders_in(city_dir, None, start, end)["grid_code"].value_counts().index[0]
+    area = busiest[:LEVEL_DIGITS[level]] or None
+    params = {"area": area} if area else {}
+    received = len(expected.orders_in(city_dir, area, start, end))
+
+    shown = open_page(app, "overview", "en", **params)
+    assert metric_values(shown)[translate("tile.received_range", "en")] == format_count(received)
+
+    # The grid map's table lists the areas its map draws (at a grid: the community's grids), each with its own count.
+    shown = open_page(app, "grid-map", "en", **params)
+    table = next(frame.value for frame in shown.dataframe
+                 if translate("column.population", "en") in frame.value.columns)
+    scope = AreaScope.of(area)
+    want = expected.counts_per_area(city_dir, scope.child_level, scope.map_parent.code, start, end)
+    assert dict(zip(table[translate("column.code", "en")], table[translate("column.received", "en")],
+                    strict=True)) == want
+    if area and level != "grid":
+        assert sum(want.values()) == received
+
+    shown = open_page(app, "requests", "en", **params)
+    kpi_table = next(frame.value for frame in shown.dataframe
+                     if translate("column.numerator", "en") in frame.value.columns)
+    repeat = kpi_table.set_index(translate("column.kpi", "en")).loc[kpis.KPI_DEFINITIONS["repeat_rate"].name_en]
+    assert repeat[translate("column.denominator", "en")] == received
+
+    shown = open_page(app, "stations", "en", **params)
+    station_rows = expected.stations(city_dir)
+    assert metric_values(shown)[translate("stations.total", "en")] == format_count(
+        int(expected.inside(station_rows["grid_code"], area).sum()))
+
+    shown = open_page(app, "members", "en", **params)
+    people = expected.csv(city_dir, "members.csv")
+    column = "grid_code" if level == "grid" else "community_code"
+    deployed = int((expected.inside(people[column], area) & (people["status"] == "active")).sum())
+    communities = expected.areas(city_dir, "community")
+    target = int(communities.loc[expected.inside(communities["code"], area), "member_target"].astype(int).sum())
+    assert metric_values(shown)[translate("members.deployed", "en")] == f"{deployed:,} / {target:,}"
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_an_empty_database_says_how_to_load_data(tmp_path, monkeypatch, language):
+    empty_schema = create_db_engine(f"sqlite:///{tmp_path / 'schema-only.sqlite'}")
+    schema.metadata.create_all(empty_schema)
+    empty_schema.dispose()
+    for database in ("missing.sqlite", "schema-only.sqlite"):
+        monkeypatch.setenv("CITYSCREEN_DB_URL", f"sqlite:///{tmp_path / database}")
+        for app in (apps.whole_app(), apps.staff_page("requests")):
+            app.query_params["lang"] = language
+            app.run()
+            assert not app.exception, [item.message for item in app.exception]
+            assert not app.error
+            assert [item.value for item in app.info] == [translate("app.no_data", language)]
