@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,8 +16,9 @@ from data_access.areas import read_city_facts
 from data_access.city_time import days_window, local_date, reference_now
 from data_access.db import create_db_engine
 from data_access.filters import WorkOrderFilter
+from data_access.loader import load_directory
 from data_access.scope import AreaScope
-from tests import expected
+from tests import apps, expected
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -171,3 +174,28 @@ def test_the_wall_with_an_empty_database_is_calm(tmp_path, monkeypatch):
     assert not app.exception and not app.error
     assert translate("wall.no_data", "en") in html_of(app)
     assert len(app.get("deck_gl_json_chart")) == 0
+
+
+def test_a_grid_in_water_says_so(city_dir, tmp_path, monkeypatch):
+    # The test city has no grid without residents: make one in a copy of its files.
+    directory = tmp_path / "city"
+    shutil.copytree(city_dir, directory)
+    grids = json.loads((directory / "grids.geojson").read_text(encoding="utf-8"))
+    grid = grids["features"][0]["properties"]["code"]
+    grids["features"][0]["properties"].update(population=0, households=0)
+    (directory / "grids.geojson").write_text(json.dumps(grids, ensure_ascii=False), encoding="utf-8")
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'water.sqlite'}")
+    load_directory(directory, engine)
+    engine.dispose()
+    monkeypatch.setenv("CITYSCREEN_DB_URL", f"sqlite:///{tmp_path / 'water.sqlite'}")
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    app.query_params.update(mode="wall", area=grid, lang="en")
+    app.run()
+    assert not app.exception and not app.error
+    assert translate("area.water_grid", "en") in html_of(app)
+    for page in ("overview", "grid-map"):
+        staff = apps.staff_page(page)
+        staff.query_params.update(area=grid, lang="zh")
+        staff.run()
+        assert not staff.exception and not staff.error
+        assert translate("area.water_grid", "zh") in [item.value for item in staff.info]
