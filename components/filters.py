@@ -37,7 +37,8 @@ class Selection:
         """The data-access filter for this selection."""
         start = local_day_start(self.first_day)
         end = local_day_start(self.last_day + timedelta(days=1))
-        return WorkOrderFilter(start, end, self.area, self.categories, self.channels, self.statuses)
+        return WorkOrderFilter(start=start, end=end, area=self.area, categories=self.categories,
+                               channels=self.channels, statuses=self.statuses)
 
 
 def period_days(period: str, today: date, custom: tuple[date, date] | None = None) -> tuple[date, date]:

@@ -89,7 +89,7 @@ WALL_VIEWS = ("overview", "requests", "members", "stations")
 
 
 def _month(scope: AreaScope, today: date) -> WorkOrderFilter:
-    return WorkOrderFilter(*days_window(today, 30), scope)
+    return WorkOrderFilter(*days_window(today, 30), area=scope)
 
 
 def read_wall_snapshot(engine: Engine, scope: AreaScope, now: int, today: date,
@@ -102,10 +102,10 @@ def read_wall_snapshot(engine: Engine, scope: AreaScope, now: int, today: date,
     month = _month(scope, today)
     mapped = replace(month, area=scope.map_parent)
     ranking = work_orders.read_counts_by_area(engine, mapped, scope.child_level, now)
-    latest = work_orders.read_latest_orders(engine, WorkOrderFilter(None, now + 1, scope), TICKER_ORDERS)
+    latest = work_orders.read_latest_orders(engine, WorkOrderFilter(None, now + 1, area=scope), TICKER_ORDERS)
     return WallSnapshot(
         taken_at=now,
-        received_today=work_orders.read_order_totals(engine, WorkOrderFilter(*days_window(today, 1), scope),
+        received_today=work_orders.read_order_totals(engine, WorkOrderFilter(*days_window(today, 1), area=scope),
                                                      now)["received"],
         received_30d=work_orders.read_order_totals(engine, month, now)["received"],
         backlog=work_orders.read_backlog(engine, month, now),
