@@ -77,7 +77,8 @@ def render_under_covered(page: PageContext) -> None:
     """Communities below their member target, worst first."""
     t = page.t
     st.subheader(t("members.under"))
-    under = cached.load_under_covered_communities(page.scope)
+    # At a grid, its community (targets are set per community), as on the map.
+    under = cached.load_under_covered_communities(coverage_scope(page.scope)[1])
     if under.empty:
         st.success(t("members.under.none"))
         return

@@ -234,3 +234,14 @@ def test_an_empty_database_says_how_to_load_data(tmp_path, monkeypatch, language
             assert not app.exception, [item.message for item in app.exception]
             assert not app.error
             assert [item.value for item in app.info] == [translate("app.no_data", language)]
+
+
+def test_members_at_a_grid_list_its_community_when_below_target(app, city_dir):
+    coverage = expected.member_coverage(city_dir)
+    community = sorted(coverage.loc[coverage["coverage"] < 1, "code"])[0]
+    grid = sorted(code for code in expected.areas(city_dir, "grid")["code"] if code.startswith(community))[0]
+    shown = open_page(app, "members", "en", area=grid)
+    under = next(frame.value for frame in shown.dataframe
+                 if translate("column.shortfall", "en") in frame.value.columns)
+    assert list(under[translate("column.code", "en")]) == [community]
+    assert not shown.success
