@@ -11,6 +11,7 @@ import argparse
 import statistics
 import sys
 import time
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from data_access.city_time import days_window, local_date, reference_now
 from data_access.db import has_data
 from data_access.filters import WorkOrderFilter
 from data_access.loader import load_directory
+from data_access.scope import CITY, AreaScope
 from data_access.stats import read_row_counts
 from sample_data.generate import generate_city
 
@@ -39,7 +41,7 @@ def query_families(engine, work_filter: WorkOrderFilter, now: int, days: int, di
         ("kpis (7 rates)", lambda: kpis.read_kpis(engine, work_filter, now)),
         ("counts by district", lambda: work_orders.read_counts_by_area(engine, work_filter, "district", now)),
         ("counts by grid in a district", lambda: work_orders.read_counts_by_area(
-            engine, WorkOrderFilter(work_filter.start, work_filter.end, district), "grid", now, district)),
+            engine, replace(work_filter, area=AreaScope.of(district)), "grid", now)),
         ("daily trend", lambda: work_orders.read_daily_counts(engine, work_filter)),
         ("weekday × hour", lambda: work_orders.read_hourly_profile(engine, work_filter)),
         ("categories", lambda: work_orders.read_category_counts(engine, work_filter, now)),
@@ -47,8 +49,8 @@ def query_families(engine, work_filter: WorkOrderFilter, now: int, days: int, di
         ("hotspots (grid)", lambda: work_orders.read_hotspots(engine, work_filter, "grid")),
         ("latest 20 (masked)", lambda: work_orders.read_latest_orders(engine, work_filter, 20)),
         ("district filter: kpis", lambda: kpis.read_kpis(
-            engine, WorkOrderFilter(work_filter.start, work_filter.end, district), now)),
-        ("member activity by kind", lambda: members.read_activity_by_kind(engine, None, first_day, today)),
+            engine, replace(work_filter, area=AreaScope.of(district)), now)),
+        ("member activity by kind", lambda: members.read_activity_by_kind(engine, CITY, first_day, today)),
         ("member coverage (community)", lambda: members.read_member_coverage(engine, "community")),
         ("stations per type", lambda: stations.read_station_counts(engine)),
     ]

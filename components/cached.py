@@ -9,7 +9,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from data_access import areas, coverage, grid_workers, kpis, members, stations, work_orders
-from data_access.db import WALL_TIMEOUT_MS, create_db_engine, database_url
+from data_access.db import WALL_TIMEOUT_MS, create_db_engine, database_url, has_data
 
 # Dashboard figures may be this many seconds old; the wall display refreshes on its own timer.
 CACHE_SECONDS = 60
@@ -25,6 +25,16 @@ def _engine_for(url: str) -> Engine:
 def _wall_engine_for(url: str) -> Engine:
     """The wall's own pool, with short query timeouts (a slow database turns into a stale badge)."""
     return create_db_engine(url, timeout_ms=WALL_TIMEOUT_MS)
+
+
+@st.cache_data(ttl=10, show_spinner=False)
+def _has_data(url: str) -> bool:
+    return has_data(_engine_for(url))
+
+
+def database_has_data() -> bool:
+    """True when the configured database holds a loaded city (rechecked every few seconds)."""
+    return _has_data(database_url())
 
 
 def get_wall_engine() -> Engine:
@@ -69,22 +79,17 @@ load_hotspots = _cached(work_orders.read_hotspots)
 load_growth_hotspots = _cached(work_orders.read_growth_hotspots)
 load_latest_orders = _cached(work_orders.read_latest_orders)
 load_whistle_cases = _cached(work_orders.read_whistle_cases)
-load_whistle_summary = _cached(work_orders.read_whistle_summary)
 load_order_timeline = _cached(work_orders.read_order_timeline)
 load_stations = _cached(stations.read_stations)
 load_station_counts = _cached(stations.read_station_counts)
-load_station_counts_by_area = _cached(stations.read_station_counts_by_area)
 load_member_summary = _cached(members.read_member_summary)
 load_member_coverage = _cached(members.read_member_coverage)
 load_under_covered_communities = _cached(members.read_under_covered_communities)
 load_activity_by_kind = _cached(members.read_activity_by_kind)
 load_daily_activity = _cached(members.read_daily_activity)
 load_claimed_posts = _cached(members.read_claimed_posts)
-load_members_of_area = _cached(members.read_members_of_area)
 load_grid_workers = _cached(grid_workers.read_grid_workers)
-load_grid_worker_counts = _cached(grid_workers.read_grid_worker_counts)
 load_grid_coverage = _cached(coverage.read_grid_coverage)
-load_status_counts = _cached(work_orders.read_status_counts)
 load_daily_resolved = _cached(work_orders.read_daily_resolved)
 load_tour_order = _cached(work_orders.read_tour_order)
 load_area_counts = _cached(areas.read_area_counts)

@@ -22,6 +22,8 @@ OUTLINE: RGB = (200, 210, 230)
 LABEL: RGB = (235, 240, 250)
 NO_DATA: RGB = (70, 78, 96)
 UNDERSERVED: RGB = (220, 38, 70)
+# The selected area drawn among its siblings.
+SELECTED: RGB = (255, 255, 255)
 # Low → high. "load" for volumes and backlogs (more is worse), "good" for rates where more is better.
 SCALES: dict[str, list[RGB]] = {
     "load": [(255, 245, 200), (254, 204, 92), (253, 141, 60), (240, 59, 32), (189, 0, 38)],
@@ -38,7 +40,7 @@ def hex_colour(rgb: RGB) -> str:
 def scale_breaks(values, classes: int = 5) -> list[float]:
     """Quantile class breaks (upper bounds of the first classes-1 classes) of the finite values."""
     finite = np.asarray([value for value in values if value is not None and math.isfinite(value)], dtype=float)
-    if finite.size == 0:
+    if np.unique(finite).size < 2:  # one value has no rank among others: drawn in the neutral middle colour
         return []
     return list(np.unique(np.quantile(finite, np.linspace(0, 1, classes + 1)[1:-1])))
 

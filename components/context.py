@@ -5,17 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import streamlit as st
-
 from components.filters import Selection
 from components.i18n import translate
-
-CONTEXT_KEY = "page_context"
+from data_access.filters import WorkOrderFilter
+from data_access.scope import AreaScope
 
 
 @dataclass(frozen=True)
 class PageContext:
-    """Built by app.py before the page runs."""
+    """Built by the frame (components/frame.py) and handed to the page's render function."""
 
     language: str
     now: int
@@ -26,9 +24,24 @@ class PageContext:
     map_style: str | None = None
 
     @property
+    def scope(self) -> AreaScope:
+        """The selected area (the whole city when none)."""
+        return self.selection.area
+
+    @property
+    def work_filter(self) -> WorkOrderFilter:
+        """The work-order filter of the sidebar selection."""
+        return self.selection.work_filter()
+
+    @property
     def synthetic(self) -> bool:
         """True when the loaded data is the generated demo city."""
         return self.city.get("synthetic") == "true"
+
+    @property
+    def name_column(self) -> str:
+        """The column holding area names in the page's language."""
+        return "name_en" if self.language == "en" else "name_zh"
 
     def t(self, key: str, **values) -> str:
         """A catalog string in the page's language."""
@@ -36,24 +49,4 @@ class PageContext:
 
     def name(self, row) -> str:
         """The localised name of an area row (name_zh / name_en)."""
-        return row["name_en"] if self.language == "en" else row["name_zh"]
-
-
-def set_context(context: PageContext) -> None:
-    """Store this run's context for the page."""
-    st.session_state[CONTEXT_KEY] = context
-
-
-def current() -> PageContext:
-    """This run's context (app.py sets it before running the page).
-
-    On a server's very first session, Streamlit's legacy pages-folder mode can run a deep-linked page
-    (/requests) without app.py, until st.navigation has been called once. Switch that mode off the way
-    st.navigation does and rerun, so app.py frames the page.
-    """
-    if CONTEXT_KEY not in st.session_state:
-        from streamlit.runtime.pages_manager import PagesManager
-
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-    return st.session_state[CONTEXT_KEY]
+        return row[self.name_column]

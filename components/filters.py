@@ -12,6 +12,7 @@ from components.i18n import code_label, translate
 from data_access import codes
 from data_access.city_time import local_day_start
 from data_access.filters import WorkOrderFilter
+from data_access.scope import AreaScope
 
 PERIODS = ("today", "7d", "30d", "year", "custom")
 DEFAULT_PERIOD = "30d"
@@ -24,7 +25,7 @@ PENDING_AREA = "pending_area"
 class Selection:
     """What the user chose in the sidebar."""
 
-    area_code: str | None
+    area: AreaScope
     period: str
     first_day: date
     last_day: date
@@ -36,12 +37,8 @@ class Selection:
         """The data-access filter for this selection."""
         start = local_day_start(self.first_day)
         end = local_day_start(self.last_day + timedelta(days=1))
-        return WorkOrderFilter(start, end, self.area_code, self.categories, self.channels, self.statuses)
-
-    @property
-    def level(self) -> str:
-        """Level of the selected area ('city' when none)."""
-        return codes.level_of_code(self.area_code) if self.area_code else "city"
+        return WorkOrderFilter(start=start, end=end, area=self.area, categories=self.categories,
+                               channels=self.channels, statuses=self.statuses)
 
 
 def period_days(period: str, today: date, custom: tuple[date, date] | None = None) -> tuple[date, date]:
@@ -67,11 +64,11 @@ def _initialise_from_url() -> None:
     if st.session_state.get("filters_ready"):
         return
     params = st.query_params
-    area = params.get("area", "")
-    if area and area.isdigit() and len(area) in codes.LEVEL_BY_CODE_LENGTH:
+    area = AreaScope.from_text(params.get("area"))
+    if area.code:
         for level, digits in codes.AREA_LEVELS.items():
-            if digits <= len(area):
-                st.session_state[f"filter_{level}"] = area[:digits]
+            if digits <= len(area.code):
+                st.session_state[f"filter_{level}"] = area.code[:digits]
     period = params.get("period", DEFAULT_PERIOD)
     st.session_state["filter_period"] = period if period in PERIODS else DEFAULT_PERIOD
     if st.session_state["filter_period"] == "custom":
@@ -96,18 +93,15 @@ def _apply_pending_area() -> None:
         st.session_state[f"filter_{level}"] = area[:digits] if area and digits <= len(area) else ""
 
 
-def request_area(code: str | None) -> None:
+def request_area(area: AreaScope) -> None:
     """Ask for the filters to move to this area on the next run (then rerun)."""
-    st.session_state[PENDING_AREA] = code or ""
+    st.session_state[PENDING_AREA] = area.code or ""
     st.rerun()
 
 
-def _area_select(level: str, parent: str | None, language: str) -> str:
-    """One drill-down select box; returns the chosen code or ''."""
+def _area_select(level: str, parent: AreaScope, language: str) -> str:
+    """One drill-down select box for the areas of `level` inside `parent`; returns the chosen code or ''."""
     key = f"filter_{level}"
-    if level != "district" and not parent:
-        st.session_state[key] = ""
-        return ""
     children = cached.load_areas(level, parent, with_geometry=False)
     options = ["", *list(children["code"])]
     names = dict(zip(children["code"], children["name_en" if language == "en" else "name_zh"], strict=True))
@@ -125,15 +119,14 @@ def render_sidebar_filters(language: str, today: date) -> Selection:
     sidebar = st.sidebar
     with sidebar:
         st.subheader(translate("filter.header", language))
-        parent = None
+        area = AreaScope.of(None)
         for index, level in enumerate(LEVEL_KEYS):
-            chosen = _area_select(level, parent, language)
+            chosen = _area_select(level, area, language)
             if not chosen:
                 for deeper in LEVEL_KEYS[index + 1:]:
                     st.session_state[f"filter_{deeper}"] = ""
                 break
-            parent = chosen
-        area_code = parent
+            area = AreaScope.of(chosen)
         period = st.segmented_control(translate("filter.period", language), PERIODS, key="filter_period",
                                       format_func=lambda p: translate(f"filter.period.{p}", language))
         period = period or DEFAULT_PERIOD
@@ -154,7 +147,7 @@ def render_sidebar_filters(language: str, today: date) -> Selection:
         statuses = st.multiselect(translate("filter.statuses", language), list(codes.WORK_ORDER_STATUSES),
                                   key="filter_statuses", placeholder=translate("filter.all", language),
                                   format_func=lambda c: code_label(codes.WORK_ORDER_STATUSES, c, language))
-    selection = Selection(area_code, period, first_day, last_day, tuple(categories), tuple(channels),
+    selection = Selection(area, period, first_day, last_day, tuple(categories), tuple(channels),
                           tuple(statuses))
     _write_url(selection, language)
     return selection
@@ -163,8 +156,8 @@ def render_sidebar_filters(language: str, today: date) -> Selection:
 def _write_url(selection: Selection, language: str) -> None:
     """Mirror the selection into the query string so a copied link reopens the same view."""
     wanted = {"lang": language, "period": selection.period}
-    if selection.area_code:
-        wanted["area"] = selection.area_code
+    if selection.area.code:
+        wanted["area"] = selection.area.code
     if selection.period == "custom":
         wanted["from"] = selection.first_day.isoformat()
         wanted["to"] = selection.last_day.isoformat()

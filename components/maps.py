@@ -10,7 +10,7 @@ import pandas as pd
 import pydeck as pdk
 import shapely
 
-from components.colours import LABEL, OUTLINE, STATION_COLOURS, WATER, colour_for, scale_breaks
+from components.colours import LABEL, OUTLINE, SELECTED, STATION_COLOURS, WATER, colour_for, scale_breaks
 
 # Simplification per level, in degrees (~1 m ≈ 1e-5°): enough for a screen, small for the browser.
 SIMPLIFY_DEGREES = {"district": 4e-4, "street": 2e-4, "community": 6e-5, "grid": 2e-5}
@@ -77,6 +77,16 @@ def build_outline_layer(areas: gpd.GeoDataFrame, level: str, layer_id: str = "ou
     data = build_area_features(areas, level, ["code"])
     return pdk.Layer("GeoJsonLayer", data, id=layer_id, stroked=True, filled=False, pickable=False,
                      get_line_color=[*OUTLINE, 200], line_width_min_pixels=width_pixels)
+
+
+def build_selected_layers(areas: gpd.GeoDataFrame, level: str) -> list[pdk.Layer]:
+    """A bold outline around the selected area among its siblings (`selected` column); none when none is."""
+    chosen = areas[areas["selected"]] if "selected" in areas else areas.iloc[0:0]
+    if chosen.empty:
+        return []
+    data = build_area_features(chosen, level, ["code"])
+    return [pdk.Layer("GeoJsonLayer", data, id="selected-area", stroked=True, filled=False, pickable=False,
+                      get_line_color=[*SELECTED, 255], line_width_min_pixels=3)]
 
 
 def build_water_layer(water: gpd.GeoDataFrame, layer_id: str = "water") -> pdk.Layer:

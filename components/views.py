@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Callable
-from datetime import datetime
 
 import pandas as pd
 import pydeck as pdk
@@ -13,18 +12,7 @@ import streamlit as st
 
 from components.context import PageContext
 from components.i18n import translate
-from data_access.city_time import CITY_ZONE
-
-
-def render_header(context: PageContext, title_key: str) -> None:
-    """Page title with the city's name, the synthetic-data mark and the data's time."""
-    city = context.city.get("city_name_en" if context.language == "en" else "city_name_zh", "")
-    st.title(f"{city} · {translate(title_key, context.language)}")
-    when = datetime.fromtimestamp(context.now, CITY_ZONE).strftime("%Y-%m-%d %H:%M")
-    parts = [translate("app.data_as_of", context.language, when=when)]
-    if context.synthetic:
-        parts.insert(0, f":orange-badge[{translate('app.synthetic', context.language)}]")
-    st.markdown(" · ".join(parts))
+from data_access.city_time import local_text
 
 
 def render_legend(title: str, items: list[tuple[str, str]]) -> None:
@@ -87,4 +75,4 @@ def format_time(epoch: int | None, pattern: str = "%m-%d %H:%M") -> str:
     """Local time text of an epoch, or '' when missing."""
     if epoch is None or pd.isna(epoch):
         return ""
-    return datetime.fromtimestamp(int(epoch), CITY_ZONE).strftime(pattern)
+    return local_text(int(epoch), pattern)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import html
-from datetime import datetime
 
-from data_access.city_time import CITY_ZONE
+import pydeck as pdk
+
+from components import maps
+from data_access.city_time import local_text
+from data_access.wall import MembersView, OverviewView, StationsView, WallBase, WallSnapshot, WallView
 
 # Fixed CSS (no data inside): no Streamlit chrome, no scrollbars, sizes that scale with the screen.
 WALL_CSS = """
@@ -34,6 +37,9 @@ html, body, [data-testid="stApp"], [data-testid="stAppViewContainer"], [data-tes
 .wall-tile-value { font-size: 5.6vh; font-weight: 700; color: #ffffff; line-height: 1.15;
   font-variant-numeric: tabular-nums; white-space: nowrap; }
 .wall-tile-value.alert { color: #ff6b5e; }
+.wall-empty { font-size: 2.2vh; color: #9fb0cf; padding: 2vh 0.6vw; }
+.wall-note { font-size: 1.9vh; color: #9fd3ff; margin: 0.2vh 0 0.4vh 0; }
+.wall-calm { font-size: 3.4vh; color: #9fb0cf; margin-top: 30vh; text-align: center; }
 .wall-panel-title { font-size: 2.1vh; color: #e6ebf5; font-weight: 600; margin: 0.4vh 0; }
 .wall-ticker { overflow: hidden; white-space: nowrap; background: #0f1a30; border: 0.15vh solid #1f2c47;
   border-radius: 1vh; padding: 0.8vh 0; font-size: 2.1vh; color: #e6ebf5;
@@ -46,16 +52,16 @@ html, body, [data-testid="stApp"], [data-testid="stAppViewContainer"], [data-tes
 """
 
 
-def build_title_bar(city: str, title: str, data_time_label: str, data_time: int, now: datetime,
+def build_title_bar(city: str, title: str, data_time_label: str, data_time: int, clock: str,
                     synthetic_mark: str | None, stale_label: str | None) -> str:
-    """The top bar: city and title, data-as-of time, a clock, the demo-data mark and a stale badge."""
-    as_of = datetime.fromtimestamp(data_time, CITY_ZONE).strftime("%Y-%m-%d %H:%M")
+    """The top bar: city and title, data-as-of time, a clock (text), the demo-data mark and a stale badge."""
+    as_of = local_text(data_time)
     parts = [f'<span class="wall-meta">{html.escape(data_time_label)} {html.escape(as_of)}</span>']
     if synthetic_mark:
         parts.append(f'<span class="wall-mark">{html.escape(synthetic_mark)}</span>')
     if stale_label:
         parts.append(f'<span class="wall-stale" data-testid="wall-stale">{html.escape(stale_label)}</span>')
-    parts.append(f'<span class="wall-clock">{now.strftime("%H:%M:%S")}</span>')
+    parts.append(f'<span class="wall-clock">{html.escape(clock)}</span>')
     return (f'<div class="wall-bar"><span class="wall-title">{html.escape(city)} · {html.escape(title)}</span>'
             f'<span>{"".join(parts)}</span></div>')
 
@@ -70,17 +76,30 @@ def build_tiles(tiles: list[tuple[str, str, bool]], columns: int = 6) -> str:
     return f'<div class="wall-tiles" style="grid-template-columns:repeat({int(columns)}, 1fr)">{cells}</div>'
 
 
-def build_ticker(items: list[tuple[str, str]]) -> str:
+def build_empty(text: str, css_class: str = "wall-empty") -> str:
+    """A panel's words when it has nothing to show (never an empty box)."""
+    return f'<div class="{css_class}" data-testid="wall-empty">{html.escape(text)}</div>'
+
+
+def build_note(text: str) -> str:
+    """A one-line remark under a panel title."""
+    return f'<div class="wall-note" data-testid="wall-note">{html.escape(text)}</div>'
+
+
+def build_ticker(items: list[tuple[str, str]], empty_text: str) -> str:
     """A scrolling line of (lead, text) items; every text escaped, so a citizen's markup stays text."""
+    if not items:
+        return (f'<div class="wall-ticker" data-testid="wall-ticker"><span class="wall-ticker-item" '
+                f'data-testid="wall-empty">{html.escape(empty_text)}</span></div>')
     spans = "".join(f'<span class="wall-ticker-item"><b>{html.escape(lead)}</b>{html.escape(text)}</span>'
                     for lead, text in items)
     return f'<div class="wall-ticker" data-testid="wall-ticker"><div class="wall-ticker-track">{spans}</div></div>'
 
 
-def build_trend_bars(values: list[int], labels: tuple[str, str], colour: str = "#4cc9f0") -> str:
+def build_trend_bars(values: list[int], labels: tuple[str, str], empty_text: str, colour: str = "#4cc9f0") -> str:
     """Daily counts as columns sized in % of the box, so the panel scales with any screen."""
     if not values:
-        return ""
+        return build_empty(empty_text)
     top = max(max(values), 1)
     columns = "".join(
         f'<span title="{value:,}" style="flex:1;margin:0 0.08vw;background:{colour};border-radius:0.3vh 0.3vh 0 0;'
@@ -96,10 +115,10 @@ def build_trend_bars(values: list[int], labels: tuple[str, str], colour: str = "
     )
 
 
-def build_ranking(rows: list[tuple[str, int]], colour: str = "#e8473c") -> str:
-    """Horizontal bars of (name, count), widths relative to the largest."""
-    if not rows:
-        return ""
+def build_ranking(rows: list[tuple[str, int]], empty_text: str, colour: str = "#e8473c") -> str:
+    """Horizontal bars of (name, count), widths relative to the largest; the words `empty_text` when all are 0."""
+    if not any(count for _, count in rows):
+        return f'<div data-testid="wall-ranking">{build_empty(empty_text)}</div>'
     top = max(max(count for _, count in rows), 1)
     bars = "".join(
         '<div style="display:flex;align-items:center;margin:0.35vh 0;font-size:1.8vh;color:#e6ebf5">'
@@ -111,3 +130,35 @@ def build_ranking(rows: list[tuple[str, int]], colour: str = "#e8473c") -> str:
         for name, count in rows
     )
     return f'<div data-testid="wall-ranking">{bars}</div>'
+
+
+def build_view_layers(view: WallView, snapshot: WallSnapshot, base: WallBase, language: str, label_size: int,
+                      ) -> list[pdk.Layer]:
+    """The centre map's layers for a carousel view, over the areas the wall draws (base.shapes)."""
+    name_column = "name_en" if language == "en" else "name_zh"
+    shapes = base.shapes.assign(name=base.shapes[name_column], selected=base.shapes["code"] == base.scope.code)
+    level = base.scope.child_level
+    layers = maps.build_base_layers(base.water, base.districts)
+    labels = maps.build_label_layer(maps.build_area_labels(shapes, language), size=label_size)
+    if isinstance(view, MembersView):
+        digits = len(view.coverage["code"].iloc[0]) if len(view.coverage) else 0
+        coverage = view.coverage.set_index("code")["coverage"]
+        member_shapes = shapes.assign(coverage=shapes["code"].str[:digits].map(coverage))
+        layer, _ = maps.build_choropleth_layer(member_shapes, level, "coverage", "good", "name", alpha=170)
+        return [layer, *layers, *maps.build_selected_layers(shapes, level), labels]
+    if isinstance(view, StationsView):
+        return [*layers, maps.build_outline_layer(shapes, level, "area-outlines", 1.0),
+                *maps.build_selected_layers(shapes, level),
+                *maps.build_station_layers(view.stations, name_column, radius_m=70)]
+    counts = snapshot.ranking.set_index("code")["received"]
+    area_data = shapes.assign(received=shapes["code"].map(counts).fillna(0))
+    choropleth, _ = maps.build_choropleth_layer(area_data, level, "received", "load", "name",
+                                                alpha=90 if isinstance(view, OverviewView) else 30)
+    heat = [maps.build_h3_layer(snapshot.heat)[0]] if len(snapshot.heat) else []
+    return [choropleth, *layers, *heat, *maps.build_selected_layers(shapes, level), labels]
+
+
+def water_grid(base: WallBase) -> bool:
+    """True when the wall is about a grid lying wholly in water (no residents): its map is all river."""
+    return base.grid_population == 0
+

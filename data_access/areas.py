@@ -7,17 +7,18 @@ import pandas as pd
 import shapely
 from sqlalchemy import Engine, func, select
 
-from data_access.codes import AREA_LEVELS, level_of_code
+from data_access.codes import AREA_LEVELS
 from data_access.geo import WGS84
 from data_access.schema import areas, meta, water
+from data_access.scope import CITY, AreaScope
 from data_access.sql import read_frame
 
 AREA_COLUMNS = ["code", "level", "parent_code", "name_zh", "name_en", "population", "households", "member_target",
                 "centroid_lon", "centroid_lat", "min_lon", "min_lat", "max_lon", "max_lat", "area_m2"]
 
 
-def read_areas(engine: Engine, level: str, parent_code: str | None = None, with_geometry: bool = True):
-    """Return the areas of one level (inside `parent_code` when given), ordered by code.
+def read_areas(engine: Engine, level: str, inside: AreaScope = CITY, with_geometry: bool = True):
+    """Return the areas of one level inside an area (the whole city by default), ordered by code.
 
     A GeoDataFrame in EPSG:4326 with AREA_COLUMNS plus `geometry` (or a DataFrame without it).
     """
@@ -26,9 +27,7 @@ def read_areas(engine: Engine, level: str, parent_code: str | None = None, with_
     columns = [areas.c[name] for name in AREA_COLUMNS]
     if with_geometry:
         columns.append(areas.c.geometry_wkb)
-    statement = select(*columns).where(areas.c.level == level).order_by(areas.c.code)
-    if parent_code:
-        statement = statement.where(areas.c.code.startswith(parent_code))
+    statement = select(*columns).where(areas.c.level == level, *inside.condition(areas)).order_by(areas.c.code)
     frame = read_frame(engine, statement)
     if not with_geometry:
         return frame
@@ -36,17 +35,19 @@ def read_areas(engine: Engine, level: str, parent_code: str | None = None, with_
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=WGS84)
 
 
-def read_area(engine: Engine, code: str) -> dict | None:
-    """Return one area's row (AREA_COLUMNS) as a dict, or None when the code is unknown."""
-    frame = read_frame(engine, select(*(areas.c[name] for name in AREA_COLUMNS)).where(areas.c.code == code))
+def read_area(engine: Engine, scope: AreaScope) -> dict | None:
+    """Return the scope's area row (AREA_COLUMNS) as a dict, or None for the city or an unknown code."""
+    if scope.code is None:
+        return None
+    frame = read_frame(engine, select(*(areas.c[name] for name in AREA_COLUMNS)).where(areas.c.code == scope.code))
     return None if frame.empty else frame.iloc[0].to_dict()
 
 
-def read_area_path(engine: Engine, code: str | None) -> pd.DataFrame:
-    """Return the chain of areas from the district down to `code`: columns code, level, name_zh, name_en."""
-    if not code:
+def read_area_path(engine: Engine, scope: AreaScope) -> pd.DataFrame:
+    """Return the chain of areas from the district down to the scope's: columns code, level, name_zh, name_en."""
+    code = scope.code
+    if code is None:
         return pd.DataFrame(columns=["code", "level", "name_zh", "name_en"])
-    level_of_code(code)
     prefixes = [code[:digits] for digits in AREA_LEVELS.values() if digits <= len(code)]
     return read_frame(engine, select(areas.c.code, areas.c.level, areas.c.name_zh, areas.c.name_en)
                       .where(areas.c.code.in_(prefixes)).order_by(areas.c.code))

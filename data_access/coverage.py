@@ -8,24 +8,24 @@ import pandas as pd
 import shapely
 from sqlalchemy import Engine, select
 
+from data_access.codes import AREA_LEVELS
 from data_access.geo import WGS84
 from data_access.schema import areas, stations
+from data_access.scope import CITY, AreaScope
 from data_access.sql import read_frame
 
 DEFAULT_RADIUS_M = 500
 
 
-def read_grid_coverage(engine: Engine, radius_m: float = DEFAULT_RADIUS_M, area_code: str | None = None,
+def read_grid_coverage(engine: Engine, radius_m: float = DEFAULT_RADIUS_M, scope: AreaScope = CITY,
                        station_types: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Return per grid (inside `area_code`): code, name_zh, name_en, population, centroid_lon/lat,
+    """Return per grid (inside the scope): code, name_zh, name_en, population, centroid_lon/lat,
     nearest_m (distance from the grid's inner point to the nearest open station of the given types),
     covered (nearest_m <= radius_m).
 
     A grid's residents are taken to live at its inner point: grids are a few hundred metres across.
     """
-    grid_conditions = [areas.c.level == "grid"]
-    if area_code:
-        grid_conditions.append(areas.c.code.startswith(area_code))
+    grid_conditions = [areas.c.level == "grid", *scope.condition(areas)]
     grids = read_frame(engine, select(areas.c.code, areas.c.name_zh, areas.c.name_en, areas.c.population,
                                       areas.c.centroid_lon, areas.c.centroid_lat)
                        .where(*grid_conditions).order_by(areas.c.code))
@@ -33,7 +33,7 @@ def read_grid_coverage(engine: Engine, radius_m: float = DEFAULT_RADIUS_M, area_
     if station_types:
         station_conditions.append(stations.c.station_type.in_(station_types))
     # Stations just outside the area still serve its edge: take those within the radius of its bounding box.
-    if area_code and len(grids):
+    if not scope.is_city and len(grids):
         margin = radius_m / 90_000
         lon, lat = grids["centroid_lon"], grids["centroid_lat"]
         station_conditions += [stations.c.lon >= lon.min() - margin, stations.c.lon <= lon.max() + margin,
@@ -55,7 +55,7 @@ def read_grid_coverage(engine: Engine, radius_m: float = DEFAULT_RADIUS_M, area_
 
 def summarise_coverage(grid_coverage: pd.DataFrame, level: str) -> pd.DataFrame:
     """Roll grid coverage up to `level`: code, grids, grids_covered, population, population_covered, share."""
-    digits = {"district": 6, "street": 9, "community": 12, "grid": 15}[level]
+    digits = AREA_LEVELS[level]
     frame = grid_coverage.assign(code=grid_coverage["code"].str[:digits],
                                  covered_population=grid_coverage["population"].where(grid_coverage["covered"], 0))
     summary = frame.groupby("code").agg(grids=("covered", "size"), grids_covered=("covered", "sum"),

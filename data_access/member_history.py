@@ -14,9 +14,9 @@ from datetime import date
 import pandas as pd
 from sqlalchemy import ColumnElement, Connection, func, inspect, or_, select, update
 
-from data_access.filters import area_column_name
 from data_access.schema import MEMBER_HISTORY_LEVELS as HISTORY_LEVELS
 from data_access.schema import member_activities
+from data_access.scope import AreaScope
 from data_access.sql import count_if
 
 MEMBER_CHUNK = 1000
@@ -71,8 +71,7 @@ def add_previous_date_columns(connection: Connection) -> None:
     update_previous_dates(connection)
 
 
-def distinct_members_counted(area_code: str | None, start: date) -> ColumnElement:
-    """COUNT of distinct members among the activities selected from `start` on (area filter as `area_code`)."""
-    column = area_column_name(area_code)
-    previous = member_activities.c[previous_column("city" if column is None else column.removesuffix("_code"))]
+def distinct_members_counted(scope: AreaScope, start: date) -> ColumnElement:
+    """COUNT of distinct members among the activities selected from `start` on inside the scope."""
+    previous = member_activities.c[previous_column(scope.level)]
     return count_if(or_(previous.is_(None), previous < start))

@@ -8,27 +8,33 @@ import pandas as pd
 from sqlalchemy import Engine, and_, distinct, func, literal, select
 
 from data_access.codes import ACTIVITY_KINDS, AREA_LEVELS, MEMBER_POSTS
-from data_access.filters import area_condition, group_column_name
+from data_access.filters import group_column_name
 from data_access.member_history import distinct_members_counted
 from data_access.rollups import rollups_ready
 from data_access.schema import areas, member_activities, members
+from data_access.scope import CITY, AreaScope
 from data_access.sql import count_if, masked_name, masked_phone, read_frame
 
 ACTIVE = "active"
 
 
-def _community_targets(level: str, parent_code: str | None):
+def _community_targets(level: str, inside: AreaScope):
     """Subquery: code (of `level`), target = sum of member_target of the communities inside."""
     digits = AREA_LEVELS[level]
     code = func.substr(areas.c.code, 1, digits)
-    conditions = [areas.c.level == "community"]
-    if parent_code:
-        conditions.append(areas.c.code.startswith(parent_code))
+    conditions = [areas.c.level == "community", *inside.condition(areas)]
     return (select(code.label("code"), func.coalesce(func.sum(areas.c.member_target), 0).label("target"))
             .where(*conditions).group_by(code).subquery())
 
 
-def read_member_summary(engine: Engine, area_code: str | None, today: date) -> dict[str, float]:
+def coverage_scope(scope: AreaScope) -> tuple[str, AreaScope]:
+    """(level, area) of the member coverage to show for a scope: the areas one level down, but targets are set
+    per community, so a community or a grid shows its community."""
+    capped = scope.capped("community")
+    return ("community", capped) if capped.level == "community" else (capped.child_level, capped)
+
+
+def read_member_summary(engine: Engine, scope: AreaScope, today: date) -> dict[str, float]:
     """Return headline member figures for the area as of `today` (a local date).
 
     Keys: deployed (active members), registered (all), target (sum of community targets), active_today and
@@ -37,10 +43,9 @@ def read_member_summary(engine: Engine, area_code: str | None, today: date) -> d
     """
     deployed = read_frame(engine, select(func.count().label("registered"),
                                          count_if(members.c.status == ACTIVE).label("deployed"))
-                          .where(*area_condition(members, area_code))).iloc[0]
-    target_conditions = [areas.c.level == "community"]
-    if area_code:
-        target_conditions.append(areas.c.code.startswith(area_code))
+                          .where(*scope.condition(members))).iloc[0]
+    # Targets are set per community: a grid has none of its own.
+    target_conditions = [areas.c.level == "community", *scope.condition(areas)]
     target = read_frame(engine, select(func.coalesce(func.sum(areas.c.member_target), 0).label("target"))
                         .where(*target_conditions)).iloc[0]["target"]
     week_start = today - timedelta(days=6)
@@ -50,10 +55,10 @@ def read_member_summary(engine: Engine, area_code: str | None, today: date) -> d
         func.coalesce(func.sum(activity.c.hours), 0).label("hours_week"),
         count_if(activity.c.kind == "whistle_response").label("whistle_responses_week"),
     ).where(activity.c.activity_date >= week_start, activity.c.activity_date <= today,
-            *area_condition(activity, area_code))).iloc[0]
+            *scope.condition(activity))).iloc[0]
     active_today = read_frame(engine, select(func.count(distinct(activity.c.member_id)).label("n"))
                               .where(activity.c.activity_date == today,
-                                     *area_condition(activity, area_code))).iloc[0]["n"]
+                                     *scope.condition(activity))).iloc[0]["n"]
     return {
         "deployed": int(deployed["deployed"]),
         "registered": int(deployed["registered"]),
@@ -65,16 +70,17 @@ def read_member_summary(engine: Engine, area_code: str | None, today: date) -> d
     }
 
 
-def read_member_coverage(engine: Engine, level: str, parent_code: str | None = None) -> pd.DataFrame:
-    """Return per area of `level`: code, name_zh, name_en, members (active), target, coverage (members/target).
+def read_member_coverage(engine: Engine, level: str, inside: AreaScope = CITY) -> pd.DataFrame:
+    """Return per area of `level` inside an area: code, name_zh, name_en, members (active), target,
+    coverage (members/target).
 
     Targets are the sum of community targets inside the area (none at grid level: NaN coverage).
     """
     group = members.c[group_column_name(level)]
     member_counts = (select(group.label("code"), func.count().label("members"))
-                     .where(members.c.status == ACTIVE, *area_condition(members, parent_code))
+                     .where(members.c.status == ACTIVE, *inside.condition(members))
                      .group_by(group).subquery())
-    targets = _community_targets(level, parent_code) if level != "grid" else None
+    targets = _community_targets(level, inside) if level != "grid" else None
     columns = [areas.c.code, areas.c.name_zh, areas.c.name_en,
                func.coalesce(member_counts.c.members, 0).label("members")]
     source = areas.outerjoin(member_counts, member_counts.c.code == areas.c.code)
@@ -83,9 +89,7 @@ def read_member_coverage(engine: Engine, level: str, parent_code: str | None = N
         source = source.outerjoin(targets, targets.c.code == areas.c.code)
     else:
         columns.append(literal(None).label("target"))
-    conditions = [areas.c.level == level]
-    if parent_code:
-        conditions.append(areas.c.code.startswith(parent_code))
+    conditions = [areas.c.level == level, *inside.condition(areas)]
     frame = read_frame(engine, select(*columns).select_from(source).where(*conditions).order_by(areas.c.code))
     frame["members"] = frame["members"].astype("int64")
     frame["target"] = pd.to_numeric(frame["target"]).astype("Int64")
@@ -93,23 +97,23 @@ def read_member_coverage(engine: Engine, level: str, parent_code: str | None = N
     return frame
 
 
-def read_under_covered_communities(engine: Engine, parent_code: str | None = None,
+def read_under_covered_communities(engine: Engine, inside: AreaScope = CITY,
                                    threshold: float = 1.0) -> pd.DataFrame:
     """Return communities whose active members are below `threshold` × target, worst first.
 
     Columns as read_member_coverage plus shortfall (target − members).
     """
-    frame = read_member_coverage(engine, "community", parent_code)
+    frame = read_member_coverage(engine, "community", inside)
     frame = frame[frame["coverage"].notna() & (frame["coverage"] < threshold)].copy()
     frame["shortfall"] = (frame["target"] - frame["members"]).astype("int64")
     return frame.sort_values(["coverage", "code"]).reset_index(drop=True)
 
 
-def read_activity_by_kind(engine: Engine, area_code: str | None, start: date, end: date) -> pd.DataFrame:
+def read_activity_by_kind(engine: Engine, scope: AreaScope, start: date, end: date) -> pd.DataFrame:
     """Return activities from `start` to `end` (inclusive) per kind: kind, activities, hours, members (distinct)."""
     activity = member_activities
     # Distinct members as a plain count of first activities in the window, where the loader keeps their dates.
-    members_counted = (distinct_members_counted(area_code, start) if rollups_ready(engine)
+    members_counted = (distinct_members_counted(scope, start) if rollups_ready(engine)
                        else func.count(distinct(activity.c.member_id)))
     return read_frame(engine, select(activity.c.kind, func.count().label("activities"),
                                      func.sum(activity.c.hours).label("hours"),
@@ -117,32 +121,32 @@ def read_activity_by_kind(engine: Engine, area_code: str | None, start: date, en
                       # Every kind, named: SQLite then reads its (kind, date) index one kind at a time.
                       .where(activity.c.kind.in_(list(ACTIVITY_KINDS)),
                              activity.c.activity_date >= start, activity.c.activity_date <= end,
-                             *area_condition(activity, area_code))
+                             *scope.condition(activity))
                       .group_by(activity.c.kind).order_by(activity.c.kind))
 
 
-def read_daily_activity(engine: Engine, area_code: str | None, start: date, end: date) -> pd.DataFrame:
+def read_daily_activity(engine: Engine, scope: AreaScope, start: date, end: date) -> pd.DataFrame:
     """Return per day from `start` to `end` (inclusive): day (date), activities, hours, members."""
     activity = member_activities
     frame = read_frame(engine, select(activity.c.activity_date.label("day"), func.count().label("activities"),
                                       func.sum(activity.c.hours).label("hours"),
                                       func.count(distinct(activity.c.member_id)).label("members"))
                        .where(activity.c.activity_date >= start, activity.c.activity_date <= end,
-                              *area_condition(activity, area_code))
+                              *scope.condition(activity))
                        .group_by(activity.c.activity_date).order_by(activity.c.activity_date))
     frame["day"] = pd.to_datetime(frame["day"]).dt.date
     return frame
 
 
-def read_claimed_posts(engine: Engine, area_code: str | None = None) -> pd.DataFrame:
+def read_claimed_posts(engine: Engine, scope: AreaScope = CITY) -> pd.DataFrame:
     """Return how many active members claimed each post (认领岗位): columns post, members."""
     padded = literal(";").concat(func.coalesce(members.c.claimed_posts, "")).concat(literal(";"))
     counts = read_frame(engine, select(*(count_if(padded.like(f"%;{post};%")).label(post) for post in MEMBER_POSTS))
-                        .where(members.c.status == ACTIVE, *area_condition(members, area_code))).iloc[0]
+                        .where(members.c.status == ACTIVE, *scope.condition(members))).iloc[0]
     return pd.DataFrame({"post": list(MEMBER_POSTS), "members": [int(counts[post]) for post in MEMBER_POSTS]})
 
 
-def read_members_of_area(engine: Engine, area_code: str, limit: int = 200) -> pd.DataFrame:
+def read_members_of_area(engine: Engine, scope: AreaScope, limit: int = 200) -> pd.DataFrame:
     """Return members assigned in the area, names and phones masked in SQL.
 
     Columns: member_id, name_masked, phone_masked, work_unit, unit_type, community_code, grid_code,
@@ -153,12 +157,12 @@ def read_members_of_area(engine: Engine, area_code: str, limit: int = 200) -> pd
         masked_phone(members.c.phone).label("phone_masked"), members.c.work_unit, members.c.unit_type,
         members.c.community_code, members.c.grid_code, members.c.checkin_date, members.c.claimed_posts,
         members.c.status,
-    ).where(*area_condition(members, area_code)).order_by(members.c.member_id).limit(limit))
+    ).where(*scope.condition(members)).order_by(members.c.member_id).limit(limit))
 
 
-def read_checkins(engine: Engine, area_code: str | None, start: date, end: date) -> int:
+def read_checkins(engine: Engine, scope: AreaScope, start: date, end: date) -> int:
     """Return distinct members with any activity from `start` to `end` (inclusive) in the area."""
     activity = member_activities
     return int(read_frame(engine, select(func.count(distinct(activity.c.member_id)).label("n"))
                           .where(and_(activity.c.activity_date >= start, activity.c.activity_date <= end),
-                                 *area_condition(activity, area_code))).iloc[0]["n"])
+                                 *scope.condition(activity))).iloc[0]["n"])

@@ -28,8 +28,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from data_access.city_time import CITY_UTC_OFFSET_SECONDS, DAY_SECONDS
-from data_access.codes import AREA_LEVELS, level_of_code
-from data_access.filters import WorkOrderFilter, code_range_condition, work_order_conditions
+from data_access.codes import AREA_LEVELS
+from data_access.filters import WorkOrderFilter, work_order_conditions
 from data_access.measures import BASES, MEASURES
 from data_access.schema import ROLLUP_TABLES, meta, work_orders
 from data_access.sql import count_if, local_day, local_hour, read_frame
@@ -86,7 +86,7 @@ class Rollup:
         if any(getattr(work_filter, values) and dimension not in self.dimensions
                for values, dimension in FILTERED_DIMENSIONS.items()):
             return False
-        if work_filter.area_code and not coarser_or_same(level_of_code(work_filter.area_code), self.area_level):
+        if not coarser_or_same(work_filter.area.level, self.area_level):
             return False
         if any(name not in self.measures for name in names):
             return False
@@ -176,8 +176,7 @@ def _from_rollup(engine: Engine, rollup: Rollup, work_filter: WorkOrderFilter, f
                  end_day: int | None, names: Sequence[str], keys: tuple[str, ...]) -> pd.DataFrame:
     """The measures summed over the rollup's whole days [first_day, end_day)."""
     table = rollup.table
-    conditions = [] if not work_filter.area_code else code_range_condition(
-        table.c[f"{rollup.area_level}_code"], work_filter.area_code, AREA_LEVELS[rollup.area_level])
+    conditions = work_filter.area.condition(table)
     if first_day is not None:
         conditions.append(table.c.day >= first_day)
     if end_day is not None:

@@ -5,18 +5,19 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
-from data_access.filters import area_condition, group_column_name
+from data_access.filters import group_column_name
 from data_access.schema import areas, stations
+from data_access.scope import CITY, AreaScope
 from data_access.sql import count_if, read_frame
 
 STATION_COLUMNS = ["station_id", "station_type", "name_zh", "name_en", "address", "lon", "lat", "opening_hours",
                    "services", "status", "opened_date", "district_code", "street_code", "community_code", "grid_code"]
 
 
-def read_stations(engine: Engine, area_code: str | None = None, station_types: tuple[str, ...] = (),
+def read_stations(engine: Engine, scope: AreaScope = CITY, station_types: tuple[str, ...] = (),
                   statuses: tuple[str, ...] = ()) -> pd.DataFrame:
     """Return stations in the area (all types/statuses when empty), ordered by id: STATION_COLUMNS."""
-    conditions = area_condition(stations, area_code)
+    conditions = scope.condition(stations)
     if station_types:
         conditions.append(stations.c.station_type.in_(station_types))
     if statuses:
@@ -25,23 +26,21 @@ def read_stations(engine: Engine, area_code: str | None = None, station_types: t
                       .where(*conditions).order_by(stations.c.station_id))
 
 
-def read_station_counts(engine: Engine, area_code: str | None = None) -> pd.DataFrame:
+def read_station_counts(engine: Engine, scope: AreaScope = CITY) -> pd.DataFrame:
     """Return stations per type in the area: columns station_type, total, open."""
     return read_frame(engine, select(stations.c.station_type, func.count().label("total"),
                                      count_if(stations.c.status == "open").label("open"))
-                      .where(*area_condition(stations, area_code))
+                      .where(*scope.condition(stations))
                       .group_by(stations.c.station_type).order_by(stations.c.station_type))
 
 
-def read_station_counts_by_area(engine: Engine, level: str, parent_code: str | None = None) -> pd.DataFrame:
-    """Return per area of `level`: code, stations (all), open_stations; zeros included."""
+def read_station_counts_by_area(engine: Engine, level: str, inside: AreaScope = CITY) -> pd.DataFrame:
+    """Return per area of `level` inside an area: code, stations (all), open_stations; zeros included."""
     group = stations.c[group_column_name(level)]
     counts = (select(group.label("code"), func.count().label("stations"),
                      count_if(stations.c.status == "open").label("open_stations"))
               .group_by(group).subquery())
-    conditions = [areas.c.level == level]
-    if parent_code:
-        conditions.append(areas.c.code.startswith(parent_code))
+    conditions = [areas.c.level == level, *inside.condition(areas)]
     frame = read_frame(engine, select(areas.c.code, func.coalesce(counts.c.stations, 0).label("stations"),
                                       func.coalesce(counts.c.open_stations, 0).label("open_stations"))
                        .select_from(areas.outerjoin(counts, counts.c.code == areas.c.code))

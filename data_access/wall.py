@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
+import geopandas as gpd
 import pandas as pd
 from sqlalchemy import Engine
 
 from data_access import areas, kpis, members, stations, work_orders
 from data_access.city_time import days_window
-from data_access.codes import CHILD_LEVEL, level_of_code
 from data_access.filters import WorkOrderFilter
+from data_access.scope import AreaScope
 
 TICKER_ORDERS = 15
+RANKED_AREAS = 12
 
 
 @dataclass(frozen=True)
 class WallSnapshot:
-    """What the wall shows at one moment."""
+    """What the wall shows at one moment.
+
+    The tiles, trend and ticker are about the scope's own area; the map's heat and the ranking are about the
+    areas the map draws (`scope.child_level` inside `scope.map_parent`: at a grid, its community's grids), so
+    the map and the ranking agree, and the selected area's row in the ranking equals its 30-day tile.
+    """
 
     taken_at: int
     received_today: int
@@ -34,63 +41,108 @@ class WallSnapshot:
     heat_resolution: int
 
 
-def read_wall_snapshot(engine: Engine, area_code: str | None, now: int, today: date,
-                       heat_resolution: int) -> WallSnapshot:
-    """Read every wall figure for the area (None = whole city) as of `now`.
+@dataclass(frozen=True)
+class WallBase:
+    """Shapes that do not change while the wall runs, and the city's facts when it started."""
 
-    `ranking` has code, name_zh, name_en, received (30 days) for the areas one level down;
+    scope: AreaScope
+    shapes: gpd.GeoDataFrame  # the areas the map draws: scope.child_level inside scope.map_parent
+    districts: gpd.GeoDataFrame
+    water: gpd.GeoDataFrame
+    facts: dict
+    # The selected grid's population, or None above grid level (a grid in a river has no residents).
+    grid_population: int | None = None
+
+
+@dataclass(frozen=True)
+class OverviewView:
+    """The overview view needs nothing beyond the snapshot."""
+
+
+@dataclass(frozen=True)
+class RequestsView:
+    """Hotspots of the last 30 days (communities for the city, grids inside an area)."""
+
+    hotspots: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class MembersView:
+    """Member coverage keyed by area code at `coverage_level` (communities at most: targets stop there),
+    and the communities below target, worst first."""
+
+    coverage_level: str
+    coverage: pd.DataFrame
+    under: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class StationsView:
+    """Open stations in the area and counts per type."""
+
+    stations: pd.DataFrame
+    counts: pd.DataFrame
+
+
+WallView = OverviewView | RequestsView | MembersView | StationsView
+WALL_VIEWS = ("overview", "requests", "members", "stations")
+
+
+def _month(scope: AreaScope, today: date) -> WorkOrderFilter:
+    return WorkOrderFilter(*days_window(today, 30), area=scope)
+
+
+def read_wall_snapshot(engine: Engine, scope: AreaScope, now: int, today: date,
+                       heat_resolution: int) -> WallSnapshot:
+    """Read every wall figure for the scope as of `now`.
+
+    `ranking` has code, name_zh, name_en, received (30 days) for the areas the map draws, largest first;
     `latest` holds masked orders only (see work_orders.read_latest_orders).
     """
-    month = WorkOrderFilter(*days_window(today, 30), area_code)
-    level = level_of_code(area_code) if area_code else "city"
-    child = CHILD_LEVEL.get(level) or level
-    ranking = work_orders.read_counts_by_area(engine, month, child, now, area_code if child != level else None)
-    latest = work_orders.read_latest_orders(engine, WorkOrderFilter(None, now + 1, area_code), TICKER_ORDERS)
+    month = _month(scope, today)
+    mapped = replace(month, area=scope.map_parent)
+    ranking = work_orders.read_counts_by_area(engine, mapped, scope.child_level, now)
+    latest = work_orders.read_latest_orders(engine, WorkOrderFilter(None, now + 1, area=scope), TICKER_ORDERS)
     return WallSnapshot(
         taken_at=now,
-        received_today=work_orders.read_order_totals(engine, WorkOrderFilter(*days_window(today, 1), area_code),
+        received_today=work_orders.read_order_totals(engine, WorkOrderFilter(*days_window(today, 1), area=scope),
                                                      now)["received"],
         received_30d=work_orders.read_order_totals(engine, month, now)["received"],
         backlog=work_orders.read_backlog(engine, month, now),
         rates=kpis.read_kpis(engine, month, now).set_index("kpi"),
-        people=members.read_member_summary(engine, area_code, today),
-        stations_open=int(stations.read_station_counts(engine, area_code)["open"].sum()),
+        people=members.read_member_summary(engine, scope, today),
+        stations_open=int(stations.read_station_counts(engine, scope)["open"].sum()),
         daily=work_orders.read_daily_counts(engine, month),
-        ranking=ranking.sort_values("received", ascending=False)[["code", "name_zh", "name_en", "received"]],
+        ranking=ranking.sort_values(["received", "code"], ascending=[False, True])
+        [["code", "name_zh", "name_en", "received"]].reset_index(drop=True),
         latest=latest[["order_no", "received_at", "category_l1", "title", "status", "community_name_zh",
                        "community_name_en"]],
-        heat=work_orders.read_h3_heat(engine, month, heat_resolution, now),
+        heat=work_orders.read_h3_heat(engine, mapped, heat_resolution, now),
         heat_resolution=heat_resolution,
     )
 
 
-def read_wall_base(engine: Engine, area_code: str | None):
-    """Shapes that do not change while the wall runs: (areas one level down, districts, water, city facts)."""
-    level = level_of_code(area_code) if area_code else "city"
-    child = CHILD_LEVEL.get(level) or level
-    shapes = areas.read_areas(engine, child, area_code if child != level else None)
-    if child == level and area_code:
-        shapes = shapes[shapes["code"] == area_code]
-    return shapes, areas.read_areas(engine, "district"), areas.read_water(engine), areas.read_city_facts(engine)
+def read_wall_base(engine: Engine, scope: AreaScope) -> WallBase:
+    """The shapes the wall draws for the scope, the districts, the water and the city's facts."""
+    shapes = areas.read_areas(engine, scope.child_level, scope.map_parent)
+    population = None
+    if scope.level == "grid":
+        area = areas.read_area(engine, scope)
+        population = int(area["population"]) if area else 0
+    return WallBase(scope, shapes, areas.read_areas(engine, "district"), areas.read_water(engine),
+                    areas.read_city_facts(engine), population)
 
 
-WALL_VIEWS = ("overview", "requests", "members", "stations")
-
-
-def read_wall_view(engine: Engine, view: str, area_code: str | None, now: int, today: date) -> dict:
-    """The extra figures of a carousel view: requests → hotspots; members → coverage and shortfalls;
-    stations → open stations and counts per type. Aggregates and names of places only."""
-    month = WorkOrderFilter(*days_window(today, 30), area_code)
-    level = level_of_code(area_code) if area_code else "city"
-    child = CHILD_LEVEL.get(level) or level
+def read_wall_view(engine: Engine, view: str, scope: AreaScope, now: int, today: date) -> WallView:
+    """The extra figures of a carousel view. Aggregates and names of places only."""
     if view == "requests":
-        return {"hotspots": work_orders.read_hotspots(engine, month, "community" if level == "city" else "grid", 12)}
+        level = "community" if scope.is_city else "grid"
+        return RequestsView(work_orders.read_hotspots(engine, _month(scope, today), level, RANKED_AREAS))
     if view == "members":
-        coverage_level = child if child in ("district", "street", "community") else "community"
-        return {"coverage": members.read_member_coverage(engine, coverage_level, area_code if coverage_level != level
-                                                         else None),
-                "under": members.read_under_covered_communities(engine, area_code).head(12)}
+        level, inside = members.coverage_scope(scope)
+        return MembersView(level, members.read_member_coverage(engine, level, inside),
+                           members.read_under_covered_communities(engine, inside).head(RANKED_AREAS))
     if view == "stations":
-        return {"stations": stations.read_stations(engine, area_code, (), ("open",)),
-                "counts": stations.read_station_counts(engine, area_code)}
-    return {}
+        return StationsView(stations.read_stations(engine, scope, (), ("open",)),
+                            stations.read_station_counts(engine, scope))
+    return OverviewView()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pandas as pd
 from sqlalchemy import Engine, and_, func, select
 
@@ -15,15 +13,6 @@ from data_access.schema import areas, work_orders
 from data_access.sql import count_if, masked_name, masked_phone, read_frame
 
 LATEST_LIMIT_MAX = 500
-
-
-def _open_overdue(now: int):
-    """Column expressions counting open and overdue orders."""
-    table = work_orders
-    return (
-        count_if(table.c.is_open).label("open"),
-        count_if(and_(table.c.is_open, table.c.due_at < now)).label("overdue"),
-    )
 
 
 def read_overdue_counts(engine: Engine, work_filter: WorkOrderFilter, now: int, group: str | None = None
@@ -58,29 +47,20 @@ def read_backlog(engine: Engine, work_filter: WorkOrderFilter, now: int) -> dict
     return {key: int(value) for key, value in frame.iloc[0].items()}
 
 
-def read_counts_by_area(engine: Engine, work_filter: WorkOrderFilter, level: str, now: int,
-                        parent_code: str | None = None) -> pd.DataFrame:
-    """Return one row per area of `level` (inside `parent_code`, if given), zeros included.
+def read_counts_by_area(engine: Engine, work_filter: WorkOrderFilter, level: str, now: int) -> pd.DataFrame:
+    """Return one row per area of `level` inside the filter's area, zeros included.
 
     Columns: code, name_zh, name_en, population, households, received, open, overdue, resolved,
     called_back, satisfied, per_10k (received per 10,000 residents), satisfaction_rate.
     """
-    area_filter = work_filter
-    if parent_code and not (work_filter.area_code and work_filter.area_code.startswith(parent_code)):
-        area_filter = replace(work_filter, area_code=parent_code)
-        if work_filter.area_code and not parent_code.startswith(work_filter.area_code):
-            area_filter = None  # the filter's area and the parent do not overlap: nothing counts
     names = {"received": "received", "open": "open", "received_resolved": "resolved",
              "received_called_back": "called_back", "received_satisfied": "satisfied"}
-    area_conditions = [areas.c.level == level]
-    if parent_code:
-        area_conditions.append(areas.c.code.startswith(parent_code))
     frame = read_frame(engine, select(areas.c.code, areas.c.name_zh, areas.c.name_en, areas.c.population,
-                                      areas.c.households).where(*area_conditions).order_by(areas.c.code))
-    if area_filter is not None:
-        counts = read_measures(engine, area_filter, list(names), level).rename(columns=names)
-        overdue = read_overdue_counts(engine, area_filter, now, level)
-        frame = frame.merge(counts, on="code", how="left").merge(overdue, on="code", how="left")
+                                      areas.c.households)
+                       .where(areas.c.level == level, *work_filter.area.condition(areas)).order_by(areas.c.code))
+    counts = read_measures(engine, work_filter, list(names), level).rename(columns=names)
+    overdue = read_overdue_counts(engine, work_filter, now, level)
+    frame = frame.merge(counts, on="code", how="left").merge(overdue, on="code", how="left")
     for column in ("received", "open", "overdue", "resolved", "called_back", "satisfied"):
         frame[column] = frame[column].fillna(0).astype("int64") if column in frame else 0
     frame = frame[["code", "name_zh", "name_en", "population", "households", "received", "open", "overdue",
@@ -119,18 +99,11 @@ def read_hourly_profile(engine: Engine, work_filter: WorkOrderFilter) -> pd.Data
             .astype("int64").sort_values(["weekday", "hour"]).reset_index(drop=True))
 
 
-def read_category_counts(engine: Engine, work_filter: WorkOrderFilter, now: int, detail: bool = False) -> pd.DataFrame:
-    """Return counts per category: columns category_l1 [, category_l2], received, open, overdue.
+def read_category_counts(engine: Engine, work_filter: WorkOrderFilter, now: int) -> pd.DataFrame:
+    """Return counts per top-level category: columns category_l1, received, open, overdue.
 
     Sorted by received, largest first.
     """
-    if detail:
-        table = work_orders
-        keys = [table.c.category_l1, table.c.category_l2]
-        received = func.count().label("received")
-        return read_frame(engine, select(*keys, received, *_open_overdue(now))
-                          .where(*work_order_conditions(table, work_filter))
-                          .group_by(*keys).order_by(received.desc(), *keys))
     counts = read_measures(engine, work_filter, ["received", "open"], "category_l1")
     counts = counts[counts["received"] > 0]
     overdue = read_overdue_counts(engine, work_filter, now, "category_l1")

@@ -2,69 +2,49 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import replace
+from datetime import date, timedelta
 
 import pandas as pd
 import streamlit as st
 
-from components import cached, charts, context, maps
+from components import cached, charts, maps
+from components.areas import mapped_filter
+from components.context import PageContext
+from components.frame import run_from_pages_folder
 from components.i18n import code_label
 from components.tiles import format_rate
-from components.views import (
-    format_time,
-    render_empty,
-    render_geojson_download,
-    render_header,
-    render_legend,
-    render_map,
-    render_table,
-)
+from components.views import format_time, render_empty, render_geojson_download, render_legend, render_map, render_table
 from data_access import codes
 from data_access.city_time import local_day_start
-from data_access.filters import WorkOrderFilter
 from data_access.kpis import KPI_DEFINITIONS
 
-page = context.current()
-language, selection, now = page.language, page.selection, page.now
-work_filter = selection.work_filter()
-render_header(page, "page.requests")
-
-
-t = page.t
-
-
-days = [selection.first_day + timedelta(days=offset)
-        for offset in range((selection.last_day - selection.first_day).days + 1)]
 WHOLE = "all"
 
 
-def heat_map(day_key: str) -> None:
-    """The heat map for the whole period or one day of it."""
-    if day_key == WHOLE:
-        shown_filter = work_filter
-    else:
-        day = pd.Timestamp(day_key).date()
-        shown_filter = WorkOrderFilter(local_day_start(day), local_day_start(day + timedelta(days=1)),
-                                       selection.area_code, selection.categories, selection.channels,
-                                       selection.statuses)
-    outline_level = codes.CHILD_LEVEL.get(selection.level) or selection.level
-    outlines = cached.load_areas(outline_level, selection.area_code if outline_level != selection.level
-                                 else (selection.area_code or "")[:-3] or None)
-    if outline_level == selection.level and selection.area_code:
-        outlines = outlines[outlines["code"] == selection.area_code]
-    heat = cached.load_h3_heat(shown_filter, maps.h3_resolution_for(*maps.bounds_of(outlines)), now)
+def render_heat_map(page: PageContext, day_key: str) -> None:
+    """The heat map for the whole period or one day of it, over the areas drawn under the selection."""
+    t, scope = page.t, page.scope
+    shown_filter = page.work_filter
+    if day_key != WHOLE:
+        day = date.fromisoformat(day_key)
+        shown_filter = replace(shown_filter, start=local_day_start(day), end=local_day_start(day + timedelta(days=1)))
+    outlines = cached.load_areas(scope.child_level, scope.map_parent)
+    outlines = outlines.assign(selected=outlines["code"] == scope.code)
+    heat = cached.load_h3_heat(mapped_filter(page, shown_filter), maps.h3_resolution_for(*maps.bounds_of(outlines)),
+                               page.now)
     layers = [*maps.build_base_layers(cached.load_water(), cached.load_areas("district")),
-              maps.build_outline_layer(outlines, outline_level, "area-outlines", 1.0)]
+              maps.build_outline_layer(outlines, scope.child_level, "area-outlines", 1.0),
+              *maps.build_selected_layers(outlines, scope.child_level)]
     breaks: list[float] = []
     if len(heat):
         heat_layer, breaks = maps.build_h3_layer(heat)
         layers.append(heat_layer)
-    layers.append(maps.build_label_layer(maps.build_area_labels(outlines, language)))
+    layers.append(maps.build_label_layer(maps.build_area_labels(outlines, page.language)))
     view = maps.build_view_state(*maps.bounds_of(outlines), width_px=620, height_px=480)
     tooltip = {"html": f"{t('tooltip.requests')}: {{value}}", "style": {"fontSize": "13px"}}
     # One key per area keeps the camera still while the day changes.
-    deck = maps.build_deck(layers, view, tooltip, page.map_style)
-    render_map(deck, key=f"requests-heat-{selection.area_code or 'city'}",
+    render_map(maps.build_deck(layers, view, tooltip, page.map_style), key=f"requests-heat-{scope.code or 'city'}",
                height=540)
     if heat.empty:
         render_empty(page)
@@ -74,29 +54,34 @@ def heat_map(day_key: str) -> None:
                                 t("grid_map.geojson"), key=f"heat-geojson-{day_key}")
 
 
-map_column, kpi_column = st.columns([3, 2], gap="medium")
-with map_column:
-    st.subheader(t("requests.heat"))
-    options = [WHOLE] + [day.isoformat() for day in days]
+def render_heat_panel(page: PageContext) -> None:
+    """The heat map with a day slider that can play through the period."""
+    selection = page.selection
+    options = [WHOLE] + [(selection.first_day + timedelta(days=offset)).isoformat()
+                         for offset in range((selection.last_day - selection.first_day).days + 1)]
+    st.subheader(page.t("requests.heat"))
     st.session_state.setdefault("requests_day", WHOLE)
     if st.session_state["requests_day"] not in options:
         st.session_state["requests_day"] = WHOLE
-    playing = st.toggle(t("requests.play"), key="requests_play")
+    playing = st.toggle(page.t("requests.play"), key="requests_play")
 
     @st.fragment(run_every="1.5s" if playing else None)
     def heat_panel() -> None:
         if st.session_state.get("requests_play"):
             position = options.index(st.session_state["requests_day"])
             st.session_state["requests_day"] = options[1 + position % (len(options) - 1)]
-        st.select_slider(t("requests.window"), options, key="requests_day",
-                         format_func=lambda key: t("requests.window.all") if key == WHOLE else key[5:])
-        heat_map(st.session_state["requests_day"])
+        st.select_slider(page.t("requests.window"), options, key="requests_day",
+                         format_func=lambda key: page.t("requests.window.all") if key == WHOLE else key[5:])
+        render_heat_map(page, st.session_state["requests_day"])
 
     heat_panel()
 
-with kpi_column:
+
+def render_kpis_and_channels(page: PageContext) -> None:
+    """The closed-loop KPI table and the channels chart."""
+    t, language = page.t, page.language
     st.subheader(t("requests.kpis"))
-    rates = cached.load_kpis(work_filter, now)
+    rates = cached.load_kpis(page.work_filter, page.now)
     rates["name"] = [getattr(KPI_DEFINITIONS[key], f"name_{language}") for key in rates["kpi"]]
     rates["definition"] = [getattr(KPI_DEFINITIONS[key], f"definition_{language}") for key in rates["kpi"]]
     rates["rate_text"] = [format_rate(value) for value in rates["rate"]]
@@ -104,7 +89,7 @@ with kpi_column:
                          "denominator": t("column.denominator"), "definition": t("column.definition")},
                  key="requests-kpis", download_name="kpis.csv")
     st.subheader(t("requests.channels"))
-    channels = cached.load_channel_counts(work_filter)
+    channels = cached.load_channel_counts(page.work_filter)
     if channels.empty:
         render_empty(page)
     else:
@@ -113,30 +98,26 @@ with kpi_column:
                                                t("chart.received")), width="stretch")
 
 
-def hotspot_table(frame: pd.DataFrame, key: str) -> None:
+def render_hotspot_table(page: PageContext, frame: pd.DataFrame, key: str) -> None:
+    """Hotspot areas with their counts now and in the previous period."""
     if frame.empty:
         render_empty(page)
         return
-    frame = frame.copy()
-    frame["name"] = frame["name_en" if language == "en" else "name_zh"]
+    t = page.t
+    frame = frame.assign(name=frame[page.name_column])
     render_table(frame, {"code": t("column.code"), "name": t("column.name"), "received": t("column.received"),
                          "previous": t("column.previous"), "growth": t("column.growth")}, key=key,
                  download_name=f"{key}.csv")
 
 
-volume_column, growth_column = st.columns(2, gap="medium")
-with volume_column:
-    st.subheader(t("requests.hotspots"))
-    hotspot_table(cached.load_hotspots(work_filter, "grid", 10), "hotspots-volume")
-with growth_column:
-    st.subheader(t("requests.growth"))
-    hotspot_table(cached.load_growth_hotspots(work_filter, "grid", 10), "hotspots-growth")
-
-st.subheader(t("requests.whistles"))
-whistles = cached.load_whistle_cases(work_filter, 100)
-if whistles.empty:
-    st.info(t("requests.whistles.none"))
-else:
+def render_whistles(page: PageContext) -> None:
+    """Whistle-escalated cases (吹哨报到) of the period."""
+    t, language = page.t, page.language
+    st.subheader(t("requests.whistles"))
+    whistles = cached.load_whistle_cases(page.work_filter, 100)
+    if whistles.empty:
+        st.info(t("requests.whistles.none"))
+        return
     whistles["time"] = [format_time(value) for value in whistles["received_at"]]
     whistles["whistled"] = [format_time(value) for value in whistles["whistled_at"]]
     whistles["category"] = [code_label(codes.CATEGORIES_L1, code, language) for code in whistles["category_l1"]]
@@ -147,23 +128,49 @@ else:
                             "whistled": t("column.whistled_at"), "departments": t("column.departments"),
                             "state": t("column.status")}, key="whistles", height=300, download_name="whistles.csv")
 
-trend_column, hour_column = st.columns(2, gap="medium")
-with trend_column:
-    st.subheader(t("requests.trend"))
-    received = cached.load_daily_counts(work_filter)
-    resolved = cached.load_daily_resolved(work_filter)
-    if received.empty:
-        render_empty(page)
-    else:
-        daily = received.merge(resolved[["day", "resolved"]], on="day", how="outer").fillna(0)
-        st.altair_chart(charts.build_trend_chart(daily, t("chart.day"), {"received": t("chart.received"),
-                                                                           "resolved": t("chart.resolved")}),
-                        width="stretch")
-with hour_column:
-    st.subheader(t("requests.hours"))
-    profile = cached.load_hourly_profile(work_filter)
-    if profile.empty:
-        render_empty(page)
-    else:
-        st.altair_chart(charts.build_hour_heatmap(profile, t("weekdays").split(","), t("chart.hour"),
-                                                  t("chart.received")), width="stretch")
+
+def render_trends(page: PageContext) -> None:
+    """Received and resolved per day, and when in the week requests arrive."""
+    t = page.t
+    trend_column, hour_column = st.columns(2, gap="medium")
+    with trend_column:
+        st.subheader(t("requests.trend"))
+        received = cached.load_daily_counts(page.work_filter)
+        resolved = cached.load_daily_resolved(page.work_filter)
+        if received.empty:
+            render_empty(page)
+        else:
+            daily = received.merge(resolved[["day", "resolved"]], on="day", how="outer").fillna(0)
+            st.altair_chart(charts.build_trend_chart(daily, t("chart.day"), {"received": t("chart.received"),
+                                                                               "resolved": t("chart.resolved")}),
+                            width="stretch")
+    with hour_column:
+        st.subheader(t("requests.hours"))
+        profile = cached.load_hourly_profile(page.work_filter)
+        if profile.empty:
+            render_empty(page)
+        else:
+            st.altair_chart(charts.build_hour_heatmap(profile, t("weekdays").split(","), t("chart.hour"),
+                                                      t("chart.received")), width="stretch")
+
+
+def render(page: PageContext) -> None:
+    """The requests page."""
+    map_column, kpi_column = st.columns([3, 2], gap="medium")
+    with map_column:
+        render_heat_panel(page)
+    with kpi_column:
+        render_kpis_and_channels(page)
+    volume_column, growth_column = st.columns(2, gap="medium")
+    with volume_column:
+        st.subheader(page.t("requests.hotspots"))
+        render_hotspot_table(page, cached.load_hotspots(page.work_filter, "grid", 10), "hotspots-volume")
+    with growth_column:
+        st.subheader(page.t("requests.growth"))
+        render_hotspot_table(page, cached.load_growth_hotspots(page.work_filter, "grid", 10), "hotspots-growth")
+    render_whistles(page)
+    render_trends(page)
+
+
+if __name__ == "__main__":  # run on its own by Streamlit's pages-folder mode: let app.py frame it
+    run_from_pages_folder()

@@ -2,30 +2,47 @@
 
 from __future__ import annotations
 
+import logging
 import time
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
 from components import cached, maps
 from components.colours import STATION_COLOURS, hex_colour
+from components.frame import run_from_pages_folder
 from components.i18n import code_label, translate
 from components.tiles import format_rate
 from components.views import escape_markdown, render_legend
 from data_access import codes
-from data_access.city_time import CITY_ZONE, local_date, reference_now
+from data_access.city_time import local_date, local_text, reference_now
 from data_access.coverage import DEFAULT_RADIUS_M
+from data_access.scope import CITY
+
+log = logging.getLogger("cityscreen.tour")
 
 STEPS = ("grid", "stations", "loop", "members")
-facts = cached.load_city_facts()
-now = reference_now(facts, time.time())
-today = local_date(now)
-try:
-    auto_seconds = min(max(int(st.query_params.get("auto", 0)), 0), 600)
-except ValueError:
-    auto_seconds = 0
-st.session_state.setdefault("tour_step", 0)
+
+
+@dataclass(frozen=True)
+class Tour:
+    """What every step needs: the city's facts, the data's day, and ?auto=N seconds per step (0: by hand)."""
+
+    facts: dict
+    today: date
+    auto_seconds: int
+
+
+def read_tour_settings() -> Tour:
+    """The tour's settings from the data and the URL."""
+    facts = cached.load_city_facts()
+    try:
+        auto_seconds = min(max(int(st.query_params.get("auto", 0)), 0), 600)
+    except ValueError:
+        auto_seconds = 0
+    return Tour(facts, local_date(reference_now(facts, time.time())), auto_seconds)
 
 
 def both(key: str, **values) -> tuple[str, str]:
@@ -39,12 +56,12 @@ def caption(key: str, zh_values: dict, en_values: dict | None = None) -> None:
     st.markdown(f"*{translate(key, 'en', **(en_values or zh_values))}*")
 
 
-def header(step: int) -> None:
+def header(tour: Tour, step: int) -> None:
     """Tour title, step counter, and the synthetic-data mark."""
     zh, en = both(f"tour.{STEPS[step]}.title")
     st.title(f"{zh}")
     st.subheader(en)
-    mark = " · ".join(both("app.synthetic")) if facts.get("synthetic") == "true" else ""
+    mark = " · ".join(both("app.synthetic")) if tour.facts.get("synthetic") == "true" else ""
     st.caption(f"{' / '.join(both('tour.step', number=step + 1, total=len(STEPS)))}"
                + (f" · :orange-badge[{mark}]" if mark else ""))
 
@@ -54,13 +71,13 @@ def city_base():
     return districts, maps.build_base_layers(cached.load_water(), districts)
 
 
-def step_grid() -> None:
+def step_grid(tour: Tour) -> None:
     counts = cached.load_area_counts()
     districts, base = city_base()
     values = {"districts": counts.get("district", 0), "streets": counts.get("street", 0),
               "communities": f"{counts.get('community', 0):,}", "grids": f"{counts.get('grid', 0):,}"}
-    caption("tour.grid.caption", {"city": facts.get("city_name_zh", ""), **values},
-            {"city": facts.get("city_name_en", ""), **values})
+    caption("tour.grid.caption", {"city": tour.facts.get("city_name_zh", ""), **values},
+            {"city": tour.facts.get("city_name_en", ""), **values})
     streets = cached.load_areas("street")
     layers = [maps.build_outline_layer(streets, "street", "streets", 0.8), *base,
               maps.build_label_layer(maps.build_area_labels(districts, "zh"), size=15)]
@@ -68,8 +85,8 @@ def step_grid() -> None:
                     height=560, key="tour-map-grid")
 
 
-def step_stations() -> None:
-    station_rows = cached.load_stations(None, (), ("open",))
+def step_stations(tour: Tour) -> None:
+    station_rows = cached.load_stations(CITY, (), ("open",))
     coverage = cached.load_grid_coverage(DEFAULT_RADIUS_M)
     population = coverage["population"].sum()
     share = format_rate(coverage.loc[coverage["covered"], "population"].sum() / population if population else None)
@@ -82,7 +99,7 @@ def step_stations() -> None:
         (hex_colour(STATION_COLOURS[code]), f"{zh} {en}") for code, (zh, en) in codes.STATION_TYPES.items()])
 
 
-def step_loop() -> None:
+def step_loop(tour: Tour) -> None:
     order = cached.load_tour_order()
     if order is None:
         st.info(" / ".join(both("tour.loop.empty")))
@@ -97,7 +114,7 @@ def step_loop() -> None:
     start = int(timeline["at"].iloc[0])
     rows = pd.DataFrame({
         "环节 Step": [" · ".join(both(f"step.{step}")) for step in timeline["step"]],
-        "时间 Time": [datetime.fromtimestamp(int(at), CITY_ZONE).strftime("%Y-%m-%d %H:%M") for at in timeline["at"]],
+        "时间 Time": [local_text(at) for at in timeline["at"]],
         "用时 After": [_duration(int(at) - start) for at in timeline["at"]],
     })
     st.dataframe(rows, hide_index=True, width="stretch")
@@ -115,8 +132,8 @@ def _duration(seconds: int) -> str:
     return (f"{days}d " if days else "") + (f"{hours}h " if hours or days else "") + f"{minutes}m"
 
 
-def step_members() -> None:
-    people = cached.load_member_summary(None, today)
+def step_members(tour: Tour) -> None:
+    people = cached.load_member_summary(CITY, tour.today)
     caption("tour.members.caption", {"deployed": f"{people['deployed']:,}", "active": f"{people['active_week']:,}",
                                      "hours": f"{people['hours_week']:,.0f}"})
     coverage = cached.load_member_coverage("district")
@@ -133,16 +150,35 @@ def step_members() -> None:
 RENDER = {"grid": step_grid, "stations": step_stations, "loop": step_loop, "members": step_members}
 
 
-@st.fragment(run_every=f"{auto_seconds}s" if auto_seconds else None)
-def tour() -> None:
-    """One step at a time; buttons move it, and ?auto=N moves it every N seconds."""
+def render() -> None:
+    """The tour (?mode=tour): one step at a time; buttons move it, and ?auto=N moves it every N seconds."""
+    try:
+        if not cached.database_has_data():
+            st.info(" / ".join(both("app.no_data")))
+            return
+        tour = read_tour_settings()
+        st.session_state.setdefault("tour_step", 0)
+
+        @st.fragment(run_every=f"{tour.auto_seconds}s" if tour.auto_seconds else None)
+        def steps() -> None:
+            render_step(tour)
+
+        steps()
+    except Exception:
+        log.exception("tour failed")
+        st.error(" ".join(both("app.error")))
+
+
+def render_step(tour: Tour) -> None:
+    """The current step, advanced by the clock when the tour plays by itself."""
+    auto_seconds = tour.auto_seconds
     if auto_seconds and st.session_state.get("tour_shown_at", 0) + auto_seconds <= time.time():
         if "tour_shown_at" in st.session_state:
             st.session_state["tour_step"] = (st.session_state["tour_step"] + 1) % len(STEPS)
         st.session_state["tour_shown_at"] = time.time()
     step = st.session_state["tour_step"]
-    header(step)
-    RENDER[STEPS[step]]()
+    header(tour, step)
+    RENDER[STEPS[step]](tour)
     back, _, forward = st.columns([1, 4, 1])
     if back.button(" / ".join(both("tour.previous")), disabled=step == 0, key="tour-back"):
         st.session_state["tour_step"] = step - 1
@@ -152,4 +188,5 @@ def tour() -> None:
         st.rerun(scope="fragment")
 
 
-tour()
+if __name__ == "__main__":  # run on its own by Streamlit's pages-folder mode: let app.py frame it
+    run_from_pages_folder()

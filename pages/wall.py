@@ -4,92 +4,112 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime
+from dataclasses import dataclass
 
 import streamlit as st
 
 from components import cached, maps, wall
+from components.frame import run_from_pages_folder
 from components.i18n import code_label, pick_language, translate
 from components.tiles import format_count, format_rate
 from data_access import codes
 from data_access.areas import read_city_facts
-from data_access.city_time import CITY_ZONE, local_date, reference_now
-from data_access.wall import WALL_VIEWS, read_wall_base, read_wall_snapshot, read_wall_view
+from data_access.city_time import local_date, local_text, reference_now
+from data_access.scope import AreaScope
+from data_access.wall import (
+    WALL_VIEWS,
+    MembersView,
+    OverviewView,
+    RequestsView,
+    StationsView,
+    WallSnapshot,
+    WallView,
+    read_wall_base,
+    read_wall_snapshot,
+    read_wall_view,
+)
 
 log = logging.getLogger("cityscreen.wall")
 PANELS = ("kpis", "map", "trend", "ranking", "ticker")
 DEFAULT_REFRESH_SECONDS = 15
+RANKED_ROWS = 12
 
 
-def screen_size() -> tuple[int, int]:
-    """The wall's pixel size from ?screen=WxH (default 1920x1080), so the map fits it from the first frame."""
+@dataclass(frozen=True)
+class WallSettings:
+    """Everything the bookmarked URL says about this wall."""
+
+    language: str
+    refresh_seconds: int
+    panels: frozenset[str]
+    scope: AreaScope
+    views: tuple[str, ...]
+    seconds_per_view: int
+    screen_width: int
+    screen_height: int
+
+    def t(self, key: str, **values) -> str:
+        return translate(key, self.language, **values)
+
+    @property
+    def name_column(self) -> str:
+        return "name_en" if self.language == "en" else "name_zh"
+
+
+def _bounded_int(text: str | None, default: int, low: int, high: int) -> int:
     try:
-        width, height = (int(part) for part in st.query_params.get("screen", "1920x1080").lower().split("x"))
+        return min(max(int(text if text is not None else default), low), high)
     except ValueError:
-        return 1920, 1080
-    return min(max(width, 640), 15360), min(max(height, 360), 8640)
+        return default
 
 
-def carousel() -> tuple[tuple[str, ...], int]:
-    """Views to rotate through (?rotate=overview,requests,members,stations) and seconds per view (?every=)."""
-    views = tuple(view for view in st.query_params.get("rotate", "").split(",") if view in WALL_VIEWS)
-    try:
-        every = min(max(int(st.query_params.get("every", 30)), 5), 3600)
-    except ValueError:
-        every = 30
-    return views or ("overview",), every
-
-
-def current_view(views: tuple[str, ...], every: int) -> str:
-    """The view the wall clock says is on now: every wall on the same link shows the same view."""
-    return views[int(time.time() // every) % len(views)]
-
-
-def wall_settings() -> tuple[str, int, set[str], str | None]:
-    """Language, refresh interval, panels shown and area, all from the bookmarked URL."""
+def read_wall_settings() -> WallSettings:
+    """Language, refresh, panels, area, carousel (?rotate=overview,requests,members,stations&every=30) and the
+    screen's pixel size (?screen=WxH, default 1920x1080, so the map fits it from the first frame)."""
     params = st.query_params
-    language = pick_language(params.get("lang"), None, st.context.locale)
+    panels = frozenset(panel for panel in params.get("panels", ",".join(PANELS)).split(",") if panel in PANELS)
+    views = tuple(view for view in params.get("rotate", "").split(",") if view in WALL_VIEWS)
     try:
-        refresh = min(max(int(params.get("refresh", DEFAULT_REFRESH_SECONDS)), 2), 3600)
+        width, height = (int(part) for part in params.get("screen", "1920x1080").lower().split("x"))
     except ValueError:
-        refresh = DEFAULT_REFRESH_SECONDS
-    panels = {panel for panel in params.get("panels", ",".join(PANELS)).split(",") if panel in PANELS} or set(PANELS)
-    area = params.get("area") or None
-    if area and not (area.isdigit() and len(area) in codes.LEVEL_BY_CODE_LENGTH):
-        area = None
-    return language, refresh, panels, area
+        width, height = 1920, 1080
+    return WallSettings(
+        language=pick_language(params.get("lang"), None, st.context.locale),
+        refresh_seconds=_bounded_int(params.get("refresh"), DEFAULT_REFRESH_SECONDS, 2, 3600),
+        panels=panels or frozenset(PANELS),
+        scope=AreaScope.from_text(params.get("area")),
+        views=views or ("overview",),
+        seconds_per_view=_bounded_int(params.get("every"), 30, 5, 3600),
+        screen_width=min(max(width, 640), 15360),
+        screen_height=min(max(height, 360), 8640),
+    )
 
 
-language, refresh_seconds, panels, area_code = wall_settings()
-views, seconds_per_view = carousel()
-screen_width, screen_height = screen_size()
-st.html(wall.WALL_CSS)
+def current_view(settings: WallSettings) -> str:
+    """The view the wall clock says is on now: every wall on the same link shows the same view."""
+    return settings.views[int(time.time() // settings.seconds_per_view) % len(settings.views)]
 
 
-def t(key: str, **values) -> str:
-    return translate(key, language, **values)
-
-
-def base_layers():
+def load_base(settings: WallSettings):
     """Shapes and city facts, read once and kept for the session (they do not change while the wall runs)."""
     if "wall_base" not in st.session_state:
-        st.session_state["wall_base"] = read_wall_base(cached.get_wall_engine(), area_code)
+        st.session_state["wall_base"] = read_wall_base(cached.get_wall_engine(), settings.scope)
     return st.session_state["wall_base"]
 
 
-def take_snapshot():
+def take_snapshot(settings: WallSettings) -> tuple[WallSnapshot | None, float | None]:
     """Fresh figures (no cache: the wall must show new orders within one refresh), or the last good ones."""
     try:
-        shapes, _, _, _ = base_layers()
+        engine = cached.get_wall_engine()
+        base = load_base(settings)
         # The data's clock moves while the wall runs (a live feed advances as_of): read it every tick.
-        facts = read_city_facts(cached.get_wall_engine())
+        facts = read_city_facts(engine)
         st.session_state["wall_facts"] = facts
         now = reference_now(facts, time.time())
-        resolution = maps.h3_resolution_for(*maps.bounds_of(shapes))
-        snapshot = read_wall_snapshot(cached.get_wall_engine(), area_code, now, local_date(now), resolution)
-        view = current_view(views, seconds_per_view)
-        st.session_state[f"wall_view_{view}"] = read_wall_view(cached.get_wall_engine(), view, area_code, now,
-                                                               local_date(now))
+        resolution = maps.h3_resolution_for(*maps.bounds_of(base.shapes))
+        snapshot = read_wall_snapshot(engine, settings.scope, now, local_date(now), resolution)
+        view = current_view(settings)
+        st.session_state[f"wall_view_{view}"] = read_wall_view(engine, view, settings.scope, now, local_date(now))
         st.session_state["wall_last_good"] = snapshot
         st.session_state.pop("wall_stale_since", None)
         return snapshot, None
@@ -99,26 +119,36 @@ def take_snapshot():
         return st.session_state.get("wall_last_good"), since
 
 
-@st.fragment(run_every=f"{refresh_seconds}s")
-def live_wall() -> None:
+def database_is_empty() -> bool:
+    """True only when the database answers and holds no city (an unreachable one is handled as stale)."""
+    try:
+        return not cached.database_has_data()
+    except Exception:
+        return False
+
+
+def render_live(settings: WallSettings) -> None:
     """Everything whose data changes; reruns on its own timer without reloading the page."""
-    snapshot, stale_since = take_snapshot()
-    clock = datetime.now(CITY_ZONE)
-    stale_label = (t("wall.stale", since=datetime.fromtimestamp(stale_since, CITY_ZONE).strftime("%H:%M"))
-                   if stale_since else None)
+    t = settings.t
+    clock = local_text(time.time(), "%H:%M:%S")
+    if database_is_empty():
+        st.html(wall.build_title_bar("", t("wall.title"), "", int(time.time()), clock, None, None))
+        st.html(wall.build_empty(t("wall.no_data"), "wall-calm"))
+        return
+    snapshot, stale_since = take_snapshot(settings)
+    stale_label = t("wall.stale", since=local_text(stale_since, "%H:%M")) if stale_since else None
     if snapshot is None:
         st.html(wall.build_title_bar("", t("wall.title"), "", int(time.time()), clock, None, stale_label))
-        st.html(f'<div class="wall-meta" style="font-size:3vh;margin-top:30vh;text-align:center">'
-                f'{t("wall.connecting")}</div>')
+        st.html(wall.build_empty(t("wall.connecting"), "wall-calm"))
         return
-    shapes, districts, water, facts = st.session_state["wall_base"]
-    facts = st.session_state.get("wall_facts", facts)
-    city = facts.get("city_name_en" if language == "en" else "city_name_zh", "")
+    base = st.session_state["wall_base"]
+    facts = st.session_state.get("wall_facts", base.facts)
+    city = facts.get("city_name_en" if settings.language == "en" else "city_name_zh", "")
     mark = t("app.synthetic") if facts.get("synthetic") == "true" else None
     st.html(wall.build_title_bar(city, t("wall.title"), t("app.data_as_of", when="").strip(), snapshot.taken_at,
                                  clock, mark, stale_label))
     rates = snapshot.rates
-    if "kpis" in panels:
+    if "kpis" in settings.panels:
         st.html(wall.build_tiles([
             (t("wall.received_today"), format_count(snapshot.received_today), False),
             (t("wall.received_30d"), format_count(snapshot.received_30d), False),
@@ -128,83 +158,80 @@ def live_wall() -> None:
             (t("wall.members"), f"{snapshot.people['active_week']:,}", False),
         ]))
     left, centre, right = st.columns([1, 2.3, 1], gap="small")
-    name_column = "name_en" if language == "en" else "name_zh"
-    if "trend" in panels:
+    if "trend" in settings.panels:
         with left:
-            st.html(f'<div class="wall-panel-title">{t("wall.trend")}</div>')
-            days = snapshot.daily
-            st.html(wall.build_trend_bars(days["received"].tolist(),
-                                         (days["day"].iloc[0].strftime("%m-%d"), days["day"].iloc[-1].strftime("%m-%d"))
-                                         if len(days) else ("", "")))
-            st.html(wall.build_tiles([
-                (t("wall.on_time"), format_rate(rates.loc["on_time_closure_rate", "rate"]), False),
-                (t("wall.stations"), format_count(snapshot.stations_open), False),
-            ], columns=1))
-    view = current_view(views, seconds_per_view)
+            render_trend(settings, snapshot)
+    view = current_view(settings)
     extra = st.session_state.get(f"wall_view_{view}")
     if extra is None:
-        view, extra = "overview", {}
-    if "map" in panels:
+        view, extra = "overview", OverviewView()
+    if "map" in settings.panels:
         with centre:
             st.html(f'<div class="wall-panel-title" data-testid="wall-view">{t(f"wall.view.{view}")}</div>')
-            render_view_map(view, extra, snapshot, shapes, districts, water, name_column)
-    if "ranking" in panels:
+            if wall.water_grid(base):
+                st.html(wall.build_note(t("area.water_grid")))
+            label_size = round(16 * settings.screen_height / 1080)
+            # The map takes ~58% of the width and 66% of the height (see WALL_CSS).
+            view_state = maps.build_view_state(*maps.bounds_of(base.shapes), width_px=int(settings.screen_width * 0.55),
+                                               height_px=int(settings.screen_height * 0.62))
+            layers = wall.build_view_layers(extra, snapshot, base, settings.language, label_size)
+            st.pydeck_chart(maps.build_deck(layers, view_state), height=640, key=f"wall-map-{view}")
+    if "ranking" in settings.panels:
         with right:
-            render_view_side(view, extra, snapshot, name_column)
-    if "ticker" in panels:
-        items = [(f"{datetime.fromtimestamp(int(row.received_at), CITY_ZONE).strftime('%H:%M')} "
-                  f"{code_label(codes.CATEGORIES_L1, row.category_l1, language)}",
-                  f"{getattr(row, 'community_' + name_column) or ''} {row.title} · "
-                  f"{code_label(codes.WORK_ORDER_STATUSES, row.status, language)}")
+            render_side(settings, extra, snapshot)
+    if "ticker" in settings.panels:
+        items = [(f"{local_text(row.received_at, '%H:%M')} "
+                  f"{code_label(codes.CATEGORIES_L1, row.category_l1, settings.language)}",
+                  f"{getattr(row, 'community_' + settings.name_column) or ''} {row.title} · "
+                  f"{code_label(codes.WORK_ORDER_STATUSES, row.status, settings.language)}")
                  for row in snapshot.latest.itertuples()]
-        st.html(wall.build_ticker(items))
+        st.html(wall.build_ticker(items, t("wall.empty.ticker")))
 
 
-def render_view_map(view, extra, snapshot, shapes, districts, water, name_column) -> None:
-    """The centre map of the current view."""
-    label_size = round(16 * screen_height / 1080)
-    base = maps.build_base_layers(water, districts)
-    if view == "members":
-        coverage = extra["coverage"][["code", "coverage"]]
-        member_shapes = shapes.merge(coverage, on="code", how="left") if set(coverage["code"]) & set(shapes["code"]) \
-            else shapes.assign(coverage=float("nan"))
-        layer, _ = maps.build_choropleth_layer(member_shapes.assign(name=member_shapes[name_column]), "district",
-                                               "coverage", "good", "name", alpha=170)
-        layers = [layer, *base, maps.build_label_layer(maps.build_area_labels(shapes, language), size=label_size)]
-    elif view == "stations":
-        layers = [*base, *maps.build_station_layers(extra["stations"], name_column, radius_m=70)]
+def render_trend(settings: WallSettings, snapshot: WallSnapshot) -> None:
+    """Requests per day over 30 days, on-time closure and open stations."""
+    t = settings.t
+    st.html(f'<div class="wall-panel-title">{t("wall.trend")}</div>')
+    days = snapshot.daily
+    labels = (days["day"].iloc[0].strftime("%m-%d"), days["day"].iloc[-1].strftime("%m-%d")) if len(days) else ("", "")
+    st.html(wall.build_trend_bars(days["received"].tolist(), labels, t("wall.empty.orders")))
+    st.html(wall.build_tiles([
+        (t("wall.on_time"), format_rate(snapshot.rates.loc["on_time_closure_rate", "rate"]), False),
+        (t("wall.stations"), format_count(snapshot.stations_open), False),
+    ], columns=1))
+
+
+def render_side(settings: WallSettings, view: WallView, snapshot: WallSnapshot) -> None:
+    """The right-hand ranking of the current view; words when it has nothing to rank."""
+    t, name_column = settings.t, settings.name_column
+    if isinstance(view, RequestsView):
+        title, empty = t("wall.hotspots"), t("wall.empty.orders")
+        rows = [(row[name_column], int(row["received"])) for _, row in view.hotspots.iterrows()]
+    elif isinstance(view, MembersView):
+        title, empty = t("wall.under"), t("wall.empty.under")
+        rows = [(row[name_column], int(row["shortfall"])) for _, row in view.under.iterrows()]
+    elif isinstance(view, StationsView):
+        title, empty = t("wall.station_types"), t("wall.empty.stations")
+        rows = [(code_label(codes.STATION_TYPES, row["station_type"], settings.language), int(row["open"]))
+                for _, row in view.counts.sort_values("open", ascending=False).iterrows()]
     else:
-        counts = snapshot.ranking.set_index("code")["received"]
-        area_data = shapes.assign(received=shapes["code"].map(counts).fillna(0), name=shapes[name_column])
-        choropleth, _ = maps.build_choropleth_layer(area_data, "district", "received", "load", "name",
-                                                    alpha=30 if view == "requests" else 90)
-        heat_layer, _ = maps.build_h3_layer(snapshot.heat)
-        layers = [choropleth, *base, heat_layer,
-                  maps.build_label_layer(maps.build_area_labels(area_data, language), size=label_size)]
-    # The map takes ~58% of the width and 66% of the height (see WALL_CSS).
-    view_state = maps.build_view_state(*maps.bounds_of(shapes), width_px=int(screen_width * 0.55),
-                                       height_px=int(screen_height * 0.62))
-    st.pydeck_chart(maps.build_deck(layers, view_state), height=640, key=f"wall-map-{view}")
-
-
-def render_view_side(view, extra, snapshot, name_column) -> None:
-    """The right-hand ranking of the current view."""
-    if view == "requests":
-        hotspots = extra["hotspots"]
-        title, rows = t("wall.hotspots"), [(row[name_column], int(row["received"])) for _, row in hotspots.iterrows()]
-    elif view == "members":
-        under = extra["under"]
-        title, rows = t("wall.under"), [(row[name_column], int(row["shortfall"])) for _, row in under.iterrows()]
-    elif view == "stations":
-        counts = extra["counts"]
-        title = t("wall.station_types")
-        rows = [(code_label(codes.STATION_TYPES, row["station_type"], language), int(row["open"]))
-                for _, row in counts.sort_values("open", ascending=False).iterrows()]
-    else:
-        title = t("wall.ranking")
-        rows = [(row[name_column], int(row["received"])) for _, row in snapshot.ranking.head(12).iterrows()]
+        title, empty = t("wall.ranking"), t("wall.empty.orders")
+        rows = [(row[name_column], int(row["received"])) for _, row in snapshot.ranking.head(RANKED_ROWS).iterrows()]
     st.html(f'<div class="wall-panel-title">{title}</div>')
-    st.html(wall.build_ranking(rows))
+    st.html(wall.build_ranking(rows, empty))
 
 
-live_wall()
+def render() -> None:
+    """The wall (?mode=wall)."""
+    settings = read_wall_settings()
+    st.html(wall.WALL_CSS)
+
+    @st.fragment(run_every=f"{settings.refresh_seconds}s")
+    def live_wall() -> None:
+        render_live(settings)
+
+    live_wall()
+
+
+if __name__ == "__main__":  # run on its own by Streamlit's pages-folder mode: let app.py frame it
+    run_from_pages_folder()

@@ -155,3 +155,77 @@ def grid_nearest_station_m(city_dir: Path, station_types: tuple[str, ...] = ()) 
             station_grid[block] = found["grid_code"].to_numpy()[distances.argmin(axis=1)]
     return pd.DataFrame({"code": grids["code"].to_numpy(), "population": grids["population"].astype("int64"),
                          "nearest_m": nearest, "station_grid": station_grid})
+
+
+# ---------------------------------------------------------------- areas, windows and the wall
+
+
+def as_of(city_dir: Path) -> pd.Timestamp:
+    """The generated city's as-of moment (city.json), as an aware timestamp."""
+    import json
+
+    return pd.Timestamp(json.loads((city_dir / "city.json").read_text(encoding="utf-8"))["as_of"])
+
+
+def local_days_window(city_dir: Path, days: int) -> tuple[int, int]:
+    """[start, end) epoch seconds of the `days` local calendar days ending on the as-of day, via the tz database."""
+    last_day = as_of(city_dir).tz_convert(CITY_ZONE).normalize()
+    end = last_day + pd.Timedelta(days=1)
+    start = last_day - pd.Timedelta(days=days - 1)
+    return int(start.tz_convert("UTC").timestamp()), int(end.tz_convert("UTC").timestamp())
+
+
+def inside(codes: pd.Series, area: str | None) -> pd.Series:
+    """Mask of codes lying in the area (None: the whole city), by the nesting of codes."""
+    return pd.Series(True, index=codes.index) if not area else codes.fillna("").str.startswith(area)
+
+
+def orders_in(city_dir: Path, area: str | None, start: int | None = None, end: int | None = None) -> pd.DataFrame:
+    """Work orders whose point lies in the area (geopandas join), received in [start, end)."""
+    orders = work_orders(city_dir)
+    return orders[inside(orders["grid_code"], area) & in_window(orders["received_at"], start, end)]
+
+
+def counts_per_area(city_dir: Path, level: str, area: str | None, start: int, end: int) -> dict[str, int]:
+    """Orders received in [start, end) per area of `level` inside `area`, every such area listed (zeros too)."""
+    digits = {"district": 6, "street": 9, "community": 12, "grid": 15}[level]
+    names = areas(city_dir, level)
+    listed = names.loc[inside(names["code"], area), "code"]
+    counted = orders_in(city_dir, area, start, end)["grid_code"].str[:digits].value_counts()
+    return {code: int(counted.get(code, 0)) for code in listed}
+
+
+def open_stations_in(city_dir: Path, area: str | None) -> pd.DataFrame:
+    """Open stations whose point lies in the area (geopandas join)."""
+    rows = stations(city_dir)
+    return rows[inside(rows["grid_code"], area) & (rows["status"] == "open")]
+
+
+def member_coverage(city_dir: Path) -> pd.DataFrame:
+    """Per community: code, members (active, assigned there), target, coverage."""
+    communities = areas(city_dir, "community")[["code", "member_target"]].copy()
+    people = csv(city_dir, "members.csv")
+    active = people[people["status"] == "active"].groupby("community_code").size()
+    communities["members"] = communities["code"].map(active).fillna(0).astype(int)
+    communities["target"] = communities["member_target"].astype(int)
+    communities["coverage"] = communities["members"] / communities["target"].where(communities["target"] > 0)
+    return communities[["code", "members", "target", "coverage"]]
+
+
+def quiet_grid(city_dir: Path, days: int = 30) -> str:
+    """A grid with no work order in the last `days` days whose community had some (first by code)."""
+    start, end = local_days_window(city_dir, days)
+    busy = orders_in(city_dir, None, start, end)
+    for code in sorted(areas(city_dir, "grid")["code"]):
+        if not (busy["grid_code"] == code).any() and (busy["community_code"] == code[:12]).any():
+            return code
+    raise LookupError("the test city has no quiet grid in a busy community")
+
+
+def community_meeting_target(city_dir: Path) -> str:
+    """A community whose active members all reach its target (first by code)."""
+    coverage = member_coverage(city_dir)
+    met = coverage[(coverage["target"] > 0) & (coverage["members"] >= coverage["target"])]
+    if met.empty:
+        raise LookupError("every community of the test city is below its member target")
+    return sorted(met["code"])[0]

@@ -14,6 +14,7 @@ from PIL import Image
 from components.i18n import translate
 from data_access import stations
 from data_access.db import create_db_engine
+from tests import expected
 from tests.browser.conftest import HOSTILE_TITLE, app_errors, screenshot, wait_for_app
 
 PAGES = {"": "page.overview", "grid-map": "page.grid_map", "stations": "page.stations", "requests": "page.requests",
@@ -129,4 +130,18 @@ def test_exports_are_written_when_clicked(app_url, page, browser_city_url):
     assert rows[0][:2] == [translate("column.name", "en"), translate("column.type", "en")]
     assert len(rows) - 1 == len(want)
     assert page.locator("[data-testid='stException']").count() == 0
+    assert app_errors(page) == []
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_every_page_at_a_grid_draws_its_community(app_url, page, city_dir, path):
+    start, end = expected.local_days_window(city_dir, 30)
+    grid = expected.orders_in(city_dir, None, start, end)["grid_code"].value_counts().index[0]
+    page.goto(f"{app_url}/{path}?lang=en&area={grid}")
+    wait_for_app(page)
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.locator("[data-testid='stAlert']").filter(has_text=translate("app.error", "en")).count() == 0
+    assert translate(PAGES[path], "en") in page.locator("h1").first.inner_text()
+    assert len(np.unique(map_pixels(page).reshape(-1, 3), axis=0)) > 20
+    screenshot(page, f"{path or 'overview'}-grid-en")
     assert app_errors(page) == []

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from components.i18n import translate
 from data_access import schema
 from data_access.db import create_db_engine
 from sample_data.simulate import simulate
+from tests import expected
 from tests.browser.conftest import ARTIFACTS, app_errors, streamlit_server, wait_for_app
 
 
@@ -130,4 +133,60 @@ def test_the_map_keeps_its_view_across_refreshes(browser, app_url):
     moved = abs(panned - original).mean()
     assert moved > 2, "the drag did not move the map"
     assert abs(later - panned).mean() < moved / 4, "a refresh threw the user's view away"
+    context.close()
+
+
+def empty_panel_bookmarks(database_url: str, city_dir) -> list[tuple[str, str, str, str]]:
+    """(area, view, language, words) for a grid with no order in 30 days and a community meeting its member
+    target, found in the loaded database by plain SQL."""
+    start, _ = expected.local_days_window(city_dir, 30)
+    with sqlite3.connect(database_url.removeprefix("sqlite:///")) as connection:
+        grid = connection.execute(
+            "SELECT a.code FROM areas a WHERE a.level = 'grid' AND NOT EXISTS (SELECT 1 FROM work_orders w "
+            "WHERE w.grid_code = a.code AND w.received_at >= ?) AND EXISTS (SELECT 1 FROM work_orders w "
+            "WHERE w.community_code = substr(a.code, 1, 12) AND w.received_at >= ?) ORDER BY a.code LIMIT 1",
+            (start, start)).fetchone()[0]
+        community = connection.execute(
+            "SELECT a.code FROM areas a WHERE a.level = 'community' AND a.member_target > 0 AND a.member_target <= "
+            "(SELECT count(*) FROM members m WHERE m.community_code = a.code AND m.status = 'active') "
+            "ORDER BY a.code LIMIT 1").fetchone()[0]
+    orders = "wall.empty.orders"
+    return [(grid, "overview", "zh", orders), (grid, "requests", "zh", orders), (grid, "members", "zh", orders),
+            (grid, "stations", "en", orders), (community, "members", "zh", "wall.empty.under"),
+            (community, "members", "en", "wall.empty.under")]
+
+
+def test_every_empty_panel_bookmark_renders_with_words(browser, app_url, browser_city_url, city_dir):
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda message: message.type == "error" and page.console_errors.append(message.text))
+    for area, view, language, words in empty_panel_bookmarks(browser_city_url, city_dir):
+        page.goto(f"{app_url}/?mode=wall&area={area}&rotate={view}&lang={language}&refresh=60")
+        wait_for_app(page)
+        assert page.locator("[data-testid='stException']").count() == 0, (area, view)
+        assert page.locator("[data-testid='stAlert']").count() == 0, (area, view)
+        body = page.inner_text("body")
+        assert "Error" not in body and "错误" not in body, (area, view)
+        assert translate(words, language) in body, (area, view)
+        assert page.locator("[data-testid='wall-empty']").first.is_visible()
+        assert page.locator("[data-testid='stDeckGlJsonChart']").count() == 1
+        page.screenshot(path=str(ARTIFACTS / f"wall-empty-{len(area)}-{view}-{language}.png"))
+    assert app_errors(page) == []
+    context.close()
+
+
+def test_the_wall_at_a_grid_draws_its_community(browser, app_url, city_dir):
+    start, end = expected.local_days_window(city_dir, 30)
+    grid = expected.orders_in(city_dir, None, start, end)["grid_code"].value_counts().index[0]
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{app_url}/?mode=wall&area={grid}&refresh=60")
+    wait_for_app(page)
+    assert page.locator("[data-testid='stException']").count() == 0
+    ranking = page.locator("[data-testid='wall-ranking']").inner_text()
+    siblings = expected.areas(city_dir, "grid")
+    siblings = siblings[siblings["code"].str.startswith(grid[:12])]
+    assert sum(name in ranking for name in siblings["name_zh"]) == min(len(siblings), 12)
+    page.screenshot(path=str(ARTIFACTS / "wall-grid-1920x1080.png"))
     context.close()

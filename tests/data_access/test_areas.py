@@ -8,6 +8,7 @@ import pytest
 import shapely
 
 from data_access import areas
+from data_access.scope import AreaScope
 from tests import expected
 
 
@@ -28,15 +29,15 @@ def test_read_areas_returns_every_area_with_its_shape(loaded_engine, city_dir, l
 
 def test_children_of_a_parent_and_the_path_down(loaded_engine, city_dir):
     grid = expected.areas(city_dir, "grid")["code"].iloc[0]
-    streets = areas.read_areas(loaded_engine, "street", grid[:6], with_geometry=False)
+    streets = areas.read_areas(loaded_engine, "street", AreaScope.of(grid[:6]), with_geometry=False)
     assert streets["code"].str.startswith(grid[:6]).all() and grid[:9] in set(streets["code"])
-    path = areas.read_area_path(loaded_engine, grid)
+    path = areas.read_area_path(loaded_engine, AreaScope.of(grid))
     assert list(path["code"]) == [grid[:6], grid[:9], grid[:12], grid]
     assert list(path["level"]) == ["district", "street", "community", "grid"]
-    assert areas.read_area(loaded_engine, grid)["level"] == "grid"
-    assert areas.read_area(loaded_engine, "999999") is None
+    assert areas.read_area(loaded_engine, AreaScope.of(grid))["level"] == "grid"
+    assert areas.read_area(loaded_engine, AreaScope.of("999999")) is None
     with pytest.raises(ValueError):
-        areas.read_area_path(loaded_engine, "12345")
+        areas.read_area_path(loaded_engine, AreaScope.of("12345"))
 
 
 def test_city_facts_and_water(loaded_engine, city_dir):

@@ -8,6 +8,7 @@ import pytest
 
 from data_access import coverage
 from data_access.codes import AREA_LEVELS
+from data_access.scope import AreaScope
 from tests import expected
 
 # The query measures in a UTM projection, the oracle on a sphere: a few metres apart on a city's scale.
@@ -42,7 +43,7 @@ def test_coverage_inside_an_area_and_of_some_station_types(loaded_engine, city_d
                                      & (oracle_all["station_grid"].str[:digits] != oracle_all["code"].str[:digits])]
     assert len(served_from_outside), "the test city has no grid served by a station of another street"
     street = served_from_outside["code"].str[:digits].iloc[0]
-    found = coverage.read_grid_coverage(loaded_engine, coverage.DEFAULT_RADIUS_M, street, types)
+    found = coverage.read_grid_coverage(loaded_engine, coverage.DEFAULT_RADIUS_M, AreaScope.of(street), types)
     oracle = oracle_all[oracle_all["code"].str.startswith(street)]
     assert set(found["code"]) == set(oracle["code"]) and len(found) > 0
     compare(found, oracle, coverage.DEFAULT_RADIUS_M)

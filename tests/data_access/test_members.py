@@ -10,6 +10,7 @@ from sqlalchemy import inspect, select, update
 
 from data_access import grid_workers, members, rollup_upgrade, rollups, schema
 from data_access.loader import load_directory
+from data_access.scope import CITY, AreaScope
 from sample_data.simulate import simulate
 from tests import expected
 from tests.conftest import TEST_AS_OF
@@ -62,7 +63,7 @@ def test_summary_for_the_city_and_a_district(loaded_engine, city_dir, member_row
         people = member_rows if area is None else member_rows[member_rows["community_code"].str.startswith(area)]
         acts = activity_rows if area is None else activity_rows[activity_rows["community_code"].str.startswith(area)]
         week = acts[(acts["activity_date"] >= TEST_AS_OF - timedelta(days=6)) & (acts["activity_date"] <= TEST_AS_OF)]
-        summary = members.read_member_summary(loaded_engine, area, TEST_AS_OF)
+        summary = members.read_member_summary(loaded_engine, AreaScope.of(area), TEST_AS_OF)
         assert summary["deployed"] == int((people["status"] == "active").sum())
         assert summary["registered"] == len(people)
         assert summary["active_week"] == week["member_id"].nunique() > 0
@@ -73,15 +74,15 @@ def test_summary_for_the_city_and_a_district(loaded_engine, city_dir, member_row
 
 def test_activity_by_kind_and_by_day(loaded_engine, activity_rows):
     start = TEST_AS_OF - timedelta(days=29)
-    frame = members.read_activity_by_kind(loaded_engine, None, start, TEST_AS_OF)
+    frame = members.read_activity_by_kind(loaded_engine, CITY, start, TEST_AS_OF)
     month = activity_rows[(activity_rows["activity_date"] >= start) & (activity_rows["activity_date"] <= TEST_AS_OF)]
     want = month.groupby("kind").agg(activities=("activity_id", "size"), hours=("hours", "sum"))
     got = frame.set_index("kind")
     assert dict(got["activities"]) == dict(want["activities"])
     assert got["hours"].to_numpy() == pytest.approx(want["hours"].to_numpy())
-    daily = members.read_daily_activity(loaded_engine, None, start, TEST_AS_OF)
+    daily = members.read_daily_activity(loaded_engine, CITY, start, TEST_AS_OF)
     assert dict(zip(daily["day"], daily["activities"], strict=True)) == dict(month.groupby("activity_date").size())
-    assert members.read_checkins(loaded_engine, None, start, TEST_AS_OF) == month["member_id"].nunique()
+    assert members.read_checkins(loaded_engine, CITY, start, TEST_AS_OF) == month["member_id"].nunique()
 
 
 def test_claimed_posts(loaded_engine, member_rows):
@@ -94,14 +95,14 @@ def test_claimed_posts(loaded_engine, member_rows):
 
 def test_people_lists_are_masked(loaded_engine, member_rows, city_dir):
     community = member_rows["community_code"].iloc[0]
-    frame = members.read_members_of_area(loaded_engine, community)
+    frame = members.read_members_of_area(loaded_engine, AreaScope.of(community))
     want = member_rows[member_rows["community_code"] == community].sort_values("member_id")
     assert list(frame["name_masked"]) == [expected.mask_name(name) for name in want["name"]]
     assert list(frame["phone_masked"]) == [expected.mask_phone(phone) for phone in want["phone"]]
     assert not {"name", "phone"} & set(frame.columns)
     workers = expected.csv(city_dir, "grid_workers.csv")
     grid = workers["grid_code"].iloc[0]
-    shown = grid_workers.read_grid_workers(loaded_engine, grid)
+    shown = grid_workers.read_grid_workers(loaded_engine, AreaScope.of(grid))
     want_workers = workers[workers["grid_code"] == grid].sort_values("worker_id")
     assert list(shown["name_masked"]) == [expected.mask_name(name) for name in want_workers["name"]]
     counts = grid_workers.read_grid_worker_counts(loaded_engine)
@@ -123,7 +124,7 @@ def test_distinct_members_per_kind_in_any_window_and_area(loaded_engine, activit
     for days in (1, 7, 30, 365):
         start = TEST_AS_OF - timedelta(days=days - 1)
         for area in (None, busiest[:6], busiest[:9], busiest[:12], busiest):
-            frame = members.read_activity_by_kind(loaded_engine, area, start, TEST_AS_OF)
+            frame = members.read_activity_by_kind(loaded_engine, AreaScope.of(area), start, TEST_AS_OF)
             assert dict(zip(frame["kind"], frame["members"], strict=True)) == distinct_members_by_kind(
                 activity_rows, area, start, TEST_AS_OF), (days, area)
 
@@ -134,7 +135,7 @@ def test_previous_dates_stay_exact_through_the_live_feed_and_an_upgrade(empty_en
     previous = [schema.member_activities.c[f"previous_in_{level}"] for level in schema.MEMBER_HISTORY_LEVELS]
 
     def counted() -> list[tuple]:
-        return [members.read_activity_by_kind(empty_engine, None, TEST_AS_OF - timedelta(days=days), date(2100, 1, 1))
+        return [members.read_activity_by_kind(empty_engine, CITY, TEST_AS_OF - timedelta(days=days), date(2100, 1, 1))
                 .to_dict("records") for days in (0, 3, 40)]
 
     kept = counted()

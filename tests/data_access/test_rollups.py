@@ -11,6 +11,7 @@ from data_access.city_time import days_window
 from data_access.filters import WorkOrderFilter
 from data_access.loader import load_directory
 from data_access.measures import MEASURE_NAMES
+from data_access.scope import AreaScope
 from sample_data.simulate import simulate
 from tests import expected
 from tests.conftest import TEST_AS_OF
@@ -38,11 +39,11 @@ def filters(orders: pd.DataFrame) -> list[WorkOrderFilter]:
         WorkOrderFilter(END - 86_400 + 3600, END - 3600),  # inside one day: no whole day at all
         WorkOrderFilter(None, END - 1),
         WorkOrderFilter(START, None),
-        *(WorkOrderFilter(START, END, grid[:digits]) for digits in (6, 9, 12, 15)),
-        WorkOrderFilter(YEAR_START, YEAR_END, grid[:9], categories=(category,)),
-        WorkOrderFilter(START, END, grid[:12], categories=(category,)),
+        *(WorkOrderFilter(START, END, AreaScope.of(grid[:digits])) for digits in (6, 9, 12, 15)),
+        WorkOrderFilter(YEAR_START, YEAR_END, AreaScope.of(grid[:9]), categories=(category,)),
+        WorkOrderFilter(START, END, AreaScope.of(grid[:12]), categories=(category,)),
         WorkOrderFilter(START, END, channels=("hotline_12345",)),
-        WorkOrderFilter(YEAR_START, YEAR_END, grid[:6], channels=("hotline_12345", "message_board"),
+        WorkOrderFilter(YEAR_START, YEAR_END, AreaScope.of(grid[:6]), channels=("hotline_12345", "message_board"),
                         statuses=("closed", "in_progress"), appeal_types=("complaint",)),
     ]
 
@@ -58,7 +59,7 @@ def test_each_read_takes_the_smallest_rollup_that_answers_it(loaded_engine):
     kpi_measures = ["received", "handled", "due", "satisfied"]
     assert rollups.rollups_ready(loaded_engine)
     month = WorkOrderFilter(START, END)
-    street = WorkOrderFilter(START, END, "429904001")
+    street = WorkOrderFilter(START, END, AreaScope.of("429904001"))
     for work_filter, group, names, chosen in (
             (month, None, kpi_measures, by_day),
             (month, "district", kpi_measures, by_day),
@@ -67,20 +68,22 @@ def test_each_read_takes_the_smallest_rollup_that_answers_it(loaded_engine):
             (WorkOrderFilter(START, END, categories=("transport",)), None, kpi_measures, by_category),
             (month, ("day", "hour"), ["received"], by_hour),
             (month, "channel", ["received"], by_channel),
-            (WorkOrderFilter(START, END, "429904", channels=("hotline_12345",), statuses=("closed",)), "status",
-             ["received"], by_channel),
+            (WorkOrderFilter(START, END, AreaScope.of("429904"), channels=("hotline_12345",), statuses=("closed",)),
+             "status", ["received"], by_channel),
             (month, "district", ["received"], by_hour),
             (month, "h3_r8", ["received", "open"], by_cell),
-            (WorkOrderFilter(START, END, "429904"), "h3_r7", ["received"], by_cell),
+            (WorkOrderFilter(START, END, AreaScope.of("429904")), "h3_r7", ["received"], by_cell),
             (month, "grid", ["received", "open", "received_satisfied"], by_grid),
-            (WorkOrderFilter(START, END, "429904001001001"), "day", ["received"], by_grid)):
+            (WorkOrderFilter(START, END, AreaScope.of("429904001001001")), "day", ["received"], by_grid)):
         assert rollups.choose_rollup(loaded_engine, work_filter, group, names) is chosen, (work_filter, group)
-    for work_filter, group in ((WorkOrderFilter(START, END, "429904001001001"), None),
+    for work_filter, group in ((WorkOrderFilter(START, END, AreaScope.of("429904001001001")), None),
                                (month, "h3_r9"),
                                (street, "h3_r8"),
-                               (WorkOrderFilter(START, END, "429904001001", categories=("transport",)), None),
+                               (WorkOrderFilter(START, END, AreaScope.of("429904001001"), categories=("transport",)),
+                                None),
                                (WorkOrderFilter(START, END, channels=("hotline_12345",)), None),
-                               (WorkOrderFilter(START, END, "429904001", channels=("hotline_12345",)), "day"),
+                               (WorkOrderFilter(START, END, AreaScope.of("429904001"), channels=("hotline_12345",)),
+                                "day"),
                                (WorkOrderFilter(START, END, statuses=("closed",)), "day")):
         assert rollups.choose_rollup(loaded_engine, work_filter, group, kpi_measures) is None, (work_filter, group)
     assert rollups.choose_rollup(loaded_engine, month, "hour", ["due"]) is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from data_access import stations
+from data_access.scope import AreaScope
 from tests import expected
 
 
@@ -21,7 +22,8 @@ def test_stations_by_area_type_and_status(loaded_engine, city_dir):
     assert sorted(everything["station_id"]) == sorted(rows["station_id"])
     grid = rows.loc[(rows["station_type"] == "elderly_meal_point") & (rows["status"] == "open"), "grid_code"].iloc[0]
     for area in (grid[:6], grid[:9], grid[:12]):
-        meal = stations.read_stations(loaded_engine, area, ("elderly_meal_point", "community_center"), ("open",))
+        meal = stations.read_stations(loaded_engine, AreaScope.of(area), ("elderly_meal_point", "community_center"),
+                                      ("open",))
         want = rows[rows["grid_code"].str.startswith(area)
                     & rows["station_type"].isin(["elderly_meal_point", "community_center"])
                     & (rows["status"] == "open")]

@@ -3,27 +3,26 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from components.i18n import translate
 from components.tiles import format_count, format_rate
-from data_access import kpis, members, work_orders
+from data_access import kpis, members, schema, work_orders
 from data_access.areas import read_city_facts
 from data_access.city_time import days_window, local_date, reference_now
 from data_access.db import create_db_engine
 from data_access.filters import WorkOrderFilter
-from tests import expected
+from data_access.scope import CITY, AreaScope
+from tests import apps, expected
 
-ROOT = Path(__file__).resolve().parents[2]
 PAGES = {
-    "pages/overview.py": "page.overview",
-    "pages/grid_map.py": "page.grid_map",
-    "pages/stations.py": "page.stations",
-    "pages/requests.py": "page.requests",
-    "pages/members.py": "page.members",
+    "overview": "page.overview",
+    "grid-map": "page.grid_map",
+    "stations": "page.stations",
+    "requests": "page.requests",
+    "members": "page.members",
 }
 FULL_PHONE = re.compile(r"1[3-9]\d{9}")
 
@@ -31,7 +30,7 @@ FULL_PHONE = re.compile(r"1[3-9]\d{9}")
 @pytest.fixture
 def app(sqlite_city_url, monkeypatch) -> AppTest:
     monkeypatch.setenv("CITYSCREEN_DB_URL", sqlite_city_url)
-    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    return apps.whole_app()
 
 
 @pytest.fixture(scope="module")
@@ -42,12 +41,13 @@ def engine(sqlite_city_url):
 
 
 def open_page(app: AppTest, page: str, language: str = "zh", **params: str) -> AppTest:
+    """The staff page at URL path `page`: the whole app for the default page, else the frame around the page."""
+    if page != "overview":
+        app = apps.staff_page(page)
     app.query_params["lang"] = language
     for key, value in params.items():
         app.query_params[key] = value
     app.run()
-    if page != "pages/overview.py":
-        app.switch_page(page).run()
     assert not app.exception, [item.message for item in app.exception]
     assert not app.error, [item.value for item in app.error]
     return app
@@ -65,7 +65,7 @@ def clock(engine) -> tuple[int, object]:
 @pytest.mark.parametrize("language", ["zh", "en"])
 @pytest.mark.parametrize("page", list(PAGES))
 def test_every_page_renders_in_both_languages(app, page, language):
-    open_page(app, page, language)
+    app = open_page(app, page, language)
     title = app.title[0].value
     assert translate(PAGES[page], language) in title
     other = "en" if language == "zh" else "zh"
@@ -74,13 +74,13 @@ def test_every_page_renders_in_both_languages(app, page, language):
 
 
 def test_overview_tiles_equal_the_data_access_results(app, engine):
-    open_page(app, "pages/overview.py", "en")
+    open_page(app, "overview", "en")
     now, today = clock(engine)
     month = WorkOrderFilter(*days_window(today, 30))
     shown = metric_values(app)
     rates = kpis.read_kpis(engine, month, now).set_index("kpi")
     backlog = work_orders.read_backlog(engine, month, now)
-    people = members.read_member_summary(engine, None, today)
+    people = members.read_member_summary(engine, CITY, today)
     assert shown[translate("tile.received_range", "en")] == format_count(
         work_orders.read_order_totals(engine, month, now)["received"])
     assert shown[translate("tile.open", "en")] == format_count(backlog["open"])
@@ -91,13 +91,13 @@ def test_overview_tiles_equal_the_data_access_results(app, engine):
 
 
 def test_a_filter_change_changes_the_figures_correctly(app, sqlite_city_url, monkeypatch, engine):
-    open_page(app, "pages/overview.py", "en")
+    open_page(app, "overview", "en")
     now, today = clock(engine)
     label = translate("tile.received_range", "en")
     before = metric_values(app)[label]
     # AppTest cannot rerun a st.navigation app with its sidebar intact, so the changed widget
     # state is handed to a fresh session, as the browser would send it.
-    changed = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    changed = apps.whole_app()
     changed.session_state["filters_ready"] = True
     changed.session_state["filter_categories"] = ["transport"]
     changed.session_state["filter_period"] = "7d"
@@ -116,19 +116,19 @@ def test_url_query_parameters_restore_the_view(app, engine, city_dir):
     orders = expected.work_orders(city_dir)
     district = orders["district_code"].value_counts().index[0]
     street = orders.loc[orders["district_code"] == district, "street_code"].value_counts().index[0]
-    open_page(app, "pages/overview.py", "en", area=street, period="year", channels="hotline_12345,app")
+    open_page(app, "overview", "en", area=street, period="year", channels="hotline_12345,app")
     assert app.session_state["filter_district"] == district
     assert app.session_state["filter_street"] == street
     assert app.session_state["filter_period"] == "year"
     start, end = days_window(today, (today - today.replace(month=1, day=1)).days + 1)
-    want = work_orders.read_order_totals(engine, WorkOrderFilter(start, end, street,
+    want = work_orders.read_order_totals(engine, WorkOrderFilter(start, end, AreaScope.of(street),
                                                                  channels=("hotline_12345", "app")), now)
     assert metric_values(app)[translate("tile.received_range", "en")] == format_count(want["received"])
     assert app.query_params["area"] in (street, [street])
 
 
 def test_an_impossible_filter_shows_the_empty_state(app):
-    for page in ("pages/overview.py", "pages/requests.py"):
+    for page in ("overview", "requests"):
         app = open_page(app, page, "en", period="custom", **{"from": "2001-01-01", "to": "2001-01-31"})
         assert any(translate("app.empty", "en") in item.value for item in app.info)
         assert metric_values(app).get(translate("tile.received_range", "en"), "0") == "0"
@@ -136,11 +136,11 @@ def test_an_impossible_filter_shows_the_empty_state(app):
 
 def test_drilling_down_through_the_url_and_a_map_request(app, city_dir):
     grid = expected.areas(city_dir, "grid")["code"].iloc[0]
-    app = open_page(app, "pages/grid_map.py", "zh", area=grid[:12])
+    app = open_page(app, "grid-map", "zh", area=grid[:12])
     assert app.session_state["filter_community"] == grid[:12]
     assert any(translate("grid_map.up", "zh") == button.label for button in app.button)
     # A map click stores the area it asks for; the next run moves the filters there before drawing them.
-    clicked = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    clicked = apps.whole_app()
     clicked.session_state["pending_area"] = grid
     clicked.run()
     assert not clicked.exception
@@ -163,7 +163,7 @@ def test_no_page_shows_a_full_phone_number_or_name(app, city_dir):
 
 
 def test_requests_page_kpi_table_equals_the_data_access_results(app, engine):
-    open_page(app, "pages/requests.py", "en")
+    app = open_page(app, "requests", "en")
     now, today = clock(engine)
     want = kpis.read_kpis(engine, WorkOrderFilter(*days_window(today, 30)), now).set_index("kpi")
     table = next(frame.value for frame in app.dataframe if translate("column.numerator", "en") in frame.value.columns)
@@ -174,3 +174,74 @@ def test_requests_page_kpi_table_equals_the_data_access_results(app, engine):
         assert row[translate("column.denominator", "en")] == want.loc[key, "denominator"]
         assert row[translate("column.rate", "en")] == format_rate(want.loc[key, "rate"])
         assert row[translate("column.definition", "en")] == definition.definition_en
+
+
+LEVEL_DIGITS = {"city": 0, "district": 6, "street": 9, "community": 12, "grid": 15}
+
+
+@pytest.mark.parametrize("level", list(LEVEL_DIGITS))
+def test_every_page_at_every_level_agrees_with_the_raw_files(app, city_dir, level):
+    start, end = expected.local_days_window(city_dir, 30)
+    busiest = expected.orders_in(city_dir, None, start, end)["grid_code"].value_counts().index[0]
+    area = busiest[:LEVEL_DIGITS[level]] or None
+    params = {"area": area} if area else {}
+    received = len(expected.orders_in(city_dir, area, start, end))
+
+    shown = open_page(app, "overview", "en", **params)
+    assert metric_values(shown)[translate("tile.received_range", "en")] == format_count(received)
+
+    # The grid map's table lists the areas its map draws (at a grid: the community's grids), each with its own count.
+    shown = open_page(app, "grid-map", "en", **params)
+    table = next(frame.value for frame in shown.dataframe
+                 if translate("column.population", "en") in frame.value.columns)
+    scope = AreaScope.of(area)
+    want = expected.counts_per_area(city_dir, scope.child_level, scope.map_parent.code, start, end)
+    assert dict(zip(table[translate("column.code", "en")], table[translate("column.received", "en")],
+                    strict=True)) == want
+    if area and level != "grid":
+        assert sum(want.values()) == received
+
+    shown = open_page(app, "requests", "en", **params)
+    kpi_table = next(frame.value for frame in shown.dataframe
+                     if translate("column.numerator", "en") in frame.value.columns)
+    repeat = kpi_table.set_index(translate("column.kpi", "en")).loc[kpis.KPI_DEFINITIONS["repeat_rate"].name_en]
+    assert repeat[translate("column.denominator", "en")] == received
+
+    shown = open_page(app, "stations", "en", **params)
+    station_rows = expected.stations(city_dir)
+    assert metric_values(shown)[translate("stations.total", "en")] == format_count(
+        int(expected.inside(station_rows["grid_code"], area).sum()))
+
+    shown = open_page(app, "members", "en", **params)
+    people = expected.csv(city_dir, "members.csv")
+    column = "grid_code" if level == "grid" else "community_code"
+    deployed = int((expected.inside(people[column], area) & (people["status"] == "active")).sum())
+    communities = expected.areas(city_dir, "community")
+    target = int(communities.loc[expected.inside(communities["code"], area), "member_target"].astype(int).sum())
+    assert metric_values(shown)[translate("members.deployed", "en")] == f"{deployed:,} / {target:,}"
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_an_empty_database_says_how_to_load_data(tmp_path, monkeypatch, language):
+    empty_schema = create_db_engine(f"sqlite:///{tmp_path / 'schema-only.sqlite'}")
+    schema.metadata.create_all(empty_schema)
+    empty_schema.dispose()
+    for database in ("missing.sqlite", "schema-only.sqlite"):
+        monkeypatch.setenv("CITYSCREEN_DB_URL", f"sqlite:///{tmp_path / database}")
+        for app in (apps.whole_app(), apps.staff_page("requests")):
+            app.query_params["lang"] = language
+            app.run()
+            assert not app.exception, [item.message for item in app.exception]
+            assert not app.error
+            assert [item.value for item in app.info] == [translate("app.no_data", language)]
+
+
+def test_members_at_a_grid_list_its_community_when_below_target(app, city_dir):
+    coverage = expected.member_coverage(city_dir)
+    community = sorted(coverage.loc[coverage["coverage"] < 1, "code"])[0]
+    grid = sorted(code for code in expected.areas(city_dir, "grid")["code"] if code.startswith(community))[0]
+    shown = open_page(app, "members", "en", area=grid)
+    under = next(frame.value for frame in shown.dataframe
+                 if translate("column.shortfall", "en") in frame.value.columns)
+    assert list(under[translate("column.code", "en")]) == [community]
+    assert not shown.success

@@ -49,3 +49,12 @@ def test_the_loop_step_follows_a_real_order_through_its_timestamps(sqlite_city_u
     assert shown.iloc[0, 0] == f"{translate('step.received', 'zh')} · {translate('step.received', 'en')}"
     assert shown.iloc[-1, 0] == f"{translate('step.closed', 'zh')} · {translate('step.closed', 'en')}"
     assert any(order["order_no"] in item.value for item in app.markdown)
+
+
+def test_the_tour_with_an_empty_database_says_how_to_load_data(tmp_path, monkeypatch):
+    monkeypatch.setenv("CITYSCREEN_DB_URL", f"sqlite:///{tmp_path / 'missing.sqlite'}")
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    app.query_params["mode"] = "tour"
+    app.run()
+    assert not app.exception and not app.error
+    assert [item.value for item in app.info] == [f"{translate('app.no_data', 'zh')} / {translate('app.no_data', 'en')}"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,9 @@ from data_access.areas import read_city_facts
 from data_access.city_time import days_window, local_date, reference_now
 from data_access.db import create_db_engine
 from data_access.filters import WorkOrderFilter
-from tests import expected
+from data_access.loader import load_directory
+from data_access.scope import AreaScope
+from tests import apps, expected
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -110,3 +114,88 @@ def test_the_carousel_rotates_with_the_clock(wall, monkeypatch):
     monkeypatch.setattr("time.time", lambda: 30 * 1001 + 1.0)  # an odd slot: the second view
     wall.run()
     assert f">{translate('wall.view.stations', 'zh')}<" in html_of(wall)
+
+
+def open_wall(wall: AppTest, **params: str) -> str:
+    for key, value in params.items():
+        wall.query_params[key] = value
+    wall.run()
+    assert not wall.exception, [item.message for item in wall.exception]
+    assert not wall.error, [item.value for item in wall.error]
+    return html_of(wall)
+
+
+EMPTY_WORDS = {"overview": "wall.empty.orders", "requests": "wall.empty.orders", "stations": "wall.empty.stations"}
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+@pytest.mark.parametrize("view", ["overview", "requests", "members", "stations"])
+def test_a_quiet_grid_renders_every_view_with_words_for_empty_panels(wall, city_dir, view, language):
+    grid = expected.quiet_grid(city_dir)
+    body = open_wall(wall, area=grid, rotate=view, lang=language)
+    assert translate("wall.empty.orders", language) in body  # its trend panel: no requests in 30 days
+    assert len(wall.get("deck_gl_json_chart")) == 1
+    if view == "requests":  # the grid's own hotspots: none
+        assert '<div data-testid="wall-ranking"><div class="wall-empty"' in body
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_a_community_meeting_its_target_says_so(wall, city_dir, language):
+    community = expected.community_meeting_target(city_dir)
+    body = open_wall(wall, area=community, rotate="members", lang=language)
+    assert translate("wall.empty.under", language) in body
+
+
+@pytest.mark.parametrize("level", ["city", "district", "street", "community", "grid"])
+def test_the_wall_at_every_level_shows_the_raw_files_counts(wall, city_dir, level):
+    start, end = expected.local_days_window(city_dir, 30)
+    grid = expected.orders_in(city_dir, None, start, end)["grid_code"].value_counts().index[0]
+    digits = {"city": 0, "district": 6, "street": 9, "community": 12, "grid": 15}[level]
+    area = grid[:digits] or None
+    body = open_wall(wall, lang="en", **({"area": area} if area else {}))
+    received = len(expected.orders_in(city_dir, area, start, end))
+    assert f'<div class="wall-tile-value">{format_count(received)}</div>' in body
+    scope = AreaScope.of(area)
+    shown = expected.counts_per_area(city_dir, scope.child_level, scope.map_parent.code, start, end)
+    names = expected.areas(city_dir, scope.child_level).set_index("code")["name_en"]
+    ranking = body.split('data-testid="wall-ranking"')[1]
+    for code, count in sorted(shown.items(), key=lambda item: (-item[1], item[0]))[:12]:
+        assert f">{names[code]}</span>" in ranking and f">{count:,}</span>" in ranking, code
+    if level == "grid":  # the selected grid's own row agrees with its tile
+        assert shown[area] == received
+
+
+def test_the_wall_with_an_empty_database_is_calm(tmp_path, monkeypatch):
+    monkeypatch.setenv("CITYSCREEN_DB_URL", f"sqlite:///{tmp_path / 'nothing.sqlite'}")
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    app.query_params["mode"] = "wall"
+    app.query_params["lang"] = "en"
+    app.run()
+    assert not app.exception and not app.error
+    assert translate("wall.no_data", "en") in html_of(app)
+    assert len(app.get("deck_gl_json_chart")) == 0
+
+
+def test_a_grid_in_water_says_so(city_dir, tmp_path, monkeypatch):
+    # The test city has no grid without residents: make one in a copy of its files.
+    directory = tmp_path / "city"
+    shutil.copytree(city_dir, directory)
+    grids = json.loads((directory / "grids.geojson").read_text(encoding="utf-8"))
+    grid = grids["features"][0]["properties"]["code"]
+    grids["features"][0]["properties"].update(population=0, households=0)
+    (directory / "grids.geojson").write_text(json.dumps(grids, ensure_ascii=False), encoding="utf-8")
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'water.sqlite'}")
+    load_directory(directory, engine)
+    engine.dispose()
+    monkeypatch.setenv("CITYSCREEN_DB_URL", f"sqlite:///{tmp_path / 'water.sqlite'}")
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    app.query_params.update(mode="wall", area=grid, lang="en")
+    app.run()
+    assert not app.exception and not app.error
+    assert translate("area.water_grid", "en") in html_of(app)
+    for page in ("overview", "grid-map"):
+        staff = apps.staff_page(page)
+        staff.query_params.update(area=grid, lang="zh")
+        staff.run()
+        assert not staff.exception and not staff.error
+        assert translate("area.water_grid", "zh") in [item.value for item in staff.info]

@@ -1,0 +1,97 @@
+"""The area a view is about (city, district, street, community or grid): one value, one SQL condition."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Table
+
+from data_access import schema
+from data_access.codes import AREA_LEVELS, CHILD_LEVEL, LEVEL_BY_CODE_LENGTH, PARENT_LEVEL, level_of_code
+
+CITY_LEVEL = "city"
+
+
+@dataclass(frozen=True)
+class AreaScope:
+    """An area of the grid system; `code` None is the whole city. Build it with `of` or `from_text`."""
+
+    code: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.code is not None:
+            level_of_code(self.code)  # raises ValueError for anything but a 6/9/12/15-digit code
+
+    @classmethod
+    def of(cls, code: str | None) -> AreaScope:
+        """The scope of an area code ('' or None: the city); ValueError for a malformed code."""
+        return cls(code or None)
+
+    @classmethod
+    def from_text(cls, text: str | None) -> AreaScope:
+        """The scope named by untrusted text (a URL parameter): the city when it is not an area code."""
+        try:
+            return cls.of(text)
+        except ValueError:
+            return CITY
+
+    @property
+    def is_city(self) -> bool:
+        return self.code is None
+
+    @property
+    def level(self) -> str:
+        """'city', 'district', 'street', 'community' or 'grid'."""
+        return CITY_LEVEL if self.code is None else LEVEL_BY_CODE_LENGTH[len(self.code)]
+
+    @property
+    def child_level(self) -> str:
+        """The level drawn under this area on a map or in a ranking (a grid draws itself and its siblings)."""
+        return CHILD_LEVEL.get(self.level, self.level)
+
+    @property
+    def parent(self) -> AreaScope | None:
+        """The enclosing area (the city for a district); None for the city."""
+        if self.code is None:
+            return None
+        return AreaScope(self.code[:AREA_LEVELS[PARENT_LEVEL[self.level]]]) if self.level in PARENT_LEVEL else CITY
+
+    @property
+    def map_parent(self) -> AreaScope:
+        """The area whose `child_level` areas a map or ranking shows: itself, or a grid's community."""
+        return self.parent if self.level == "grid" else self
+
+    def capped(self, level: str) -> AreaScope:
+        """This area, or its ancestor at `level` when it lies deeper (e.g. member targets stop at communities)."""
+        if self.code is None or len(self.code) <= AREA_LEVELS[level]:
+            return self
+        return AreaScope(self.code[:AREA_LEVELS[level]])
+
+    def condition(self, table: Table) -> list[ColumnElement]:
+        """SQL conditions keeping the rows of `table` that lie inside this area (none for the city).
+
+        Work orders and rollups compare a range of their finest codes (all digits, so collation-safe), which
+        their one (code, time) index serves at every level; other tables compare their column of this level;
+        the areas table compares the prefix of its `code`.
+        """
+        if self.code is None:
+            return []
+        names = set(table.c.keys())
+        if table is schema.work_orders or table in schema.ROLLUP_TABLES:
+            finest = [level for level in AREA_LEVELS if f"{level}_code" in names][-1]
+            return code_range(table.c[f"{finest}_code"], self.code, AREA_LEVELS[finest])
+        if f"{self.level}_code" in names:
+            return [table.c[f"{self.level}_code"] == self.code]
+        if "code" in names:
+            return [table.c.code.startswith(self.code)]
+        raise ValueError(f"{table.name} has no area code column for the {self.level} level")
+
+CITY = AreaScope()
+
+
+def code_range(column: ColumnElement, code: str, digits: int) -> list[ColumnElement]:
+    """Rows of `column` (codes of `digits` digits) inside the area `code`: a range, since codes nest by prefix."""
+    padding = digits - len(code)
+    if padding == 0:
+        return [column == code]
+    return [column >= code + "0" * padding, column <= code + "9" * padding]

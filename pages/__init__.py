@@ -1,0 +1,1 @@
+"""The app's pages: each module exposes render(); app.py puts them in st.navigation."""
