@@ -13,13 +13,13 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from components import cached
 from components.i18n import code_label, translate
 from components.views import escape_markdown
 from data_access import access, audit
-from data_access.roles import ROLES, Viewer
+from data_access.roles import OPEN_DEMO, ROLES, Viewer
 
 log = logging.getLogger("cityscreen.auth")
-OPEN_DEMO = Viewer("open-demo", "leader", None, "open demo")
 SIGNED_IN_KEY = "auth_signed_in_audited"
 
 
@@ -40,8 +40,7 @@ def require_viewer(engine: Engine, language: str) -> Viewer:
     if not sign_in_configured():
         return OPEN_DEMO
     if not st.user.is_logged_in:
-        render_sign_in(language)
-        st.stop()
+        _only(lambda: render_sign_in(language))
     subject = str(st.user.get("sub") or "")
     try:
         viewer = access.read_viewer(engine, subject)
@@ -50,10 +49,15 @@ def require_viewer(engine: Engine, language: str) -> Viewer:
         viewer = None
     if viewer is None or viewer.role == "wall":
         _audit_once(engine, Viewer(subject, "none"), "refused", "not registered")
-        render_not_registered(language, st.user.get("name") or subject)
-        st.stop()
+        _only(lambda: render_not_registered(language, st.user.get("name") or subject))
     _audit_once(engine, viewer, "sign_in", None)
     return viewer
+
+
+def _only(body) -> None:
+    """Serve this one page, with no menu, whatever the URL asked for; then end the run."""
+    st.navigation([st.Page(body, title="Cityscreen", url_path="signin", default=True)], position="hidden").run()
+    st.stop()
 
 
 def wall_viewer(engine: Engine, token: str | None) -> Viewer | None:
@@ -99,3 +103,12 @@ def render_account(viewer: Viewer, language: str) -> None:
         area=viewer.area_code or translate("auth.whole_city", language))))
     if st.sidebar.button(translate("auth.sign_out", language), key="auth-sign-out"):
         st.logout()
+
+
+def render_outside_area(viewer: Viewer, area_code: str, language: str, page: str) -> None:
+    """The plain state a URL, filter or export for another area gets; the refusal is audited."""
+    try:
+        audit.record(cached.get_engine(), viewer, "refused", page=page, area_code=area_code, detail="outside area")
+    except audit.AuditUnavailable:
+        log.exception("could not audit a refusal")
+    st.warning(translate("auth.outside_area", language), icon=":material/block:")

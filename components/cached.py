@@ -37,6 +37,11 @@ def database_has_data() -> bool:
     return _has_data(database_url())
 
 
+def get_engine() -> Engine:
+    """The dashboard's engine on the configured database (one pool per server)."""
+    return _engine_for(database_url())
+
+
 def get_wall_engine() -> Engine:
     """Return the wall's engine on the configured database."""
     return _wall_engine_for(database_url())

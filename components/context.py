@@ -8,6 +8,7 @@ from datetime import date
 from components.filters import Selection
 from components.i18n import translate
 from data_access.filters import WorkOrderFilter
+from data_access.roles import OPEN_DEMO, Viewer
 from data_access.scope import AreaScope
 
 
@@ -22,6 +23,8 @@ class PageContext:
     selection: Selection
     # A mapbox-gl style JSON URL on an intranet tile server; None draws no external basemap.
     map_style: str | None = None
+    # Who is looking (components/auth.py); the open demo when no identity provider is configured.
+    viewer: Viewer = OPEN_DEMO
 
     @property
     def scope(self) -> AreaScope:

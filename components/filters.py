@@ -12,7 +12,8 @@ from components.i18n import code_label, translate
 from data_access import codes
 from data_access.city_time import local_day_start
 from data_access.filters import WorkOrderFilter
-from data_access.scope import AreaScope
+from data_access.roles import Viewer
+from data_access.scope import AreaScope, OutsideArea
 
 PERIODS = ("today", "7d", "30d", "year", "custom")
 DEFAULT_PERIOD = "30d"
@@ -32,6 +33,8 @@ class Selection:
     categories: tuple[str, ...] = ()
     channels: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
+    # An area the URL asked for that lies outside the viewer's area: shown as a plain refusal, never read.
+    refused_area: str | None = None
 
     def work_filter(self) -> WorkOrderFilter:
         """The data-access filter for this selection."""
@@ -59,12 +62,20 @@ def _split(value: str | None) -> list[str]:
     return [item for item in (value or "").split(",") if item]
 
 
-def _initialise_from_url() -> None:
-    """On a session's first run, take the filters from the URL's query string."""
+REFUSED_AREA = "refused_area"
+
+
+def _initialise_from_url(viewer: Viewer) -> None:
+    """On a session's first run, take the filters from the URL's query string (an area outside the viewer's
+    is refused once, and the viewer's own area shown after)."""
     if st.session_state.get("filters_ready"):
         return
     params = st.query_params
-    area = AreaScope.from_text(params.get("area"))
+    try:
+        area = AreaScope.from_text(params.get("area"), viewer.area_code)
+    except OutsideArea:
+        st.session_state[REFUSED_AREA] = params.get("area")
+        area = viewer.scope()
     if area.code:
         for level, digits in codes.AREA_LEVELS.items():
             if digits <= len(area.code):
@@ -112,21 +123,35 @@ def _area_select(level: str, parent: AreaScope, language: str) -> str:
     return st.session_state[key]
 
 
-def render_sidebar_filters(language: str, today: date) -> Selection:
-    """Draw the shared filters in the sidebar, mirror them into the URL, and return the selection."""
-    _initialise_from_url()
+def _fixed_area(level: str, code: str, language: str) -> None:
+    """A level above or at the viewer's own area: shown, not choosable."""
+    st.session_state[f"filter_{level}"] = code
+    found = cached.load_area(AreaScope.of(code))
+    name = (found or {}).get("name_en" if language == "en" else "name_zh", code)
+    st.selectbox(translate(f"filter.{level}", language), [code], format_func=lambda _code: name, disabled=True,
+                 key=f"fixed_{level}")
+
+
+def render_sidebar_filters(language: str, today: date, viewer: Viewer) -> Selection:
+    """Draw the shared filters in the sidebar (areas inside the viewer's only), mirror them into the URL, and
+    return the selection."""
+    _initialise_from_url(viewer)
     _apply_pending_area()
+    refused = st.session_state.pop(REFUSED_AREA, None)
     sidebar = st.sidebar
     with sidebar:
         st.subheader(translate("filter.header", language))
-        area = AreaScope.of(None)
+        area = viewer.scope()
         for index, level in enumerate(LEVEL_KEYS):
+            if area.code and codes.AREA_LEVELS[level] <= len(viewer.scope().code or ""):
+                _fixed_area(level, area.code[:codes.AREA_LEVELS[level]], language)
+                continue
             chosen = _area_select(level, area, language)
             if not chosen:
                 for deeper in LEVEL_KEYS[index + 1:]:
                     st.session_state[f"filter_{deeper}"] = ""
                 break
-            area = AreaScope.of(chosen)
+            area = viewer.scope(chosen)
         period = st.segmented_control(translate("filter.period", language), PERIODS, key="filter_period",
                                       format_func=lambda p: translate(f"filter.period.{p}", language))
         period = period or DEFAULT_PERIOD
@@ -148,7 +173,7 @@ def render_sidebar_filters(language: str, today: date) -> Selection:
                                   key="filter_statuses", placeholder=translate("filter.all", language),
                                   format_func=lambda c: code_label(codes.WORK_ORDER_STATUSES, c, language))
     selection = Selection(area, period, first_day, last_day, tuple(categories), tuple(channels),
-                          tuple(statuses))
+                          tuple(statuses), refused)
     _write_url(selection, language)
     return selection
 

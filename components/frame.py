@@ -12,11 +12,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from components import cached
+from components import auth, cached
 from components.context import PageContext
 from components.filters import render_sidebar_filters
 from components.i18n import DEFAULT_LANGUAGE, LANGUAGES, pick_language, translate
 from data_access.city_time import local_date, local_text, reference_now
+from data_access.roles import Viewer
 
 log = logging.getLogger("cityscreen")
 MAP_STYLE_VARIABLE = "CITYSCREEN_MAP_STYLE"
@@ -76,6 +77,10 @@ def _framed(page: StaffPage, context: PageContext) -> Callable[[], None]:
     def run() -> None:
         try:
             render_header(context, page.title_key)
+            if context.selection.refused_area:
+                auth.render_outside_area(context.viewer, context.selection.refused_area, context.language,
+                                         page.url_path)
+                return
             page.render(context)
         except Exception:  # staff see a short message; the traceback goes to the log
             log.exception("page %s failed", page.url_path)
@@ -85,23 +90,25 @@ def _framed(page: StaffPage, context: PageContext) -> Callable[[], None]:
     return run
 
 
-def _build_context(language: str) -> PageContext:
+def _build_context(language: str, viewer: Viewer) -> PageContext:
     city = cached.load_city_facts()
     now = reference_now(city, time.time())
     today = local_date(now)
-    selection = render_sidebar_filters(language, today)
-    return PageContext(language, now, today, city, selection, configured_map_style())
+    selection = render_sidebar_filters(language, today, viewer)
+    return PageContext(language, now, today, city, selection, configured_map_style(), viewer)
 
 
 def run_staff(pages: Sequence[StaffPage]) -> None:
     """The staff views: sidebar language and filters, a menu of `pages` (the first is the default), the page."""
     st.set_page_config(page_title=PAGE_TITLE, page_icon=PAGE_ICON, layout="wide", initial_sidebar_state="expanded")
     language = choose_language()
+    viewer = auth.require_viewer(cached.get_engine(), language)  # or the sign-in page, and the run stops
+    auth.render_account(viewer, language)
     context = None
     failed = False
     if cached.database_has_data():
         try:
-            context = _build_context(language)
+            context = _build_context(language, viewer)
         except Exception:
             log.exception("the frame failed")
             failed = True

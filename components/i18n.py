@@ -245,6 +245,12 @@ STRINGS: dict[str, tuple[str, str]] = {
                             "Please ask an administrator."),
     "auth.signed_in_as": ("{who} · {role} · {area}", "{who} · {role} · {area}"),
     "auth.whole_city": ("全市", "whole city"),
+    "auth.aggregates_only": ("来宾视图：仅显示汇总数据。", "Guest view: aggregate figures only."),
+    "auth.open_demo_short": ("开放演示模式", "Open demo mode"),
+    "auth.outside_area": ("该区域不在您的权限范围内。左侧筛选只列出您可以查看的区域。",
+                          "That area is outside your area. The filters on the left list the areas you may see."),
+    "auth.wall_key": ("该大屏链接无效或已被吊销。请联系系统管理员。 This wall link is not valid or has been revoked.",
+                      "This wall link is not valid or has been revoked. 该大屏链接无效或已被吊销。"),
     "auth.open_demo": ("开放演示模式：未配置身份认证，仅限本机访问",
                        "Open demo mode: no sign-in configured, this machine only"),
 }

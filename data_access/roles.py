@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from data_access.codes import level_of_code
+from data_access.scope import AreaScope, OutsideArea, inside
 
 # Labels are (Chinese, English), as in data_access.codes.
 ROLES: dict[str, tuple[str, str]] = {
@@ -22,11 +23,7 @@ PERSONAL_DATA_ROLES = ("leader", "staff", "case_handler", "admin")
 
 
 class AccessDenied(Exception):
-    """The viewer may not see this (another area, a page outside the role, no role at all)."""
-
-
-class OutsideArea(AccessDenied):
-    """The area asked for lies outside the viewer's area."""
+    """The viewer may not see this (a page outside the role, no role at all)."""
 
 
 @dataclass(frozen=True)
@@ -50,14 +47,15 @@ class Viewer:
 
     def allows(self, area_code: str | None) -> bool:
         """True when the area (None = whole city) lies inside the viewer's own area."""
-        if self.area_code is None:
-            return True
-        return area_code is not None and area_code.startswith(self.area_code)
+        return inside(area_code, self.area_code)
 
-    def check_area(self, area_code: str | None) -> None:
-        """Raise OutsideArea unless the viewer may see the area."""
-        if not self.allows(area_code):
-            raise OutsideArea(f"{area_code or 'the whole city'} is outside {self.area_code}")
+    def scope(self, area_code: str | None = None) -> AreaScope:
+        """The scope of an area for this viewer (their own area when none is named); OutsideArea beyond it."""
+        return AreaScope.of(area_code, self.area_code)
+
+
+# Who looks at the open demo (no identity provider configured, loopback only): a leader's view, personal data masked.
+OPEN_DEMO = Viewer("open-demo", "leader", None, "open demo")
 
 
 def check_role(role: str, area_code: str | None) -> None:
@@ -72,3 +70,7 @@ def check_role(role: str, area_code: str | None) -> None:
             raise ValueError(f"role {role} sees the whole city; it takes no area")
         if level == "grid" and role in AREA_ROLES:
             raise ValueError("area staff work in a district, street or community, not a single grid")
+
+
+__all__ = ["AREA_ROLES", "OPEN_DEMO", "PERSONAL_DATA_ROLES", "ROLES", "AccessDenied", "OutsideArea", "Viewer",
+           "check_role"]

@@ -12,28 +12,55 @@ from data_access.codes import AREA_LEVELS, CHILD_LEVEL, LEVEL_BY_CODE_LENGTH, PA
 CITY_LEVEL = "city"
 
 
+class OutsideArea(Exception):
+    """The area asked for lies outside the area its viewer may see."""
+
+
+def inside(code: str | None, area: str | None) -> bool:
+    """True when the area `code` (None: the whole city) lies inside `area` (None: the whole city)."""
+    return area is None or (code is not None and code.startswith(area))
+
+
 @dataclass(frozen=True)
 class AreaScope:
-    """An area of the grid system; `code` None is the whole city. Build it with `of` or `from_text`."""
+    """An area of the grid system; `code` None is the whole city. Build it with `of` or `from_text`.
+
+    `granted` is the area its viewer may see (None: the whole city, for leaders, guests, the command line): a
+    scope outside it cannot be made, so no query of data_access can read outside a signed-in viewer's area.
+    Every scope derived from one (parent, capped, dataclasses.replace) keeps its grant.
+    """
 
     code: str | None = None
+    granted: str | None = None
 
     def __post_init__(self) -> None:
-        if self.code is not None:
-            level_of_code(self.code)  # raises ValueError for anything but a 6/9/12/15-digit code
+        for code in (self.code, self.granted):
+            if code is not None:
+                level_of_code(code)  # raises ValueError for anything but a 6/9/12/15-digit code
+        if not inside(self.code, self.granted):
+            raise OutsideArea(f"{self.code or 'the whole city'} lies outside {self.granted}")
 
     @classmethod
-    def of(cls, code: str | None) -> AreaScope:
-        """The scope of an area code ('' or None: the city); ValueError for a malformed code."""
-        return cls(code or None)
+    def of(cls, code: str | None, granted: str | None = None) -> AreaScope:
+        """The scope of an area code ('' or None: the whole granted area, the city for no grant); ValueError for
+        a malformed code, OutsideArea for one outside `granted`."""
+        return cls(code or granted or None, granted or None)
 
     @classmethod
-    def from_text(cls, text: str | None) -> AreaScope:
-        """The scope named by untrusted text (a URL parameter): the city when it is not an area code."""
+    def from_text(cls, text: str | None, granted: str | None = None) -> AreaScope:
+        """The scope named by untrusted text (a URL parameter): the granted area when it is not an area code
+        (OutsideArea when it is one outside the grant)."""
         try:
-            return cls.of(text)
+            return cls.of(text, granted)
+        except OutsideArea:
+            raise
         except ValueError:
-            return CITY
+            return cls.of(granted, granted)
+
+    @property
+    def top(self) -> AreaScope:
+        """The widest area this scope's viewer may see."""
+        return AreaScope(self.granted, self.granted)
 
     @property
     def is_city(self) -> bool:
@@ -51,10 +78,11 @@ class AreaScope:
 
     @property
     def parent(self) -> AreaScope | None:
-        """The enclosing area (the city for a district); None for the city."""
-        if self.code is None:
+        """The enclosing area (the city for a district); None for the city and for the top of the grant."""
+        if self.code is None or self.code == self.granted:
             return None
-        return AreaScope(self.code[:AREA_LEVELS[PARENT_LEVEL[self.level]]]) if self.level in PARENT_LEVEL else CITY
+        code = self.code[:AREA_LEVELS[PARENT_LEVEL[self.level]]] if self.level in PARENT_LEVEL else None
+        return AreaScope(code, self.granted)
 
     @property
     def map_parent(self) -> AreaScope:
@@ -65,7 +93,7 @@ class AreaScope:
         """This area, or its ancestor at `level` when it lies deeper (e.g. member targets stop at communities)."""
         if self.code is None or len(self.code) <= AREA_LEVELS[level]:
             return self
-        return AreaScope(self.code[:AREA_LEVELS[level]])
+        return AreaScope(self.code[:AREA_LEVELS[level]], self.granted)
 
     def condition(self, table: Table) -> list[ColumnElement]:
         """SQL conditions keeping the rows of `table` that lie inside this area (none for the city).

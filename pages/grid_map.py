@@ -90,6 +90,9 @@ def render_detail(page: PageContext, data: gpd.GeoDataFrame) -> None:
                   (t("grid_map.households"), format_count(households), None),
                   (t("grid_map.members"), format_count(members_here), None),
                   (t("grid_map.stations"), format_count(station_total), None)], columns=2)
+    if not page.viewer.sees_personal_data:  # a guest sees aggregate figures only
+        st.caption(t("auth.aggregates_only"))
+        return
     if scope.level in ("community", "grid"):
         st.markdown(f"**{t('grid_map.grid_workers')}**")
         workers = cached.load_grid_workers(scope, 50)

@@ -113,6 +113,9 @@ def render_latest(page: PageContext) -> None:
     """The newest requests in the selection, caller masked."""
     t, language = page.t, page.language
     st.subheader(t("overview.ticker"))
+    if not page.viewer.sees_personal_data:  # a guest sees aggregate figures only
+        st.caption(t("auth.aggregates_only"))
+        return
     latest = cached.load_latest_orders(page.work_filter, 12)
     if latest.empty:
         render_empty(page)

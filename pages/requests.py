@@ -114,6 +114,9 @@ def render_whistles(page: PageContext) -> None:
     """Whistle-escalated cases (吹哨报到) of the period."""
     t, language = page.t, page.language
     st.subheader(t("requests.whistles"))
+    if not page.viewer.sees_personal_data:  # a guest sees aggregate figures only
+        st.caption(t("auth.aggregates_only"))
+        return
     whistles = cached.load_whistle_cases(page.work_filter, 100)
     if whistles.empty:
         st.info(t("requests.whistles.none"))

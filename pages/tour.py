@@ -10,10 +10,10 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from components import cached, maps
+from components import auth, cached, maps
 from components.colours import STATION_COLOURS, hex_colour
 from components.frame import run_from_pages_folder
-from components.i18n import code_label, translate
+from components.i18n import code_label, pick_language, translate
 from components.tiles import format_rate
 from components.views import escape_markdown, render_legend
 from data_access import codes
@@ -61,9 +61,11 @@ def header(tour: Tour, step: int) -> None:
     zh, en = both(f"tour.{STEPS[step]}.title")
     st.title(f"{zh}")
     st.subheader(en)
-    mark = " · ".join(both("app.synthetic")) if tour.facts.get("synthetic") == "true" else ""
+    marks = [" · ".join(both("app.synthetic"))] if tour.facts.get("synthetic") == "true" else []
+    if not auth.sign_in_configured():
+        marks.append(" · ".join(both("auth.open_demo_short")))
     st.caption(f"{' / '.join(both('tour.step', number=step + 1, total=len(STEPS)))}"
-               + (f" · :orange-badge[{mark}]" if mark else ""))
+               + "".join(f" · :orange-badge[{mark}]" for mark in marks))
 
 
 def city_base():
@@ -152,6 +154,8 @@ RENDER = {"grid": step_grid, "stations": step_stations, "loop": step_loop, "memb
 
 def render() -> None:
     """The tour (?mode=tour): one step at a time; buttons move it, and ?auto=N moves it every N seconds."""
+    # Everyone signed in may take the tour (guests above all); no one else sees it.
+    auth.require_viewer(cached.get_engine(), pick_language(st.query_params.get("lang"), None, st.context.locale))
     try:
         if not cached.database_has_data():
             st.info(" / ".join(both("app.no_data")))

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import streamlit as st
 
-from components import cached, maps, wall
+from components import auth, cached, maps, wall
 from components.frame import run_from_pages_folder
 from components.i18n import code_label, pick_language, translate
 from components.tiles import format_count, format_rate
 from data_access import codes
 from data_access.areas import read_city_facts
 from data_access.city_time import local_date, local_text, reference_now
-from data_access.scope import AreaScope
+from data_access.scope import AreaScope, OutsideArea
 from data_access.wall import (
     WALL_VIEWS,
     MembersView,
@@ -42,11 +42,13 @@ class WallSettings:
     language: str
     refresh_seconds: int
     panels: frozenset[str]
-    scope: AreaScope
+    area_text: str | None
     views: tuple[str, ...]
     seconds_per_view: int
     screen_width: int
     screen_height: int
+    # Set on every refresh from the wall's key (wall_scope): the area it may show.
+    scope: AreaScope | None = None
 
     def t(self, key: str, **values) -> str:
         return translate(key, self.language, **values)
@@ -77,7 +79,7 @@ def read_wall_settings() -> WallSettings:
         language=pick_language(params.get("lang"), None, st.context.locale),
         refresh_seconds=_bounded_int(params.get("refresh"), DEFAULT_REFRESH_SECONDS, 2, 3600),
         panels=panels or frozenset(PANELS),
-        scope=AreaScope.from_text(params.get("area")),
+        area_text=params.get("area"),
         views=views or ("overview",),
         seconds_per_view=_bounded_int(params.get("every"), 30, 5, 3600),
         screen_width=min(max(width, 640), 15360),
@@ -127,10 +129,35 @@ def database_is_empty() -> bool:
         return False
 
 
+def wall_scope(settings: WallSettings) -> AreaScope | None:
+    """The area this wall may show, from its key, checked again on every refresh (a revoked key stops the wall
+    within one); None when the key is unknown or revoked or the area lies outside the key's. A database that
+    cannot answer keeps the last answer (the figures go stale, the wall stays up)."""
+    try:
+        viewer = auth.wall_viewer(cached.get_wall_engine(), st.query_params.get("key"))
+        scope = None if viewer is None else AreaScope.from_text(settings.area_text, viewer.area_code)
+    except OutsideArea:
+        scope = None
+    except Exception:
+        log.exception("could not check the wall's key; keeping the last answer")
+        return st.session_state.get("wall_scope")
+    st.session_state["wall_scope"] = scope
+    return scope
+
+
 def render_live(settings: WallSettings) -> None:
     """Everything whose data changes; reruns on its own timer without reloading the page."""
     t = settings.t
     clock = local_text(time.time(), "%H:%M:%S")
+    scope = wall_scope(settings)
+    if scope is None:
+        st.html(wall.build_title_bar("", t("wall.title"), "", int(time.time()), clock, None, None))
+        st.html(wall.build_empty(t("auth.wall_key"), "wall-calm"))
+        return
+    if st.session_state.get("wall_base_scope") != scope:  # the shapes are read again only for another area
+        st.session_state.pop("wall_base", None)
+        st.session_state["wall_base_scope"] = scope
+    settings = replace(settings, scope=scope)
     if database_is_empty():
         st.html(wall.build_title_bar("", t("wall.title"), "", int(time.time()), clock, None, None))
         st.html(wall.build_empty(t("wall.no_data"), "wall-calm"))
@@ -144,7 +171,10 @@ def render_live(settings: WallSettings) -> None:
     base = st.session_state["wall_base"]
     facts = st.session_state.get("wall_facts", base.facts)
     city = facts.get("city_name_en" if settings.language == "en" else "city_name_zh", "")
-    mark = t("app.synthetic") if facts.get("synthetic") == "true" else None
+    marks = [t("app.synthetic")] if facts.get("synthetic") == "true" else []
+    if not auth.sign_in_configured():
+        marks.append(t("auth.open_demo_short"))
+    mark = " · ".join(marks) or None
     st.html(wall.build_title_bar(city, t("wall.title"), t("app.data_as_of", when="").strip(), snapshot.taken_at,
                                  clock, mark, stale_label))
     rates = snapshot.rates
