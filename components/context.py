@@ -11,6 +11,10 @@ from data_access.filters import WorkOrderFilter
 from data_access.roles import OPEN_DEMO, Viewer
 from data_access.scope import AreaScope
 
+# Where the frame keeps this run's viewer and area, for components that act for them (exports, audits).
+VIEWER_KEY = "page_viewer"
+AREA_KEY = "page_area"
+
 
 @dataclass(frozen=True)
 class PageContext:

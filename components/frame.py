@@ -13,9 +13,10 @@ from pathlib import Path
 import streamlit as st
 
 from components import auth, cached
-from components.context import PageContext
+from components.context import AREA_KEY, VIEWER_KEY, PageContext
 from components.filters import render_sidebar_filters
 from components.i18n import DEFAULT_LANGUAGE, LANGUAGES, pick_language, translate
+from components.views import escape_markdown
 from data_access.city_time import local_date, local_text, reference_now
 from data_access.roles import Viewer
 
@@ -64,7 +65,8 @@ def render_no_data(language: str) -> None:
 def render_header(context: PageContext, title_key: str) -> None:
     """Page title with the city's name, the synthetic-data mark and the data's time."""
     city = context.city.get("city_name_en" if context.language == "en" else "city_name_zh", "")
-    st.title(f"{city} · {translate(title_key, context.language)}")
+    # The city's name is data: shown as text, never as Markdown (a name could carry an image or a link).
+    st.title(f"{escape_markdown(city)} · {translate(title_key, context.language)}")
     parts = [translate("app.data_as_of", context.language, when=local_text(context.now))]
     if context.synthetic:
         parts.insert(0, f":orange-badge[{translate('app.synthetic', context.language)}]")
@@ -95,6 +97,7 @@ def _build_context(language: str, viewer: Viewer) -> PageContext:
     now = reference_now(city, time.time())
     today = local_date(now)
     selection = render_sidebar_filters(language, today, viewer)
+    st.session_state[VIEWER_KEY], st.session_state[AREA_KEY] = viewer, selection.area.code
     return PageContext(language, now, today, city, selection, configured_map_style(), viewer)
 
 

@@ -10,8 +10,11 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
-from components.context import PageContext
+from components import cached
+from components.context import AREA_KEY, VIEWER_KEY, PageContext
+from components.exports import spreadsheet_csv
 from components.i18n import translate
+from data_access import audit
 from data_access.city_time import local_text
 
 
@@ -57,10 +60,18 @@ def render_table(frame: pd.DataFrame, columns: dict[str, str], key: str, height:
     shown = frame[list(columns)].rename(columns=columns)
     st.dataframe(shown, hide_index=True, width="stretch", height=height or "auto", key=key)
     if download_name:
-        # Deferred: the CSV is written when the button is clicked, not on every rerun.
-        st.download_button(download_label, lambda: shown.to_csv(index=False).encode("utf-8-sig"),
+        # Deferred: the CSV is written (and the export audited) when the button is clicked, not on every rerun.
+        st.download_button(download_label, lambda: audited_export(shown, download_name),
                            file_name=download_name, mime="text/csv", key=f"{key}-csv",
                            icon=":material/download:", on_click="ignore")
+
+
+def audited_export(frame: pd.DataFrame, file_name: str) -> bytes:
+    """A spreadsheet-safe CSV of the table, after its audit record is written (no record, no export)."""
+    viewer, area = st.session_state.get(VIEWER_KEY), st.session_state.get(AREA_KEY)
+    audit.record(cached.get_engine(), viewer, "export", area_code=area, target=file_name,
+                 detail=f"{len(frame)} rows")
+    return spreadsheet_csv(frame)
 
 
 MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-.!|<>~$:")

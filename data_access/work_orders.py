@@ -190,11 +190,12 @@ def read_growth_hotspots(engine: Engine, work_filter: WorkOrderFilter, level: st
 
 
 def _masked_order_columns():
-    """Columns of an order safe to show anyone: personal data masked in SQL."""
+    """Columns of an order a list shows: personal data masked in SQL; the long description is not read (no list
+    shows it, and the wall asks every few seconds)."""
     table = work_orders
     return (
         table.c.order_no, table.c.received_at, table.c.channel, table.c.appeal_type, table.c.category_l1,
-        table.c.category_l2, table.c.title, table.c.description, table.c.status, table.c.due_at,
+        table.c.category_l2, table.c.title, table.c.status, table.c.due_at,
         table.c.resolved_at, table.c.department, table.c.district_code, table.c.street_code,
         table.c.community_code, table.c.grid_code, table.c.lon, table.c.lat,
         masked_name(table.c.caller_name).label("caller_name_masked"),
@@ -205,9 +206,9 @@ def _masked_order_columns():
 def read_latest_orders(engine: Engine, work_filter: WorkOrderFilter, limit: int = 20) -> pd.DataFrame:
     """Return the most recently received orders, newest first, caller masked (张*, 138****5678).
 
-    Columns: order_no, received_at (epoch s), channel, appeal_type, category_l1, category_l2, title,
-    description, status, due_at, resolved_at, department, district/street/community/grid_code, lon, lat,
-    caller_name_masked, caller_phone_masked, community_name_zh, community_name_en.
+    Columns: order_no, received_at (epoch s), channel, appeal_type, category_l1, category_l2, title, status,
+    due_at, resolved_at, department, district/street/community/grid_code, lon, lat, caller_name_masked,
+    caller_phone_masked, community_name_zh, community_name_en.
     """
     table = work_orders
     limit = max(1, min(int(limit), LATEST_LIMIT_MAX))

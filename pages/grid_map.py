@@ -12,7 +12,14 @@ from components.filters import request_area
 from components.frame import run_from_pages_folder
 from components.i18n import code_label
 from components.tiles import format_count, render_tiles
-from components.views import format_time, render_geojson_download, render_legend, render_map, render_table
+from components.views import (
+    escape_markdown,
+    format_time,
+    render_geojson_download,
+    render_legend,
+    render_map,
+    render_table,
+)
 from data_access import codes
 from data_access.coverage import DEFAULT_RADIUS_M, summarise_coverage
 from data_access.scope import AreaScope
@@ -48,7 +55,7 @@ def render_area_map(page: PageContext, data: gpd.GeoDataFrame, metric: str) -> N
     t, scope, level = page.t, page.scope, page.scope.child_level
     column, scale, number_format = METRICS[metric]
     path = cached.load_area_path(scope)
-    st.markdown(" › ".join([t("filter.whole_city"), *path[page.name_column]]))
+    st.markdown(" › ".join([t("filter.whole_city"), *(escape_markdown(name) for name in path[page.name_column])]))
     render_water_note(page, data)
     layer, breaks = maps.build_choropleth_layer(data, level, column, scale, "name", layer_id="areas",
                                                 extra_properties=("shown",))

@@ -51,9 +51,12 @@ def both(key: str, **values) -> tuple[str, str]:
 
 
 def caption(key: str, zh_values: dict, en_values: dict | None = None) -> None:
-    """A step's caption in both languages, Chinese first."""
-    st.markdown(f"#### {translate(key, 'zh', **zh_values)}")
-    st.markdown(f"*{translate(key, 'en', **(en_values or zh_values))}*")
+    """A step's caption in both languages, Chinese first; the values (names, figures) shown as text."""
+    def inert(values: dict) -> dict:
+        return {name: escape_markdown(value) for name, value in values.items()}
+
+    st.markdown(f"#### {translate(key, 'zh', **inert(zh_values))}")
+    st.markdown(f"*{translate(key, 'en', **inert(en_values or zh_values))}*")
 
 
 def header(tour: Tour, step: int) -> None:
@@ -121,9 +124,10 @@ def step_loop(tour: Tour) -> None:
     })
     st.dataframe(rows, hide_index=True, width="stretch")
     answer = code_label(codes.SATISFACTION, order["satisfaction"], "zh")
+    # A delegation's tour names no caller, not even masked.
     st.markdown(f"**{answer} · {code_label(codes.SATISFACTION, order['satisfaction'], 'en')}** — "
                 f"{code_label(codes.CHANNELS, order['channel'], 'zh')} / "
-                f"{code_label(codes.CHANNELS, order['channel'], 'en')} · {order['caller_name_masked'] or ''}")
+                f"{code_label(codes.CHANNELS, order['channel'], 'en')}")
 
 
 def _duration(seconds: int) -> str:

@@ -197,3 +197,9 @@ def test_sample_kpis_are_in_the_domain_ranges(loaded_engine):
     frame = kpis.read_kpis(loaded_engine, WorkOrderFilter(YEAR_START, YEAR_END), NOW).set_index("kpi")
     assert 0.88 <= frame.loc["satisfaction_rate", "rate"] <= 0.97
     assert 0.83 <= frame.loc["on_time_closure_rate", "rate"] <= 0.96
+
+
+def test_order_lists_do_not_read_the_long_description(loaded_engine):
+    window = WorkOrderFilter(START, END)
+    assert "description" not in work_orders.read_latest_orders(loaded_engine, window, limit=5).columns
+    assert "description" not in work_orders.read_whistle_cases(loaded_engine, window, limit=5).columns

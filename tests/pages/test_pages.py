@@ -245,3 +245,33 @@ def test_members_at_a_grid_list_its_community_when_below_target(app, city_dir):
                  if translate("column.shortfall", "en") in frame.value.columns)
     assert list(under[translate("column.code", "en")]) == [community]
     assert not shown.success
+
+
+def test_names_are_shown_as_text_never_as_markdown(sqlite_city_url, tmp_path, monkeypatch):
+    import shutil
+
+    copy = tmp_path / "city.sqlite"
+    shutil.copy(sqlite_city_url.removeprefix("sqlite:///"), copy)
+    engine = create_db_engine(f"sqlite:///{copy}")
+    planted = "![x](http://outside.example/t.png)<b>城</b>"
+    with engine.begin() as connection:
+        connection.execute(schema.meta.update().where(schema.meta.c.key == "city_name_zh").values(value=planted))
+        connection.execute(schema.areas.update().where(schema.areas.c.level == "district").values(name_zh=planted))
+    engine.dispose()
+    monkeypatch.setenv("CITYSCREEN_DB_URL", f"sqlite:///{copy}")
+    at = apps.staff_page("grid-map")
+    at.query_params["area"] = sorted_district_code(copy)
+    at.run()
+    assert not at.exception
+    shown = [element.value for element in [*at.title, *at.markdown]]
+    assert not any("![x](" in text or "<b>" in text for text in shown), shown
+    assert any("outside.example" in text.replace("\\", "") for text in shown), "the planted name is still shown"
+
+
+def sorted_district_code(database) -> str:
+    engine = create_db_engine(f"sqlite:///{database}")
+    with engine.connect() as connection:
+        code = connection.execute(schema.areas.select().where(schema.areas.c.level == "district")
+                                  .order_by(schema.areas.c.code)).first().code
+    engine.dispose()
+    return code
