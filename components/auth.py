@@ -17,6 +17,7 @@ from components import cached
 from components.i18n import code_label, translate
 from components.views import escape_markdown
 from data_access import access, audit
+from data_access.reveal import MAX_REASON_CHARS, NotInArea, reveal_caller_phone
 from data_access.roles import OPEN_DEMO, ROLES, Viewer
 
 log = logging.getLogger("cityscreen.auth")
@@ -112,3 +113,45 @@ def render_outside_area(viewer: Viewer, area_code: str, language: str, page: str
     except audit.AuditUnavailable:
         log.exception("could not audit a refusal")
     st.warning(translate("auth.outside_area", language), icon=":material/block:")
+
+
+def render_reveal(viewer: Viewer, language: str, page: str) -> None:
+    """A case handler's form: one order's caller number, with a reason; shown for this run only, audited."""
+    with st.expander(translate("reveal.title", language), icon=":material/visibility:"):
+        with st.form("reveal-form", clear_on_submit=True):
+            order_no = st.text_input(translate("reveal.order", language))
+            reason = st.text_area(translate("reveal.reason", language), max_chars=MAX_REASON_CHARS)
+            asked = st.form_submit_button(translate("reveal.submit", language))
+        if not asked:
+            return
+        try:
+            phone = reveal_caller_phone(cached.get_engine(), viewer, order_no, reason, page=page)
+        except NotInArea:
+            st.warning(translate("reveal.not_in_area", language))
+            return
+        except ValueError:
+            st.warning(translate("reveal.need_reason", language))
+            return
+        except Exception:  # the audit record could not be written: nothing is revealed
+            log.exception("reveal failed")
+            st.error(translate("reveal.failed", language))
+            return
+        # Kept nowhere: the next interaction with the page takes it away.
+        st.text(translate("reveal.shown", language, order=order_no.strip(), phone=phone or "—"))
+
+
+def personal_view_allowed(viewer: Viewer, page: str, area_code: str | None) -> bool:
+    """Before showing personal data (masked names and numbers, citizens' words): True when the viewer's role
+    sees it and the view is audited (once per page and area in a session); False shows aggregates only."""
+    if not viewer.sees_personal_data:
+        return False
+    seen = st.session_state.setdefault("audited_views", set())
+    if (page, area_code) in seen:
+        return True
+    try:
+        audit.record(cached.get_engine(), viewer, "view_personal", page=page, area_code=area_code)
+    except audit.AuditUnavailable:
+        log.exception("could not audit a view of personal data; not showing it")
+        return False
+    seen.add((page, area_code))
+    return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import streamlit as st
 
-from components import cached, charts, maps
+from components import auth, cached, charts, maps
 from components.areas import load_mapped_areas, render_water_note
 from components.context import PageContext
 from components.filters import request_area
@@ -97,7 +97,7 @@ def render_detail(page: PageContext, data: gpd.GeoDataFrame) -> None:
                   (t("grid_map.households"), format_count(households), None),
                   (t("grid_map.members"), format_count(members_here), None),
                   (t("grid_map.stations"), format_count(station_total), None)], columns=2)
-    if not page.viewer.sees_personal_data:  # a guest sees aggregate figures only
+    if not auth.personal_view_allowed(page.viewer, "grid-map", page.scope.code):  # guests: aggregates only
         st.caption(t("auth.aggregates_only"))
         return
     if scope.level in ("community", "grid"):

@@ -9,7 +9,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from components import cached, charts, maps
+from components import auth, cached, charts, maps
 from components.areas import load_mapped_areas, mapped_filter, render_water_note
 from components.context import PageContext
 from components.frame import run_from_pages_folder
@@ -113,7 +113,7 @@ def render_latest(page: PageContext) -> None:
     """The newest requests in the selection, caller masked."""
     t, language = page.t, page.language
     st.subheader(t("overview.ticker"))
-    if not page.viewer.sees_personal_data:  # a guest sees aggregate figures only
+    if not auth.personal_view_allowed(page.viewer, "overview", page.scope.code):  # guests: aggregates only
         st.caption(t("auth.aggregates_only"))
         return
     latest = cached.load_latest_orders(page.work_filter, 12)

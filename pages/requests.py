@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from components import cached, charts, maps
+from components import auth, cached, charts, maps
 from components.areas import mapped_filter
 from components.context import PageContext
 from components.frame import run_from_pages_folder
@@ -114,7 +114,7 @@ def render_whistles(page: PageContext) -> None:
     """Whistle-escalated cases (吹哨报到) of the period."""
     t, language = page.t, page.language
     st.subheader(t("requests.whistles"))
-    if not page.viewer.sees_personal_data:  # a guest sees aggregate figures only
+    if not auth.personal_view_allowed(page.viewer, "requests", page.scope.code):  # guests: aggregates only
         st.caption(t("auth.aggregates_only"))
         return
     whistles = cached.load_whistle_cases(page.work_filter, 100)
@@ -173,6 +173,8 @@ def render(page: PageContext) -> None:
         render_hotspot_table(page, cached.load_growth_hotspots(page.work_filter, "grid", 10), "hotspots-growth")
     render_whistles(page)
     render_trends(page)
+    if page.viewer.may_reveal:
+        auth.render_reveal(page.viewer, page.language, "requests")
 
 
 if __name__ == "__main__":  # run on its own by Streamlit's pages-folder mode: let app.py frame it

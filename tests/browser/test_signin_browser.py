@@ -39,7 +39,7 @@ def signed_in_app(sqlite_city_url, districts, tmp_path_factory):
     engine = create_db_engine(url)
     migrate.upgrade(engine)
     people = {"leader": ("leader", None), "staff": ("staff", districts[0]), "guest": ("guest", None),
-              "stranger": (None, None)}
+              "handler": ("case_handler", districts[0]), "stranger": (None, None)}
     for name, (role, area) in people.items():
         if role:
             access.assign_role(engine, ADMIN, f"sub-{name}", role, area, f"{name} 测试")
@@ -94,6 +94,9 @@ def test_a_leader_signs_in_through_the_providers_form_and_sees_the_city(signed_i
     assert app_errors(page) == []
     sign_ins = audit.read_audit(engine, subject="sub-leader", actions=("sign_in",))
     assert len(sign_ins) == 1 and sign_ins["role"].iloc[0] == "leader"
+    # The overview's newest requests carry masked callers: that view is audited, once.
+    views = audit.read_audit(engine, subject="sub-leader", actions=("view_personal",))
+    assert list(views["page"]) == ["overview"] and views["area_code"].isna().all()
 
 
 def test_staff_see_their_district_and_get_a_plain_refusal_for_another(signed_in_app, page, districts):
@@ -142,3 +145,21 @@ def test_a_wall_key_shows_its_area_and_stops_within_a_refresh_once_revoked(signe
     page.wait_for_function(f"document.body.innerText.includes({translate('auth.wall_key', 'zh')!r})",
                            timeout=15_000)
     assert page.locator("[data-testid='wall-tile']").count() == 0
+
+
+def test_a_case_handler_reveals_one_number_with_a_reason_and_it_is_audited(signed_in_app, page, city_dir, districts):
+    app_url, engine, _token = signed_in_app
+    orders = expected.work_orders(city_dir)
+    order = orders[(orders["district_code"] == districts[0]) & orders["caller_phone"].notna()].iloc[0]
+    sign_in(page, app_url, "handler")
+    page.goto(f"{app_url}/requests")
+    wait_for_app(page)
+    page.get_by_text(translate("reveal.title", "zh")).click()
+    page.get_by_label(translate("reveal.order", "zh")).fill(order["order_no"])
+    page.get_by_label(translate("reveal.reason", "zh")).fill("回访核实诉求人身份")
+    page.get_by_role("button", name=translate("reveal.submit", "zh")).click()
+    wait_for_app(page)
+    assert order["caller_phone"] in page.locator("body").inner_text()
+    screenshot(page, "signin-handler-reveal")
+    reveals = audit.read_audit(engine, subject="sub-handler", actions=("reveal",))
+    assert list(reveals["target"]) == [order["order_no"]] and list(reveals["reason"]) == ["回访核实诉求人身份"]
