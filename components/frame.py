@@ -35,6 +35,8 @@ class StaffPage:
     title_key: str
     icon: str
     render: Callable[[PageContext], None]
+    # The roles that see the page in their menu (None: every signed-in role).
+    roles: tuple[str, ...] | None = None
 
 
 def configured_map_style() -> str | None:
@@ -122,6 +124,7 @@ def run_staff(pages: Sequence[StaffPage]) -> None:
         else:
             render_no_data(language)
 
+    pages = [page for page in pages if page.roles is None or viewer.role in page.roles]
     navigation = st.navigation([
         st.Page(_framed(page, context) if context else unavailable, title=translate(page.title_key, language),
                 icon=page.icon, url_path=page.url_path, default=index == 0)

@@ -66,10 +66,10 @@ def render_table(frame: pd.DataFrame, columns: dict[str, str], key: str, height:
                            icon=":material/download:", on_click="ignore")
 
 
-def audited_export(frame: pd.DataFrame, file_name: str) -> bytes:
+def audited_export(frame: pd.DataFrame, file_name: str, action: str = "export") -> bytes:
     """A spreadsheet-safe CSV of the table, after its audit record is written (no record, no export)."""
     viewer, area = st.session_state.get(VIEWER_KEY), st.session_state.get(AREA_KEY)
-    audit.record(cached.get_engine(), viewer, "export", area_code=area, target=file_name,
+    audit.record(cached.get_engine(), viewer, action, area_code=area, target=file_name,
                  detail=f"{len(frame)} rows")
     return spreadsheet_csv(frame)
 

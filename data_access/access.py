@@ -14,10 +14,15 @@ import time
 from sqlalchemy import Engine, select
 
 from data_access import audit
-from data_access.roles import Viewer, check_role
+from data_access.roles import AccessDenied, Viewer, check_role
 from data_access.schema import app_users, wall_keys
 
 WALL_KEY_SEPARATOR = "."
+
+def _require_admin(by: Viewer) -> None:
+    if by.role != "admin":
+        raise AccessDenied(f"role {by.role} may not manage roles or wall keys")
+
 
 def read_viewer(engine: Engine, subject: str) -> Viewer | None:
     """The app's record of a signed-in subject, or None when the app does not know them."""
@@ -38,6 +43,7 @@ def read_users(engine: Engine) -> list[Viewer]:
 def assign_role(engine: Engine, by: Viewer, subject: str, role: str, area_code: str | None = None,
                 display_name: str | None = None) -> Viewer:
     """Give a subject a role (and area), replacing what they had; audited with the change."""
+    _require_admin(by)
     check_role(role, area_code)
     with engine.begin() as connection:
         before = connection.execute(select(app_users).where(app_users.c.subject == subject)).first()
@@ -56,6 +62,7 @@ def assign_role(engine: Engine, by: Viewer, subject: str, role: str, area_code: 
 
 def remove_user(engine: Engine, by: Viewer, subject: str) -> bool:
     """Take a subject's role away (they keep signing in, and see nothing); True when they had one."""
+    _require_admin(by)
     with engine.begin() as connection:
         removed = connection.execute(app_users.delete().where(app_users.c.subject == subject)).rowcount
         if removed:
@@ -69,6 +76,7 @@ def _digest(secret: str) -> str:
 
 def create_wall_key(engine: Engine, by: Viewer, label: str, area_code: str | None = None) -> str:
     """Create a wall display's key; return the token to put in its link (shown once, only its hash is kept)."""
+    _require_admin(by)
     check_role("wall", area_code)
     key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(24)
     with engine.begin() as connection:
@@ -81,6 +89,7 @@ def create_wall_key(engine: Engine, by: Viewer, label: str, area_code: str | Non
 
 def revoke_wall_key(engine: Engine, by: Viewer, key_id: str) -> bool:
     """Revoke a wall key; the wall stops at its next refresh. True when a live key was revoked."""
+    _require_admin(by)
     with engine.begin() as connection:
         revoked = connection.execute(
             wall_keys.update().where(wall_keys.c.key_id == key_id, wall_keys.c.revoked_at.is_(None))

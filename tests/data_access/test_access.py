@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from data_access import access, audit, migrate, schema
 from data_access.db import create_db_engine
-from data_access.roles import OutsideArea, Viewer, check_role
+from data_access.roles import AccessDenied, OutsideArea, Viewer, check_role
 from data_access.scope import AreaScope
 
 ADMIN = Viewer("admin-1", "admin")
@@ -145,3 +145,13 @@ def test_the_administrators_commands_manage_roles_and_wall_keys(tmp_path, capsys
         assert audit.read_audit(engine, actions=("audit_export",)).shape[0] == 1
     finally:
         engine.dispose()
+
+
+def test_only_an_administrator_manages_roles_and_wall_keys(engine):
+    for role, area in (("leader", None), ("staff", STREET), ("case_handler", STREET), ("guest", None)):
+        someone = Viewer("x", role, area)
+        with pytest.raises(AccessDenied):
+            access.assign_role(engine, someone, "sub-1", "leader")
+        with pytest.raises(AccessDenied):
+            access.create_wall_key(engine, someone, "screen")
+    assert access.read_users(engine) == [] and audit_rows(engine) == []
