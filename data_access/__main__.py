@@ -8,10 +8,9 @@ import sys
 import time
 
 from data_access.db import DATABASE_URL_HELP, create_db_engine, database_url
-from data_access.loader import load_directory
+from data_access.ingest import LoadRejected, load_directory
 from data_access.rollups import build_rollups
 from data_access.stats import read_row_counts
-from data_access.validation import LoadRejected
 
 
 def main(argv: list[str] | None = None) -> int:

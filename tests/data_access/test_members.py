@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import inspect, select, update
 
 from data_access import grid_workers, members, rollups, schema
-from data_access.loader import load_directory
+from data_access.ingest import load_directory
 from sample_data.simulate import simulate
 from tests import expected
 from tests.conftest import TEST_AS_OF
