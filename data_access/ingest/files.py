@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
@@ -218,7 +219,9 @@ def check_text(table: Parsed, nul: bool = True) -> None:
     """Every field at most MAX_FIELD_CHARS long and, when `nul`, free of NUL characters."""
     frame = table.frame
     for column in frame.columns:
-        values = large_strings(frame[column])
+        series = frame[column]
+        # Arrow-backed columns as they are, chunks and all: combining them would copy every column.
+        values = pa.array(series.array) if hasattr(series.array, "__arrow_array__") else large_strings(series)
         if len(values) == 0:
             continue
         if (pc.max(pc.binary_length(values)).as_py() or 0) > MAX_FIELD_CHARS:
@@ -263,13 +266,16 @@ def read_csv(path: Path, required: Iterable[str], optional: Iterable[str]) -> Pa
     known = set(required) | set(optional)
     wanted = [name for name, column in zip(names, clean, strict=True) if column in known]
     renames = {name: column for name, column in zip(names, clean, strict=True) if column in known}
-    line_count, nul = _line_count(path)
-    try:
-        # pyarrow's multithreaded reader takes clean UTF-8; anything it refuses takes the csv module.
-        frame = pd.read_csv(path, engine="pyarrow", usecols=wanted, dtype=str, keep_default_na=False,
-                            na_values=[""])
-    except Exception:  # pyarrow refuses GBK, huge fields, ragged rows: the csv module says where
-        frame = None
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # Lines are counted while pyarrow parses (it releases the GIL).
+        counting = pool.submit(_line_count, path)
+        try:
+            # pyarrow's multithreaded reader takes clean UTF-8; anything it refuses takes the csv module.
+            frame = pd.read_csv(path, engine="pyarrow", usecols=wanted, dtype=str, keep_default_na=False,
+                                na_values=[""])
+        except Exception:  # pyarrow refuses GBK, huge fields, ragged rows: the csv module says where
+            frame = None
+        line_count, nul = counting.result()
     if frame is not None:
         frame = frame[wanted].rename(columns=renames)
         # One record per line (the usual case) needs no second pass to know where each record starts.
