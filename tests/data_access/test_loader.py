@@ -15,7 +15,7 @@ from sqlalchemy import Engine, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from data_access import geo, schema
-from data_access.ingest import LoadRejected, load_directory
+from data_access.ingest import LoadRejected, load_directory, load_frames
 from data_access.stats import read_row_counts
 from tests import expected
 from tests.conftest import BACKENDS, drop_engine, make_empty_engine
@@ -379,6 +379,30 @@ def test_unreadable_files(base_engine, city_dir, tmp_path):
     assert [(e.line, e.field, e.code) for e in errors if e.file == "grids.geojson"] == [(1, "(file)", "malformed")]
     assert [(e.line, e.field, e.code) for e in errors if e.file == "grid_workers.csv"] == [
         (2, "(file)", "bad-encoding")]
+
+
+def test_frames_are_checked_like_the_csv_they_stand_for(base_engine, city_dir):
+    orders = expected.csv(city_dir, "work_orders.csv").head(10)
+    orders.loc[3, "channel"] = "fax"
+    orders.loc[5, "lon"] = float("nan")
+    orders["lat"] = orders["lat"].astype(float)  # numbers as numbers, as a program holds them
+    before = fingerprint(base_engine)
+    with pytest.raises(LoadRejected) as caught:
+        load_frames({"work_orders.csv": orders}, base_engine)
+    assert fingerprint(base_engine) == before
+    assert {(e.file, e.line, e.field, e.code) for e in caught.value.errors} == {
+        ("work_orders.csv", 5, "channel", "not-in-list"), ("work_orders.csv", 7, "lon", "required")}
+    with pytest.raises(ValueError, match=r"grids\.geojson"):
+        load_frames({"grids.geojson": orders}, base_engine)
+
+
+def test_frames_load_like_the_csv_they_stand_for(base_engine, city_dir):
+    # The stored rows equal the rows the same data loaded as a file gives: loading them again changes nothing.
+    before = fingerprint(base_engine, with_bytes=False)
+    orders = expected.csv(city_dir, "work_orders.csv").head(50)
+    orders["lon"], orders["lat"] = orders["lon"].astype(float), orders["lat"].astype(float)
+    assert load_frames({"work_orders.csv": orders}, base_engine)["work_orders"] == 50
+    assert fingerprint(base_engine, with_bytes=False) == before
 
 
 def test_command_line_reports_errors_and_exits_non_zero(city_dir, tmp_path):
