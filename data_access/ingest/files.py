@@ -201,20 +201,6 @@ def _parse_slowly(path: Path, encoding: str, names: list[str], wanted: list[str]
     return columns, np.array(starts, dtype=np.int64)
 
 
-def physical_lines(path: Path, encoding: str) -> np.ndarray:
-    """The line on which each data record starts (quoted cells may span lines; blank lines hold no record)."""
-    starts = []
-    with open(path, encoding=encoding, newline="") as handle:
-        reader = csv.reader(handle)
-        next(reader, None)
-        previous = reader.line_num
-        for record in reader:
-            if record:
-                starts.append(previous + 1)
-            previous = reader.line_num
-    return np.array(starts, dtype=np.int64)
-
-
 def check_text(table: Parsed, nul: bool = True) -> None:
     """Every field at most MAX_FIELD_CHARS long and, when `nul`, free of NUL characters."""
     frame = table.frame
@@ -276,12 +262,13 @@ def read_csv(path: Path, required: Iterable[str], optional: Iterable[str]) -> Pa
         except Exception:  # pyarrow refuses GBK, huge fields, ragged rows: the csv module says where
             frame = None
         line_count, nul = counting.result()
-    if frame is not None:
+    if frame is not None and line_count == len(frame) + 1:
+        # One record per line (the usual case): record i starts on line i + 2.
         frame = frame[wanted].rename(columns=renames)
-        # One record per line (the usual case) needs no second pass to know where each record starts.
-        lines = (np.arange(2, len(frame) + 2) if line_count == len(frame) + 1
-                 else physical_lines(path, "utf-8-sig"))
+        lines = np.arange(2, len(frame) + 2)
     else:
+        # Cells spanning lines, blank lines, or what pyarrow refused: the csv module knows each record's line.
+        frame = None
         encoding = _encoding(path, errors)
         if encoding is None:
             return _unreadable(path.name, errors)

@@ -169,8 +169,10 @@ def resolve(parsed: dict[str, Parsed], database: Database) -> Resolved:
         if level != "district":
             resolved.errors[level_parsed.file] = check_nesting(level_parsed, level, known)
     csv_orders, open311_orders = _frame(parsed, work_orders.FILE), _frame(parsed, open311.FILE)
-    order_numbers = pd.concat([frame["order_no"].dropna().astype(object) for frame in (csv_orders, open311_orders)
-                               if frame is not None] or [pd.Series(dtype=object)], ignore_index=True)
+    numbers = [frame["order_no"].dropna() for frame in (csv_orders, open311_orders) if frame is not None]
+    # Millions of CSV order numbers stay in Arrow: only the Open311 file's few are converted to join them.
+    order_numbers = (numbers[0] if len(numbers) == 1 else pd.Series(dtype="str") if not numbers
+                     else pd.concat([values.astype("str") for values in numbers], ignore_index=True))
     for file, with_cells in ((stations.FILE, False), (work_orders.FILE, True), (open311.FILE, True)):
         if _frame(parsed, file) is None:
             continue
