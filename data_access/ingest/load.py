@@ -107,6 +107,9 @@ def _load(parsed: dict[str, Parsed], engine: Engine, progress: Progress) -> dict
                 errors.merge(resolved.errors[name])
     errors.raise_if_any()
     tables = _tables(parsed, resolved)
+    # The parsed text is gigabytes for a city's orders: free it before the write needs the memory.
+    parsed.clear()
+    resolved.placed.clear()
     writer.write_all(engine, tables, progress)
     return {name: len(frame) for name, frame in tables.items()}
 
