@@ -71,14 +71,17 @@ def _header(path: Path, errors: ErrorLog) -> list[str] | None:
 
 
 def _line_count(path: Path) -> tuple[int, bool]:
-    """(physical lines, whether any byte is NUL), read in chunks."""
-    newlines, nul, last = 0, False, b"\n"
-    with open(path, "rb") as handle:
-        while chunk := handle.read(READ_CHUNK_BYTES):
-            newlines += chunk.count(b"\n")
-            nul = nul or b"\x00" in chunk
-            last = chunk[-1:]
-    return newlines + (last != b"\n"), nul
+    """(physical lines, whether any byte is NUL), counted by numpy in chunks (it releases the GIL)."""
+    newlines, nul, last = 0, False, 10
+    buffer = bytearray(READ_CHUNK_BYTES)
+    view = memoryview(buffer)
+    with open(path, "rb", buffering=0) as handle:
+        while size := handle.readinto(buffer):
+            chunk = np.frombuffer(view[:size], dtype=np.uint8)
+            newlines += int(np.count_nonzero(chunk == 10))
+            nul = nul or bool((chunk == 0).any())
+            last = buffer[size - 1]
+    return newlines + (last != 10), nul
 
 
 def _decode_failure(path: Path, encoding: str) -> tuple[int, int, bool] | None:
