@@ -22,7 +22,7 @@ from data_access import areas, kpis, members, stations, work_orders
 from data_access.city_time import days_window, local_date, reference_now
 from data_access.db import has_data
 from data_access.filters import WorkOrderFilter
-from data_access.loader import load_directory
+from data_access.ingest import load_directory
 from data_access.scope import CITY, AreaScope
 from data_access.stats import read_row_counts
 from sample_data.generate import generate_city

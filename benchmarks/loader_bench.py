@@ -18,7 +18,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.backends import open_engine
-from data_access.loader import AREA_FILES, load_directory
+from data_access.ingest import AREA_FILES, load_directory
 
 BENCH_SCHEMA = "cityscreen_loader_bench"
 # What a work-order load needs beside the orders: the city and its areas, against which points are placed.

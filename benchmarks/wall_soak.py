@@ -57,7 +57,7 @@ def main() -> int:
     from playwright.sync_api import sync_playwright
 
     from data_access.db import create_db_engine
-    from data_access.loader import load_directory
+    from data_access.ingest import load_directory
     from sample_data.generate import generate_city
 
     with tempfile.TemporaryDirectory(prefix="cityscreen-soak-") as work:

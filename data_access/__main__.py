@@ -10,12 +10,11 @@ import time
 
 from data_access import access_cli
 from data_access.db import DATABASE_URL_HELP, create_db_engine, database_url
-from data_access.loader import load_directory
+from data_access.ingest import LoadRejected, load_directory
 from data_access.migrate import SchemaMismatch
 from data_access.migrate import upgrade as upgrade_schema
 from data_access.rollup_upgrade import upgrade_rollups
 from data_access.stats import read_row_counts
-from data_access.validation import LoadRejected
 
 
 def main(argv: list[str] | None = None) -> int:

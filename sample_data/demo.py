@@ -8,7 +8,7 @@ import tempfile
 
 from data_access import migrate
 from data_access.db import DEFAULT_DATABASE_URL, DEFAULT_SQLITE_PATH, create_db_engine, database_url, has_data
-from data_access.loader import load_directory
+from data_access.ingest import load_directory
 from data_access.rollup_upgrade import upgrade_rollups
 from data_access.rollups import rollups_ready
 from sample_data.generate import generate_city

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,7 +15,7 @@ from sqlalchemy import Engine, select
 from data_access import schema
 from data_access.areas import read_city_facts
 from data_access.city_time import CITY_ZONE
-from data_access.loader import load_directory
+from data_access.ingest import load_frames
 from sample_data.names import mobile_numbers, person_names
 from sample_data.work_order_catalog import (
     APPEAL_REQUESTS,
@@ -174,15 +171,11 @@ def tick(engine: Engine, rng: np.random.Generator, feed: Feed, now: int, new_cou
     fresh = new_orders(rng, feed, new_count, now)
     advanced, moved, called = advance_orders(engine, rng, now)
     activities = checkins(rng, feed, now, max(1, new_count // 3))
-    with tempfile.TemporaryDirectory(prefix="cityscreen-feed-") as batch:
-        directory = Path(batch)
-        pd.concat([fresh, advanced], ignore_index=True).to_csv(directory / "work_orders.csv", index=False)
-        if len(activities):
-            activities.to_csv(directory / "member_activities.csv", index=False)
-        # The data's clock moves with the feed, so "today" and "data as of" follow the new orders.
-        (directory / "city.json").write_text(json.dumps({"as_of": datetime.fromtimestamp(
-            now, CITY_ZONE).isoformat()}), encoding="utf-8")
-        load_directory(directory, engine)
+    frames = {"work_orders.csv": pd.concat([fresh, advanced], ignore_index=True)}
+    if len(activities):
+        frames["member_activities.csv"] = activities
+    # The data's clock moves with the feed, so "today" and "data as of" follow the new orders.
+    load_frames(frames, engine, city={"as_of": datetime.fromtimestamp(now, CITY_ZONE).isoformat()})
     feed.written["new"] += len(fresh)
     feed.written["advanced"] += moved
     feed.written["called_back"] += called

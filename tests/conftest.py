@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, event, text
 
 from data_access.db import create_db_engine
-from data_access.loader import load_directory
+from data_access.ingest import load_directory
 from sample_data.generate import generate_city
 
 # Fixed so every run (and every backend) sees the same city.

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from data_access.db import create_db_engine
-from data_access.loader import load_directory
+from data_access.ingest import load_directory
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"

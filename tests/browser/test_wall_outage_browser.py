@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from data_access.db import create_db_engine
-from data_access.loader import load_directory
+from data_access.ingest import load_directory
 from tests.browser.conftest import ARTIFACTS, streamlit_server, wait_for_app
 from tests.conftest import TEST_SCHEMAS, drop_engine, make_empty_engine, postgres_url
 

@@ -8,7 +8,7 @@ import pyarrow as pa
 import pytest
 
 from data_access.arrow import blank_edged
-from data_access.loader import _trimmed
+from data_access.ingest.files import trimmed
 
 BLANKS = [chr(point) for point in range(0x110000) if chr(point).isspace()]
 # Characters whose UTF-8 shares lead or trailing bytes with some blank (。 ends like U+2002, ᚁ starts like U+1680),
@@ -58,9 +58,9 @@ def test_blank_edged_of_arrays_without_characters():
 def test_trimmed_equals_stripping_every_value(dtype):
     texts = random_texts(5_000, seed=4)
     values = pd.Series(texts, dtype=dtype, index=range(10, 5010))
-    trimmed = _trimmed(values)
+    result = trimmed(values)
     expected = values.str.strip().replace("", np.nan)
-    assert trimmed.index.equals(values.index)
-    assert [None if pd.isna(value) else value for value in trimmed] == \
+    assert result.index.equals(values.index)
+    assert [None if pd.isna(value) else value for value in result] == \
            [None if pd.isna(value) else value for value in expected]
-    assert sum(pd.isna(value) for value in trimmed) > sum(text is None for text in texts)  # blanks-only → missing
+    assert sum(pd.isna(value) for value in result) > sum(text is None for text in texts)  # blanks-only → missing

@@ -24,9 +24,9 @@ from sqlalchemy import (
     Text,
 )
 
-from data_access import loader, schema
+from data_access import schema
 from data_access.arrow import postgresql_type
-from data_access.loader import load_directory
+from data_access.ingest import load_directory, writer
 from tests.conftest import drop_engine, make_empty_engine
 
 TABLES = (*schema.TABLES_IN_LOAD_ORDER, *schema.ROLLUP_TABLES)
@@ -81,7 +81,7 @@ def stored_text(engine: Engine, table: Table) -> list[str]:
 def insert_row_by_row(connection, table: Table, frame: pd.DataFrame, upsert: bool, _progress) -> None:
     """The independent path: SQLAlchemy binds each row's Python values, the server casts them."""
     assert not upsert, "the reference path only fills empty tables"
-    columns = {name: loader._column_values(frame[name]) for name in frame.columns}
+    columns = {name: writer._column_values(frame[name]) for name in frame.columns}
     rows = [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]
     if rows:
         connection.execute(table.insert(), rows)
@@ -93,7 +93,7 @@ def copied_text(engine: Engine, frame: pd.DataFrame, upsert: bool = False) -> li
         odd.create(connection, checkfirst=True)
         if not upsert:
             connection.execute(odd.delete())
-        loader._copy_postgresql(connection, odd, frame, upsert, lambda _message: None)
+        writer._copy_postgresql(connection, odd, frame, upsert, lambda _message: None)
     return stored_text(engine, odd)
 
 
@@ -121,7 +121,7 @@ def test_a_value_too_long_for_its_column_is_refused_by_the_server(postgresql):
     with postgresql.begin() as connection:
         odd.create(connection)
     with pytest.raises(Exception, match="too long"), postgresql.begin() as connection:
-        loader._copy_postgresql(connection, odd, ODD_ROWS.assign(code=["123456789"] * 4), False,
+        writer._copy_postgresql(connection, odd, ODD_ROWS.assign(code=["123456789"] * 4), False,
                                  lambda _message: None)
 
 
@@ -139,7 +139,7 @@ def test_a_load_stores_what_row_by_row_inserts_store(city_dir, monkeypatch):
         row_by_row = make_empty_engine("postgresql", None)
         engines.append(row_by_row)
         load_directory(city_dir, copied)
-        monkeypatch.setattr(loader, "_copy_postgresql", insert_row_by_row)
+        monkeypatch.setattr(writer, "_copy_postgresql", insert_row_by_row)
         load_directory(city_dir, row_by_row)
         for table in TABLES:
             values = stored_text(copied, table)

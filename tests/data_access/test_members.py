@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import inspect, select, update
 
 from data_access import grid_workers, members, rollup_upgrade, rollups, schema
-from data_access.loader import load_directory
+from data_access.ingest import load_directory
 from data_access.scope import CITY, AreaScope
 from sample_data.simulate import simulate
 from tests import expected

@@ -38,3 +38,31 @@ def test_a_column_keeps_missing_values_and_unchanged_cells():
     assert masked.iloc[0] == "无号码" and masked.iloc[2] == "电话138****5678"
     assert masked.iloc[1] is None and masked.iloc[3] is pd.NA
     assert column.iloc[2] == "电话13812345678", "the input column is not changed in place"
+
+
+def test_the_loader_stores_free_text_with_phone_and_id_numbers_masked(empty_engine, city_dir, tmp_path):
+    import shutil
+
+    from sqlalchemy import select
+
+    from data_access.ingest import load_directory
+    from data_access.schema import member_activities, work_orders
+
+    for path in city_dir.iterdir():
+        shutil.copy(path, tmp_path / path.name)
+    orders = pd.read_csv(tmp_path / "work_orders.csv", dtype=str, keep_default_na=False, na_values=[""])
+    orders.loc[0, "title"] = "路灯不亮，请回电13812345678"
+    orders.loc[0, "description"] = "身份证420102199001011234，座机027-87654321"
+    orders.to_csv(tmp_path / "work_orders.csv", index=False)
+    activities = pd.read_csv(tmp_path / "member_activities.csv", dtype=str, keep_default_na=False, na_values=[""])
+    activities.loc[0, "note"] = "联系居民 13987654321 已上门"
+    activities.to_csv(tmp_path / "member_activities.csv", index=False)
+    load_directory(tmp_path, empty_engine)
+    with empty_engine.connect() as connection:
+        order = connection.execute(select(work_orders.c.title, work_orders.c.description)
+                                   .where(work_orders.c.order_no == orders.loc[0, "order_no"])).one()
+        note = connection.execute(select(member_activities.c.note).where(
+            member_activities.c.activity_id == activities.loc[0, "activity_id"])).scalar_one()
+    assert order.title == "路灯不亮，请回电138****5678"
+    assert order.description == "身份证420102********1234，座机027****4321"
+    assert note == "联系居民 139****4321 已上门"

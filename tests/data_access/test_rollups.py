@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, select, update
 
-from data_access import loader, rollup_build, rollup_upgrade, rollups, schema
+from data_access import rollup_build, rollup_upgrade, rollups, schema
 from data_access.city_time import days_window
 from data_access.filters import WorkOrderFilter
-from data_access.loader import load_directory
+from data_access.ingest import load_directory, writer
 from data_access.measures import MEASURE_NAMES
 from data_access.scope import AreaScope
 from sample_data.simulate import simulate
@@ -143,7 +143,7 @@ def test_live_feed_keeps_rollups_exact_without_a_rebuild(empty_engine, city_dir,
     def no_rebuild(_connection):
         raise AssertionError("a small batch must update the rollups, not rebuild them")
 
-    monkeypatch.setattr(loader, "rebuild_rollups", no_rebuild)
+    monkeypatch.setattr(writer, "rebuild_rollups", no_rebuild)
     written = simulate(empty_engine, rate_per_minute=120, tick_seconds=0, ticks=3, seed=1)
     assert written["advanced"] > 0 and written["called_back"] > 0
     kept = rollup_rows(empty_engine)
@@ -173,7 +173,7 @@ def test_a_load_into_an_empty_table_counts_the_rollups_from_its_own_rows(empty_e
     def no_rebuild(_connection):
         raise AssertionError("a load into an empty table counts the rollups from the rows it loads")
 
-    monkeypatch.setattr(loader, "rebuild_rollups", no_rebuild)
+    monkeypatch.setattr(writer, "rebuild_rollups", no_rebuild)
     load_directory(city_dir, empty_engine)
     counted = rollup_rows(empty_engine)
     assert all(counted.values())

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from data_access import loader, schema, stage
+from data_access import schema, stage
 from data_access.db import create_db_engine
-from data_access.loader import load_directory
+from data_access.ingest import load_directory, writer
 from tests.conftest import make_empty_engine
 
 TABLES = (*schema.TABLES_IN_LOAD_ORDER, *schema.ROLLUP_TABLES)
@@ -37,7 +37,7 @@ def stage_leftovers(engine: Engine) -> list[Path]:
 @pytest.fixture
 def staged_everywhere(monkeypatch):
     """Stage every table of a load (the test city is far below the real threshold); record what was copied in."""
-    monkeypatch.setattr(loader, "BULK_REBUILD_ROWS", 1)
+    monkeypatch.setattr(writer, "BULK_REBUILD_ROWS", 1)
     copied: list[str] = []
     original = stage.Stages.copy_in
 

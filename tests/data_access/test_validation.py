@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from data_access.validation import ErrorLog, TableCheck, is_in, parse_timestamps
+from data_access.ingest.checks import TableCheck, is_in, parse_timestamps
+from data_access.ingest.errors import ErrorLog
 
 SHANGHAI = timezone(timedelta(hours=8))
 
@@ -63,5 +64,5 @@ def test_numbers_parse_and_name_the_line_of_each_bad_value(dtype):
     errors = ErrorLog()
     parsed = TableCheck("stations.csv", frame, np.arange(2, 8), errors).number("lon", -180, 180)
     assert parsed.iloc[0] == 114.3 and parsed.iloc[3] == 100.0 and parsed.iloc[[1, 2, 5]].isna().all()
-    assert [(error.line, error.reason) for error in errors.errors] == [
-        (3, "'abc' is not a number"), (7, "'nan' is not a number"), (6, "200 is above 180")]
+    assert [(error.line, error.field, error.code) for error in errors.errors] == [
+        (3, "lon", "bad-number"), (7, "lon", "bad-number"), (6, "lon", "out-of-range")]

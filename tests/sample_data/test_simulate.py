@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from data_access import schema
 from data_access.areas import read_city_facts
-from data_access.loader import load_directory
+from data_access.ingest import load_directory
 from data_access.stats import read_row_counts
 from sample_data.simulate import simulate
 

@@ -1,4 +1,4 @@
-"""Column checks for input files: each problem becomes an error naming file, line, field and reason."""
+"""Column checks for one parsed file: each problem becomes an error naming file, line, field, code and reason."""
 
 from __future__ import annotations
 
@@ -15,78 +15,31 @@ import pyarrow.compute as pc
 
 from data_access.arrow import blank_edged
 from data_access.city_time import CITY_UTC_OFFSET_SECONDS, CITY_ZONE
+from data_access.ingest.errors import MAX_ERRORS_PER_FIELD, ErrorLog
 
 TRUE_WORDS = {"true", "1", "yes", "y", "t", "是"}
 FALSE_WORDS = {"false", "0", "no", "n", "f", "否"}
 # The plain local timestamp form real exports use (parsed fast, in Arrow).
 LOCAL_FORMAT = "%Y-%m-%d %H:%M:%S"
 PLAIN_LOCAL_LENGTH = len("2026-05-01 09:30:00")
-# Enough to fix a file; a million copies of the same mistake help nobody.
-MAX_ERRORS_PER_FIELD = 20
-
-
-@dataclass(frozen=True)
-class InputError:
-    """One problem in one input file."""
-
-    file: str
-    line: int
-    field: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.field}: {self.reason}"
-
-
-class LoadRejected(Exception):
-    """The input has errors; nothing was written."""
-
-    def __init__(self, errors: list[InputError], suppressed: int = 0):
-        self.errors = errors
-        self.suppressed = suppressed
-        lines = [str(error) for error in errors]
-        if suppressed:
-            lines.append(f"… and {suppressed} more errors of the same kinds")
-        super().__init__(f"load rejected, database unchanged ({len(errors) + suppressed} errors):\n" + "\n".join(lines))
+# Personal data: an error names the field and line, never the value.
+PERSONAL_COLUMNS = frozenset({"name", "phone", "caller_name", "caller_phone", "description", "address"})
 
 
 @dataclass
-class ErrorLog:
-    """Collects errors for one load, capping repeats of the same file and field."""
+class Parsed:
+    """One input file read and checked on its own: its rows (None when unreadable), their lines, its errors."""
 
-    errors: list[InputError] = field(default_factory=list)
-    suppressed: int = 0
-    _per_field: dict[tuple[str, str], int] = field(default_factory=dict)
-    _seen: set[tuple[str, int, str]] = field(default_factory=set)
+    file: str
+    frame: pd.DataFrame | None
+    lines: np.ndarray
+    errors: ErrorLog = field(default_factory=ErrorLog)
+    # A column's name in the file, where the reader renamed it (Open311's service_request_id).
+    labels: dict[str, str] = field(default_factory=dict)
 
-    def add(self, file: str, line: int, field_name: str, reason: str) -> None:
-        """Record one error; a field already faulted on that line keeps its first reason only."""
-        place = (file, int(line), field_name)
-        if place in self._seen:
-            return
-        self._seen.add(place)
-        key = (file, field_name)
-        count = self._per_field.get(key, 0)
-        self._per_field[key] = count + 1
-        if count < MAX_ERRORS_PER_FIELD:
-            self.errors.append(InputError(file, int(line), field_name, reason))
-        else:
-            self.suppressed += 1
-
-    def add_rows(self, file: str, lines: Iterable[int], field_name: str, reason: str | Iterable[str]) -> None:
-        """Record the same kind of error for several lines (reason may vary per line)."""
-        lines = list(lines)
-        reasons = [reason] * len(lines) if isinstance(reason, str) else list(reason)
-        for line, why in zip(lines, reasons, strict=True):
-            self.add(file, line, field_name, why)
-
-    def __bool__(self) -> bool:
-        return bool(self.errors)
-
-    def raise_if_any(self) -> None:
-        """Raise LoadRejected when anything was recorded."""
-        if self.errors:
-            raise LoadRejected(self.errors, self.suppressed)
+    def check(self) -> TableCheck:
+        """A check of these rows that reports into a log of its own (for the cross-file step)."""
+        return TableCheck(self.file, self.frame, self.lines, ErrorLog(), self.labels)
 
 
 class TableCheck:
@@ -95,19 +48,23 @@ class TableCheck:
     `labels` names a column as the file does, where a reader renamed it (Open311's service_request_id).
     """
 
-    def __init__(self, file: str, frame: pd.DataFrame, lines: np.ndarray, errors: ErrorLog,
+    def __init__(self, file: str, frame: pd.DataFrame, lines: np.ndarray, errors: ErrorLog | None = None,
                  labels: dict[str, str] | None = None):
         self.file = file
         self.frame = frame
         self.lines = lines
-        self.errors = errors
+        self.errors = ErrorLog() if errors is None else errors
         self.labels = labels or {}
 
     def label(self, column: str) -> str:
         """The field's name in the file."""
         return self.labels.get(column, column)
 
-    def _report(self, mask: np.ndarray | pd.Series, column: str, reason) -> None:
+    def shown(self, column: str, value) -> str:
+        """How an error shows a value: quoted, unless the column holds personal data."""
+        return "the value" if column in PERSONAL_COLUMNS or self.label(column) in PERSONAL_COLUMNS else repr(value)
+
+    def report(self, mask: np.ndarray | pd.Series, column: str, code: str, reason) -> None:
         """Report rows where mask is True; reason is a string or a function of the bad values."""
         mask = np.asarray(mask, dtype=bool)
         if not mask.any():
@@ -119,7 +76,7 @@ class TableCheck:
             reasons = [reason(value) for value in values]
         else:
             reasons = reason
-        self.errors.add_rows(self.file, bad_lines, self.label(column), reasons)
+        self.errors.add_rows(self.file, bad_lines, self.label(column), code, reasons)
         self.errors.suppressed += int(mask.sum()) - len(positions)
 
     def present(self, column: str) -> pd.Series:
@@ -132,14 +89,15 @@ class TableCheck:
         """Check the header has every required column; return False when some are missing."""
         missing = [column for column in required if column not in self.frame.columns]
         for column in missing:
-            self.errors.add(self.file, 1, self.label(column), "required column is missing from the header")
+            self.errors.add(self.file, 1, self.label(column), "missing-column",
+                            "required column is missing from the header")
         return not missing
 
     def required(self, columns: Iterable[str]) -> None:
         """Every row needs a value in each of these columns."""
         for column in columns:
             if column in self.frame:
-                self._report(self.frame[column].isna(), column, "required value is empty")
+                self.report(self.frame[column].isna(), column, "required", "required value is empty")
 
     def unique(self, column: str) -> None:
         """No two rows may share a value in this column."""
@@ -148,7 +106,8 @@ class TableCheck:
         if duplicated.any():
             firsts = ~values.duplicated(keep="first").to_numpy()
             first_line = dict(zip(values[firsts], self.lines[firsts], strict=True))
-            self._report(duplicated, column, lambda value: f"duplicate {value!r} (first on line {first_line[value]})")
+            self.report(duplicated, column, "duplicate", lambda value: (
+                f"duplicate {self.shown(column, value)} (first on line {first_line[value]})"))
 
     def enum(self, column: str, allowed: Iterable[str]) -> None:
         """Values, where present, must be one of the allowed codes."""
@@ -157,7 +116,8 @@ class TableCheck:
         allowed = list(allowed)
         bad = self.present(column) & ~is_in(self.frame[column], allowed)
         shown = ", ".join(allowed)
-        self._report(bad, column, lambda value: f"{value!r} is not one of: {shown}")
+        self.report(bad, column, "not-in-list",
+                    lambda value: f"{self.shown(column, value)} is not one of: {shown}")
 
     def enum_list(self, column: str, allowed: Iterable[str]) -> None:
         """Each ';'-separated item, where present, must be one of the allowed codes."""
@@ -167,14 +127,15 @@ class TableCheck:
         values = self.frame[column]
         bad = np.array([isinstance(value, str) and not set(split_list(value)) <= allowed for value in values],
                        dtype=bool)
-        self._report(bad, column, lambda value: f"unknown item(s) {sorted(set(split_list(value)) - allowed)}")
+        self.report(bad, column, "not-in-list",
+                    lambda value: f"unknown item(s) {sorted(set(split_list(value)) - allowed)}")
 
     def pattern(self, column: str, regex: re.Pattern, description: str) -> None:
         """Values, where present, must match the regular expression."""
         if column not in self.frame:
             return
         bad = self.present(column) & ~self.frame[column].astype("string").str.fullmatch(regex.pattern).fillna(False)
-        self._report(bad, column, lambda value: f"{value!r} is not {description}")
+        self.report(bad, column, "bad-pattern", lambda value: f"{self.shown(column, value)} is not {description}")
 
     def number(self, column: str, minimum: float | None = None, maximum: float | None = None,
                integer: bool = False) -> pd.Series:
@@ -184,14 +145,18 @@ class TableCheck:
         raw = self.frame[column]
         parsed = _parse_numbers(raw)
         present = raw.notna()
-        self._report(present & parsed.isna(), column, lambda value: f"{value!r} is not a number")
+        self.report(present & parsed.isna(), column, "bad-number",
+                    lambda value: f"{self.shown(column, value)} is not a number")
         if integer:
             fractional = present & parsed.notna() & (parsed % 1 != 0)
-            self._report(fractional, column, lambda value: f"{value!r} is not a whole number")
+            self.report(fractional, column, "bad-number",
+                        lambda value: f"{self.shown(column, value)} is not a whole number")
         if minimum is not None:
-            self._report(parsed.notna() & (parsed < minimum), column, lambda value: f"{value} is below {minimum}")
+            self.report(parsed.notna() & (parsed < minimum), column, "out-of-range",
+                        lambda value: f"{value} is below {minimum}")
         if maximum is not None:
-            self._report(parsed.notna() & (parsed > maximum), column, lambda value: f"{value} is above {maximum}")
+            self.report(parsed.notna() & (parsed > maximum), column, "out-of-range",
+                        lambda value: f"{value} is above {maximum}")
         self.frame[column] = parsed
         return parsed
 
@@ -202,7 +167,8 @@ class TableCheck:
         with ThreadPoolExecutor(max_workers=2) as pool:
             parsed = list(pool.map(parse_timestamps, [self.frame[column] for column in columns]))
         for column, (epoch, bad) in zip(columns, parsed, strict=True):
-            self._report(bad, column, lambda value: f"{value!r} is not an ISO 8601 timestamp")
+            self.report(bad, column, "bad-timestamp", lambda value, column=column: (
+                f"{self.shown(column, value)} is not an ISO 8601 timestamp"))
             self.frame[column] = epoch
 
     def date(self, column: str) -> None:
@@ -211,7 +177,8 @@ class TableCheck:
             return
         raw = self.frame[column]
         parsed = pd.to_datetime(raw, format="%Y-%m-%d", errors="coerce")
-        self._report(raw.notna() & parsed.isna(), column, lambda value: f"{value!r} is not a date (YYYY-MM-DD)")
+        self.report(raw.notna() & parsed.isna(), column, "bad-date",
+                    lambda value: f"{self.shown(column, value)} is not a date (YYYY-MM-DD)")
         self.frame[column] = parsed.dt.strftime("%Y-%m-%d").astype(object).where(parsed.notna(), None)
 
     def boolean(self, column: str, default: bool | None = None) -> None:
@@ -224,7 +191,8 @@ class TableCheck:
         truthy = text.isin(TRUE_WORDS).fillna(False).to_numpy(bool)
         falsy = text.isin(FALSE_WORDS).fillna(False).to_numpy(bool)
         empty = self.frame[column].isna().to_numpy()
-        self._report(~truthy & ~falsy & ~empty, column, lambda value: f"{value!r} is not true/false")
+        self.report(~truthy & ~falsy & ~empty, column, "bad-boolean",
+                    lambda value: f"{self.shown(column, value)} is not true/false")
         result = pd.Series(truthy, index=self.frame.index, dtype=object)
         result[empty] = default
         self.frame[column] = result
@@ -236,7 +204,7 @@ class TableCheck:
         first = pd.to_numeric(self.frame[earlier], errors="coerce")
         second = pd.to_numeric(self.frame[later], errors="coerce")
         bad = first.notna() & second.notna() & (second < first)
-        self._report(bad, later, f"is earlier than {earlier}")
+        self.report(bad, later, "out-of-order", f"is earlier than {earlier}")
 
 
 def large_strings(values) -> pa.Array:

@@ -1,0 +1,139 @@
+"""The two ways in: a directory of input files, or in-memory frames standing for CSV files. Both parse each
+input once, check it on its own, then across files, and write all of it in one transaction or nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from data_access.ingest import (
+    grid_workers,
+    member_activities,
+    members,
+    open311,
+    references,
+    stations,
+    work_orders,
+    writer,
+)
+from data_access.ingest.areas import AREA_FILES, WATER_FILE, areas_rows, read_level, read_water, water_rows
+from data_access.ingest.checks import Parsed
+from data_access.ingest.city import CITY_FILE, check_city, read_city
+from data_access.ingest.errors import ErrorLog
+from data_access.ingest.files import csv_from_frame, read_csv
+
+# The CSV inputs, in the order they are checked and reported.
+CSV_MODULES: dict[str, ModuleType] = {module.FILE: module for module in (
+    stations, work_orders, members, member_activities, grid_workers)}
+KNOWN_FILES = (CITY_FILE, *AREA_FILES.values(), WATER_FILE, *CSV_MODULES, open311.FILE)
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_message: str) -> None:
+    """Default progress sink: say nothing."""
+
+
+def _read_file(directory: Path, name: str) -> Parsed:
+    """Parse one input file and check it on its own."""
+    path = directory / name
+    if name == CITY_FILE:
+        return read_city(path)
+    if name == WATER_FILE:
+        return read_water(path)
+    if name == open311.FILE:
+        return open311.read_open311(path)
+    for level, file in AREA_FILES.items():
+        if name == file:
+            return read_level(path, level)
+    module = CSV_MODULES[name]
+    parsed = read_csv(path, module.REQUIRED, module.OPTIONAL)
+    return parsed if parsed.frame is None else module.check(parsed)
+
+
+def load_directory(directory: str | Path, engine: Engine, progress: Progress = _quiet) -> dict[str, int]:
+    """Validate and load every known file in the directory; return rows written per table.
+
+    Raises LoadRejected (naming file, line, field, code and reason) and writes nothing when any input is bad.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise FileNotFoundError(f"{directory} is not a directory")
+    present = [name for name in KNOWN_FILES if (directory / name).exists()]
+    if not present:
+        raise FileNotFoundError(f"{directory} holds none of: {', '.join(KNOWN_FILES)}")
+    parsed = {}
+    for name in present:
+        progress(f"checking {name}")
+        parsed[name] = _read_file(directory, name)
+    return _load(parsed, engine, progress)
+
+
+def load_frames(frames: dict[str, pd.DataFrame], engine: Engine, progress: Progress = _quiet,
+                city: dict | None = None) -> dict[str, int]:
+    """Validate and load frames keyed by the CSV file each stands for (e.g. "work_orders.csv"), like load_directory;
+    `city` is a city.json document.
+
+    Values are taken as the text a CSV would hold; an error names row i as line i + 2, as in that CSV.
+    """
+    unknown = sorted(set(frames) - set(CSV_MODULES))
+    if unknown:
+        raise ValueError(f"load_frames takes frames for {', '.join(CSV_MODULES)}; not {', '.join(unknown)}")
+    parsed = {}
+    if city is not None:
+        progress(f"checking {CITY_FILE}")
+        parsed[CITY_FILE] = check_city(city)
+    for name, module in CSV_MODULES.items():
+        if name in frames:
+            progress(f"checking {name}")
+            table = csv_from_frame(name, frames[name], module.REQUIRED, module.OPTIONAL)
+            parsed[name] = table if table.frame is None else module.check(table)
+    return _load(parsed, engine, progress)
+
+
+def _load(parsed: dict[str, Parsed], engine: Engine, progress: Progress) -> dict[str, int]:
+    """Check across files, raise every error at once, else build the tables and write them."""
+    progress("checking references")
+    resolved = references.resolve(parsed, references.Database(engine))
+    errors = ErrorLog()
+    for name in KNOWN_FILES:
+        if name in parsed:
+            errors.merge(parsed[name].errors)
+            if name in resolved.errors:
+                errors.merge(resolved.errors[name])
+    errors.raise_if_any()
+    tables = _tables(parsed, resolved)
+    # The parsed text is gigabytes for a city's orders: free it before the write needs the memory.
+    parsed.clear()
+    resolved.placed.clear()
+    writer.write_all(engine, tables, progress)
+    return {name: len(frame) for name, frame in tables.items()}
+
+
+def _tables(parsed: dict[str, Parsed], resolved: references.Resolved) -> dict[str, pd.DataFrame]:
+    """The rows of every table this load writes, from files that passed every check."""
+    tables = {}
+    if CITY_FILE in parsed:
+        tables["meta"] = parsed[CITY_FILE].frame
+    areas = areas_rows({level: parsed[file] for level, file in AREA_FILES.items() if file in parsed})
+    if areas is not None:
+        tables["areas"] = areas
+    if WATER_FILE in parsed:
+        tables["water"] = water_rows(parsed[WATER_FILE])
+    if stations.FILE in parsed:
+        tables["stations"] = stations.rows(parsed[stations.FILE], resolved.placed[stations.FILE])
+    orders = [work_orders.rows(parsed[file], resolved.placed[file]) for file in (work_orders.FILE, open311.FILE)
+              if file in parsed]
+    if orders:
+        tables["work_orders"] = orders[0] if len(orders) == 1 else pd.concat(orders, ignore_index=True)
+    if members.FILE in parsed:
+        tables["members"] = members.rows(parsed[members.FILE])
+    if member_activities.FILE in parsed:
+        tables["member_activities"] = member_activities.rows(parsed[member_activities.FILE], resolved.member_places)
+    if grid_workers.FILE in parsed:
+        tables["grid_workers"] = grid_workers.rows(parsed[grid_workers.FILE])
+    return tables
