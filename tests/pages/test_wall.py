@@ -16,7 +16,7 @@ from data_access.areas import read_city_facts
 from data_access.city_time import days_window, local_date, reference_now
 from data_access.db import create_db_engine
 from data_access.filters import WorkOrderFilter
-from data_access.loader import load_directory
+from data_access.ingest import load_directory
 from data_access.scope import AreaScope
 from tests import apps, expected
 
