@@ -6,6 +6,7 @@ import asyncio
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import websockets
@@ -27,6 +28,12 @@ def cached_functions(base: str, token: str | None = None) -> int:
     with urllib.request.urlopen(request, timeout=10) as response:
         text = response.read().decode()
     return sum(line.startswith("cache_memory_bytes{") for line in text.splitlines())
+
+
+def in_own_loop(coroutine) -> None:
+    """Run a coroutine to its end in a thread of its own (the browser tests' driver may own this thread's loop)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, coroutine).result()
 
 
 async def run_then_clear_cache(base: str) -> None:
@@ -53,7 +60,7 @@ async def run_then_clear_cache(base: str) -> None:
 def test_a_websocket_client_cannot_empty_the_shared_cache_behind_the_gate(sqlite_city_url, entry, survives):
     # app.py served bare is the control: it shows the clear-cache message does empty the cache.
     with streamlit_server(sqlite_city_url, f"gate-{entry.replace('/', '-')}", entry=entry) as base:
-        asyncio.run(run_then_clear_cache(base))
+        in_own_loop(run_then_clear_cache(base))
         time.sleep(METRICS_REFRESH_SECONDS)
         assert (cached_functions(base) > 0) is survives
 
