@@ -35,8 +35,8 @@ log = logging.getLogger(__name__)
 
 # Rows per Arrow batch handed to the driver (and per progress message).
 STAGE_BATCH_ROWS = 250_000
-# Pages of a stage file: a quarter as many writes as SQLite's default 4 KiB (5 M work orders go in in 17.7 s,
-# 21.6 s with 4 KiB pages, 25.1 s with 4 KiB pages and a 1 GB cache; records are copied out whatever the size).
+# Pages of a stage file: a quarter as many writes as SQLite's default 4 KiB, the fastest size measured
+# (docs/benchmarks.md); records are copied out whatever the size.
 STAGE_PAGE_BYTES = 16_384
 # While indexes are built: SQLite's default cache, which sizes the sorter's runs, and its helper threads.
 SORT_CACHE_KIB = 2_000
@@ -85,9 +85,8 @@ def index_sorting(connection: Connection) -> Iterator[None]:
     """Settings under which SQLite builds indexes fastest, for the statements inside; as before afterwards.
 
     Its sorter runs fastest in small sorted runs that helper threads merge, spilled to temporary files
-    (which Stages sets up for the load's connection: it cannot change inside a transaction). Measured on a
-    million work orders' six indexes: 2.8 s so, 6.9 s with a 1 GB cache and temporary files in memory,
-    5.7 s with the dashboard connections' 200 MB and memory. PostgreSQL: nothing to change.
+    (which Stages sets up for the load's connection: it cannot change inside a transaction); a big cache and
+    temporary files in memory were slower (docs/benchmarks.md). PostgreSQL: nothing to change.
     """
     if connection.dialect.name != "sqlite":
         yield
@@ -111,9 +110,9 @@ class Stages:
 
     With `rollback_journal` (a first load into empty tables) the database leaves WAL mode for the load when
     no other connection is reading it: WAL writes every page twice, once into the log and again when the
-    commit checkpoints it (about 20 s of a 5 M work-order load), a rollback journal once. Other connections
-    then wait for the load (up to their busy timeout) instead of reading the empty tables. WAL mode comes
-    back when the load ends.
+    commit checkpoints it (a large part of a first load's commit, docs/benchmarks.md), a rollback journal
+    once. Other connections then wait for the load (up to their busy timeout) instead of reading the empty
+    tables. WAL mode comes back when the load ends.
     """
 
     def __init__(self, connection: Connection, progress: Progress, rollback_journal: bool = False) -> None:

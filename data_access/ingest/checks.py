@@ -253,8 +253,9 @@ def split_list(value) -> list[str]:
 def _plain_local_epochs(text: pa.Array) -> pd.arrays.IntegerArray | None:
     """Epoch seconds when every value is the plain local 'YYYY-MM-DD HH:MM:SS' (or with T), else None.
 
-    Arrow's own ISO 8601 cast is strict (02-30, 24:00 and 23:59:60 fail the whole cast) and ~4× faster than
-    strptime plus the day check below; a column with any other form or value takes the general path.
+    Arrow's own ISO 8601 cast is strict (02-30, 24:00 and 23:59:60 fail the whole cast) and much faster than
+    strptime plus the day check below (docs/benchmarks.md); a column with any other form or value takes the
+    general path.
     """
     lengths = pc.min_max(pc.utf8_length(text))
     if lengths["min"].as_py() != PLAIN_LOCAL_LENGTH or lengths["max"].as_py() != PLAIN_LOCAL_LENGTH:
