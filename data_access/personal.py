@@ -7,6 +7,8 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 # Digits that are part of a longer number are not a phone or an ID of their own.
 _MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d(?:[ -]?\d{4}){2}(?![0-9A-Za-z])")
@@ -37,9 +39,17 @@ def mask_personal_text(text: str) -> str:
 
 
 def mask_personal_column(values: pd.Series) -> pd.Series:
-    """mask_personal_text over a column of free text (missing values stay missing); only changed cells copied."""
-    text = values.astype("string")
-    candidates = np.flatnonzero(text.str.contains(_LONG_DIGITS.pattern, regex=True).fillna(False).to_numpy(bool))
+    """mask_personal_text over a column of free text (missing values stay missing); only changed cells copied.
+
+    The cells worth a look are found by Arrow's regular expressions in C++, without the GIL: a load's millions
+    of titles and descriptions hold few numbers, and pandas' own string methods cost several times more.
+    """
+    if hasattr(values.array, "__arrow_array__"):
+        text = pa.array(values.array)
+    else:
+        text = pa.array(values.to_numpy(dtype=object), from_pandas=True, type=pa.large_string())
+    found = pc.match_substring_regex(text, _LONG_DIGITS.pattern).fill_null(False)
+    candidates = np.flatnonzero(found.to_numpy(zero_copy_only=False))
     if len(candidates) == 0:
         return values
     values = values.copy()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 
@@ -64,9 +65,10 @@ def rows(parsed: Parsed, placed: pd.DataFrame) -> pd.DataFrame:
     rows = frame[["order_no", "channel", "appeal_type", "category_l1", "category_l2", "category_l3", "title",
                   "description", "caller_name", "caller_phone"]].copy()
     rows = pd.concat([rows, placed], axis=1)
-    # A caller's phone or ID number typed into the free text is stored masked, like the masked columns.
-    for column in ("title", "description"):
-        rows[column] = mask_personal_column(rows[column])
+    # A caller's phone or ID number typed into the free text is stored masked, like the masked columns
+    # (both columns at once: Arrow searches them without the GIL).
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        rows["title"], rows["description"] = pool.map(mask_personal_column, [rows["title"], rows["description"]])
     rows["status"] = status
     rows["is_open"] = status.isin(codes.OPEN_STATUSES)
     for column in TIMESTAMPS[:-1]:
