@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pandas as pd
@@ -18,9 +12,9 @@ import pytest
 
 from data_access.db import create_db_engine
 from data_access.ingest import load_directory
+from tests import servers
+from tests.servers import ARTIFACTS
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
 # With these flags deck.gl paints into its canvas in headless mode (software WebGL), and nothing calls home.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -30,12 +24,6 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 def _under_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 # A citizen's words that would run script if any page treated them as HTML.
@@ -66,39 +54,9 @@ def browser_city_url(city_dir, tmp_path_factory) -> str:
     return f"sqlite:///{database}"
 
 
-@contextlib.contextmanager
 def streamlit_server(database_url: str, log_name: str):
-    """Run `streamlit run app.py` on the database; yield its base URL."""
-    port = _free_port()
-    environment = {**os.environ, "CITYSCREEN_DB_URL": database_url}
-    log_path = ARTIFACTS / f"{log_name}.log"
-    ARTIFACTS.mkdir(exist_ok=True)
-    with open(log_path, "w") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"],
-            cwd=PROJECT_ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if server.poll() is not None or time.time() > deadline:
-                pytest.fail(f"streamlit did not start; see {log_path}")
-            time.sleep(0.3)
-        yield base
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+    """Run `streamlit run app.py` on the database (tests.servers); yield its base URL."""
+    return servers.streamlit_server(database_url, log_name, entry="app.py")
 
 
 @pytest.fixture(scope="session")
