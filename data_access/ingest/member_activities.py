@@ -6,6 +6,7 @@ import pandas as pd
 
 from data_access import codes
 from data_access.ingest.checks import Parsed, TableCheck
+from data_access.ingest.points import area_code_columns
 from data_access.personal import mask_personal_column
 
 FILE = "member_activities.csv"
@@ -37,9 +38,7 @@ def rows(parsed: Parsed, places: pd.DataFrame) -> pd.DataFrame:
         "activity_date": frame["activity_date"],
         "kind": frame["kind"],
         "hours": frame["hours"],
-        "district_code": community.str[:6],
-        "street_code": community.str[:9],
-        "community_code": community,
+        **area_code_columns(community, ("district", "street", "community")),
         "grid_code": grid,
         "work_order_no": frame["work_order_no"],
         "note": mask_personal_column(frame["note"]),

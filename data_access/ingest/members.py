@@ -7,6 +7,7 @@ import pandas as pd
 
 from data_access import codes
 from data_access.ingest.checks import Parsed, TableCheck, split_list
+from data_access.ingest.points import area_code_columns
 
 FILE = "members.csv"
 REQUIRED = ["member_id", "name", "phone", "work_unit", "unit_type", "community_code", "checkin_date", "status"]
@@ -46,9 +47,7 @@ def rows(parsed: Parsed) -> pd.DataFrame:
         "work_unit": frame["work_unit"],
         "unit_type": frame["unit_type"],
         "residence_community_code": frame["residence_community_code"],
-        "district_code": community.str[:6],
-        "street_code": community.str[:9],
-        "community_code": community,
+        **area_code_columns(community, ("district", "street", "community")),
         "grid_code": frame["grid_code"],
         "checkin_date": frame["checkin_date"],
         "skills": frame["skills"].map(lambda value: ";".join(split_list(value)) or None, na_action="ignore"),

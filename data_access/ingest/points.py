@@ -80,13 +80,15 @@ def place_points(check: TableCheck, grids: Grids, with_cells: bool = False) -> p
     }, index=frame.index)
 
 
-def area_code_columns(grid_code: pd.Series) -> dict[str, pd.Series]:
-    """Derive district/street/community codes from grid codes (codes nest by prefix)."""
-    # Sliced once per distinct grid, then spread: millions of rows share a few thousand grids.
+def area_code_columns(grid_code: pd.Series, levels: tuple[str, ...] = tuple(codes.AREA_LEVELS)
+                      ) -> dict[str, pd.Series]:
+    """Derive the `levels`' codes (district … grid) from finer codes, since codes nest by prefix."""
+    # Sliced once per distinct code, then spread: millions of rows share a few thousand areas.
     positions, grids = pd.factorize(grid_code.astype(object), use_na_sentinel=True)
     grids = grids.to_numpy(dtype=object)
     columns = {}
-    for level, digits in codes.AREA_LEVELS.items():
+    for level in levels:
+        digits = codes.AREA_LEVELS[level]
         # The trailing None is what position -1 (a missing grid) takes.
         prefixes = np.array([code[:digits] for code in grids] + [None], dtype=object)
         columns[f"{level}_code"] = pd.Series(prefixes[positions], index=grid_code.index, dtype=object)
