@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import streamlit as st
 from sqlalchemy import Engine
 
+from components import maps
 from data_access import areas, coverage, grid_workers, kpis, members, stations, work_orders
+from data_access import wall as wall_data
+from data_access.city_time import local_date, reference_now
 from data_access.db import WALL_TIMEOUT_MS, create_db_engine, database_url, has_data
+from data_access.scope import CITY, AreaScope
 
 # Dashboard figures may be this many seconds old; the wall display refreshes on its own timer.
 CACHE_SECONDS = 60
@@ -66,11 +72,45 @@ def _cached(read: Callable) -> Callable:
     return call
 
 
+def _shared(read: Callable) -> Callable:
+    """As _cached, through st.cache_resource: every session gets the same object, neither copied nor unpickled
+    (unpickling the grid polygons was a fifth of a map page's run). For geography and stations, which change only
+    with a load; callers never modify what they get (tests/pages/test_pages.py checks)."""
+    name = "load_" + read.__name__.removeprefix("read_")
+
+    def load(database: str, *args, **kwargs):
+        return read(_engine_for(database), *args, **kwargs)
+
+    load.__name__ = name
+    load.__qualname__ = f"{read.__module__}.{read.__qualname__}"
+    shared = st.cache_resource(ttl=CACHE_SECONDS, show_spinner=False)(load)
+
+    @functools.wraps(read)
+    def call(*args, **kwargs):
+        return shared(database_url(), *args, **kwargs)
+
+    call.__name__ = name
+    return call
+
+
+def _read_map_areas(engine: Engine, level: str, inside: AreaScope = CITY, with_geometry: bool = True):
+    """read_areas with each shape also ready for the screen (maps.SCREEN_SHAPE), simplified once per server."""
+    frame = areas.read_areas(engine, level, inside, with_geometry)
+    return maps.with_screen_shapes(frame, level) if with_geometry else frame
+
+
+def _read_map_water(engine: Engine):
+    """read_water with the shapes ready for the screen."""
+    return maps.with_screen_shapes(areas.read_water(engine), "district")
+
+
+_read_map_areas.__name__, _read_map_water.__name__ = "read_areas", "read_water"
+
 load_city_facts = _cached(areas.read_city_facts)
-load_areas = _cached(areas.read_areas)
+load_areas = _shared(_read_map_areas)
 load_area = _cached(areas.read_area)
 load_area_path = _cached(areas.read_area_path)
-load_water = _cached(areas.read_water)
+load_water = _shared(_read_map_water)
 load_kpis = _cached(kpis.read_kpis)
 load_order_totals = _cached(work_orders.read_order_totals)
 load_backlog = _cached(work_orders.read_backlog)
@@ -85,7 +125,7 @@ load_growth_hotspots = _cached(work_orders.read_growth_hotspots)
 load_latest_orders = _cached(work_orders.read_latest_orders)
 load_whistle_cases = _cached(work_orders.read_whistle_cases)
 load_order_timeline = _cached(work_orders.read_order_timeline)
-load_stations = _cached(stations.read_stations)
+load_stations = _shared(stations.read_stations)
 load_station_counts = _cached(stations.read_station_counts)
 load_member_summary = _cached(members.read_member_summary)
 load_member_coverage = _cached(members.read_member_coverage)
@@ -98,3 +138,33 @@ load_grid_coverage = _cached(coverage.read_grid_coverage)
 load_daily_resolved = _cached(work_orders.read_daily_resolved)
 load_tour_order = _cached(work_orders.read_tour_order)
 load_area_counts = _cached(areas.read_area_counts)
+
+
+@dataclass(frozen=True)
+class WallReading:
+    """What one wall tick shows: the city's facts, the data's "now", the snapshot and the carousel view's figures."""
+
+    facts: dict[str, str]
+    now: int
+    snapshot: wall_data.WallSnapshot
+    view: wall_data.WallView
+
+
+@st.cache_resource(ttl=600, max_entries=256, show_spinner=False)
+def _wall_reading(database: str, scope: AreaScope, view: str, tick: int, tick_seconds: int,
+                  heat_resolution: int) -> WallReading:
+    engine = _wall_engine_for(database)
+    facts = areas.read_city_facts(engine)
+    # The data's clock moves while the wall runs (a live feed advances as_of): read it every tick.
+    now = reference_now(facts, tick * tick_seconds)
+    today = local_date(now)
+    return WallReading(facts, now, wall_data.read_wall_snapshot(engine, scope, now, today, heat_resolution),
+                       wall_data.read_wall_view(engine, view, scope, now, today))
+
+
+def load_wall_reading(scope: AreaScope, view: str, refresh_seconds: int, heat_resolution: int) -> WallReading:
+    """One tick of the wall, read once for every wall on the same area, view and refresh (four walls, one read);
+    a tick is a `refresh_seconds` slice of the clock, so no wall shows figures older than one refresh. A failed
+    read is not kept: the next wall in the tick tries again."""
+    tick = int(time.time() // refresh_seconds)
+    return _wall_reading(database_url(), scope, view, tick, refresh_seconds, heat_resolution)

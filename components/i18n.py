@@ -142,6 +142,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "stations.coverage.help": ("网格中心点到最近开放阵地的直线距离不超过半径即视为覆盖",
                                "A grid counts as covered when its centre is within the radius of an open station"),
     "stations.list": ("阵地清单", "Station list"),
+    "table.first_rows": ("显示前 {shown:,} 行，共 {total:,} 行；缩小区域，或下载 CSV 查看全部。",
+                         "Showing the first {shown:,} of {total:,} rows; narrow the area or download the CSV for all."),
     "column.nearest_m": ("最近阵地（米）", "Nearest station (m)"),
     "column.share": ("覆盖率", "Share covered"),
     "column.hours": ("开放时间", "Opening hours"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import geopandas as gpd
@@ -9,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pydeck as pdk
 import shapely
+from pydeck.bindings.json_tools import default_serialize
 
 from components.colours import LABEL, OUTLINE, SELECTED, STATION_COLOURS, WATER, colour_for, scale_breaks
 
@@ -22,16 +24,30 @@ def _round_coordinates(geometries: np.ndarray) -> np.ndarray:
     return shapely.set_precision(geometries, 10 ** -COORDINATE_DECIMALS, mode="pointwise")
 
 
-def build_area_features(areas: gpd.GeoDataFrame, level: str, properties: list[str]) -> dict:
-    """GeoJSON FeatureCollection of simplified areas carrying only the listed properties."""
+# A column of ready GeoJSON geometries (see with_screen_shapes): build_area_features uses it instead of simplifying.
+SCREEN_SHAPE = "screen_shape"
+
+
+def build_screen_shapes(areas: gpd.GeoDataFrame, level: str) -> list[dict]:
+    """Each area's geometry simplified for the screen and rounded to ~1 m, as a GeoJSON geometry."""
     geometries = shapely.simplify(areas.geometry.to_numpy(), SIMPLIFY_DEGREES.get(level, 1e-4),
                                   preserve_topology=True)
-    geometries = _round_coordinates(geometries)
+    return [shapely.geometry.mapping(geometry) for geometry in _round_coordinates(geometries)]
+
+
+def with_screen_shapes(areas: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFrame:
+    """The areas with their screen shapes in SCREEN_SHAPE (done once where the frame is shared by every session)."""
+    return areas.assign(**{SCREEN_SHAPE: build_screen_shapes(areas, level) if len(areas) else []})
+
+
+def build_area_features(areas: gpd.GeoDataFrame, level: str, properties: list[str]) -> dict:
+    """GeoJSON FeatureCollection of simplified areas carrying only the listed properties."""
+    shapes = areas[SCREEN_SHAPE].tolist() if SCREEN_SHAPE in areas else build_screen_shapes(areas, level)
     features = []
     records = areas[properties].to_dict("records")
-    for geometry, record in zip(geometries, records, strict=True):
+    for shape, record in zip(shapes, records, strict=True):
         clean = {key: _plain(value) for key, value in record.items()}
-        features.append({"type": "Feature", "geometry": shapely.geometry.mapping(geometry), "properties": clean})
+        features.append({"type": "Feature", "geometry": shape, "properties": clean})
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -173,13 +189,21 @@ def build_view_state(min_lon: float, min_lat: float, max_lon: float, max_lat: fl
                          pitch=0, bearing=0)
 
 
+class CompactDeck(pdk.Deck):
+    """A deck whose JSON is compact UTF-8: pydeck's own is indented and ASCII-escaped, which triples a Chinese
+    name and makes json use its pure-Python encoder (the biggest cost of a map page's run)."""
+
+    def to_json(self) -> str:
+        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"), ensure_ascii=False)
+
+
 def build_deck(layers: list[pdk.Layer], view_state: pdk.ViewState, tooltip: dict | None = None,
                map_style: str | None = None) -> pdk.Deck:
     """A deck with no external basemap (offline), or the intranet style when `map_style` is a URL."""
     if map_style:
-        return pdk.Deck(layers=layers, initial_view_state=view_state, tooltip=tooltip, map_style=map_style,
-                        map_provider="mapbox")
-    return pdk.Deck(layers=layers, initial_view_state=view_state, tooltip=tooltip, map_provider=None)
+        return CompactDeck(layers=layers, initial_view_state=view_state, tooltip=tooltip, map_style=map_style,
+                           map_provider="mapbox")
+    return CompactDeck(layers=layers, initial_view_state=view_state, tooltip=tooltip, map_provider=None)
 
 
 # Approximate width of one H3 hexagon (km) at the stored resolutions.

@@ -54,11 +54,18 @@ def render_empty(context: PageContext) -> None:
     st.info(translate("app.empty", context.language), icon=":material/filter_alt_off:")
 
 
+# Rows a table sends the browser; a longer one shows its first rows and says so (the CSV keeps every row).
+TABLE_ROWS_SHOWN = 500
+
+
 def render_table(frame: pd.DataFrame, columns: dict[str, str], key: str, height: int | None = None,
-                 download_name: str | None = None, download_label: str = "CSV") -> None:
-    """A read-only table with localised headers (cells render as text, never HTML) and a CSV download."""
+                 download_name: str | None = None, download_label: str = "CSV", *, language: str) -> None:
+    """A read-only table with localised headers (cells render as text, never HTML) and a CSV download of every row;
+    past TABLE_ROWS_SHOWN rows only the first are sent to the browser, with a note saying so."""
     shown = frame[list(columns)].rename(columns=columns)
-    st.dataframe(shown, hide_index=True, width="stretch", height=height or "auto", key=key)
+    st.dataframe(shown.head(TABLE_ROWS_SHOWN), hide_index=True, width="stretch", height=height or "auto", key=key)
+    if len(shown) > TABLE_ROWS_SHOWN:
+        st.caption(translate("table.first_rows", language, shown=TABLE_ROWS_SHOWN, total=len(shown)))
     if download_name:
         # Deferred: the CSV is written (and the export audited) when the button is clicked, not on every rerun.
         st.download_button(download_label, lambda: audited_export(shown, download_name),

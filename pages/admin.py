@@ -26,7 +26,8 @@ def render_users(page: PageContext) -> None:
                          columns=["subject", "role", "area_code", "display_name"])
     users["role_label"] = [code_label(ROLES, role, page.language) for role in users["role"]]
     render_table(users, {"subject": t("admin.subject"), "display_name": t("column.name"),
-                         "role_label": t("column.role"), "area_code": t("column.area")}, key="admin-users")
+                         "role_label": t("column.role"), "area_code": t("column.area")},
+                 language=page.language, key="admin-users")
     with st.form("admin-set-role", clear_on_submit=True):
         subject = st.text_input(t("admin.subject"))
         role = st.selectbox(t("column.role"), list(ROLES), format_func=lambda code: code_label(ROLES, code,
@@ -57,7 +58,8 @@ def render_wall_keys(page: PageContext) -> None:
     keys["created"] = [format_time(value) for value in keys["created_at"]]
     keys["revoked"] = [format_time(value) for value in keys["revoked_at"]]
     render_table(keys, {"key_id": "ID", "label": t("admin.label"), "area_code": t("column.area"),
-                        "created": t("admin.created"), "revoked": t("admin.revoked")}, key="admin-keys")
+                        "created": t("admin.created"), "revoked": t("admin.revoked")},
+                 language=page.language, key="admin-keys")
     with st.form("admin-create-key", clear_on_submit=True):
         label = st.text_input(t("admin.label"))
         area = st.text_input(t("admin.area"))

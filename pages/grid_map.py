@@ -106,13 +106,13 @@ def render_detail(page: PageContext, data: gpd.GeoDataFrame) -> None:
         workers["role_label"] = [code_label(codes.GRID_WORKER_ROLES, role, language) for role in workers["role"]]
         render_table(workers, {"name_masked": t("column.name"), "phone_masked": t("column.phone"),
                                "grid_code": t("filter.grid"), "role_label": t("column.role"),
-                               "on_duty": t("column.on_duty")}, key="grid-workers", height=220)
+                               "on_duty": t("column.on_duty")}, language=page.language, key="grid-workers", height=220)
     st.markdown(f"**{t('grid_map.recent')}**")
     recent = cached.load_latest_orders(page.work_filter, 8)
     recent["time"] = [format_time(value) for value in recent["received_at"]]
     recent["state"] = [code_label(codes.WORK_ORDER_STATUSES, code, language) for code in recent["status"]]
     render_table(recent, {"time": t("column.received_at"), "title": t("column.title"), "state": t("column.status")},
-                 key="grid-recent", height=260)
+                 language=page.language, key="grid-recent", height=260)
 
 
 def render(page: PageContext) -> None:
@@ -130,7 +130,8 @@ def render(page: PageContext) -> None:
     table = data.drop(columns="geometry").sort_values("received", ascending=False)
     render_table(table, {"code": t("column.code"), "name": t("column.name"), "population": t("column.population"),
                          "received": t("column.received"), "open": t("column.open"), "overdue": t("column.overdue"),
-                         "shown": t(f"metric.{metric}")}, key="grid-areas", download_name=f"areas-{metric}.csv")
+                         "shown": t(f"metric.{metric}")},
+                 language=page.language, key="grid-areas", download_name=f"areas-{metric}.csv")
 
 
 if __name__ == "__main__":  # run on its own by Streamlit's pages-folder mode: let app.py frame it

@@ -70,7 +70,8 @@ def render_posts_and_kinds(page: PageContext) -> None:
     kinds["label"] = [code_label(codes.ACTIVITY_KINDS, code, language) for code in kinds["kind"]]
     kinds["hours"] = kinds["hours"].round(1)
     render_table(kinds, {"label": t("column.kind"), "activities": t("column.activities"),
-                         "hours": t("column.hours_total"), "members": t("column.members")}, key="member-kinds")
+                         "hours": t("column.hours_total"), "members": t("column.members")},
+                 language=page.language, key="member-kinds")
 
 
 def render_under_covered(page: PageContext) -> None:
@@ -86,7 +87,7 @@ def render_under_covered(page: PageContext) -> None:
     under["coverage_text"] = [format_rate(value) for value in under["coverage"]]
     render_table(under, {"code": t("column.code"), "name": t("column.name"), "members": t("column.members"),
                          "target": t("column.target"), "shortfall": t("column.shortfall"),
-                         "coverage_text": t("column.coverage")}, key="member-under", height=320,
+                         "coverage_text": t("column.coverage")}, language=page.language, key="member-under", height=320,
                  download_name="under-covered-communities.csv")
 
 

@@ -127,7 +127,7 @@ def render_latest(page: PageContext) -> None:
     latest["caller"] = latest["caller_name_masked"].fillna("—")
     render_table(latest, {"time": t("column.received_at"), "category": t("column.category"),
                           "title": t("column.title"), "area": t("column.area"), "state": t("column.status"),
-                          "caller": t("column.caller")}, key="overview-latest")
+                          "caller": t("column.caller")}, language=page.language, key="overview-latest")
 
 
 def render(page: PageContext) -> None:

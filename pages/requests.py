@@ -87,7 +87,7 @@ def render_kpis_and_channels(page: PageContext) -> None:
     rates["rate_text"] = [format_rate(value) for value in rates["rate"]]
     render_table(rates, {"name": t("column.kpi"), "rate_text": t("column.rate"), "numerator": t("column.numerator"),
                          "denominator": t("column.denominator"), "definition": t("column.definition")},
-                 key="requests-kpis", download_name="kpis.csv")
+                 language=page.language, key="requests-kpis", download_name="kpis.csv")
     st.subheader(t("requests.channels"))
     channels = cached.load_channel_counts(page.work_filter)
     if channels.empty:
@@ -106,7 +106,8 @@ def render_hotspot_table(page: PageContext, frame: pd.DataFrame, key: str) -> No
     t = page.t
     frame = frame.assign(name=frame[page.name_column])
     render_table(frame, {"code": t("column.code"), "name": t("column.name"), "received": t("column.received"),
-                         "previous": t("column.previous"), "growth": t("column.growth")}, key=key,
+                         "previous": t("column.previous"), "growth": t("column.growth")},
+                 language=page.language, key=key,
                  download_name=f"{key}.csv")
 
 
@@ -129,7 +130,8 @@ def render_whistles(page: PageContext) -> None:
     render_table(whistles, {"order_no": t("column.order_no"), "time": t("column.received_at"),
                             "category": t("column.category"), "title": t("column.title"),
                             "whistled": t("column.whistled_at"), "departments": t("column.departments"),
-                            "state": t("column.status")}, key="whistles", height=300, download_name="whistles.csv")
+                            "state": t("column.status")},
+                 language=page.language, key="whistles", height=300, download_name="whistles.csv")
 
 
 def render_trends(page: PageContext) -> None:

@@ -75,7 +75,8 @@ def render_coverage_tables(page: PageContext, grid_coverage: pd.DataFrame) -> No
         summary["share_text"] = [format_rate(value) for value in summary["share"]]
         render_table(summary.sort_values("share"), {"name": t("column.name"), "share_text": t("column.share"),
                                                     "grids_covered": t("stations.grids_covered"),
-                                                    "grids": t("filter.grid")}, key="station-coverage", height=300,
+                                                    "grids": t("filter.grid")},
+                     language=page.language, key="station-coverage", height=300,
                      download_name="station-coverage.csv")
     st.subheader(t("stations.underserved"))
     under = grid_coverage[~grid_coverage["covered"]]
@@ -86,7 +87,7 @@ def render_coverage_tables(page: PageContext, grid_coverage: pd.DataFrame) -> No
     listed["name"] = listed[page.name_column]
     listed["nearest"] = listed["nearest_m"].map(lambda value: "—" if value == float("inf") else f"{value:,.0f}")
     render_table(listed, {"code": t("column.code"), "name": t("column.name"), "population": t("column.population"),
-                          "nearest": t("column.nearest_m")}, key="station-under", height=300,
+                          "nearest": t("column.nearest_m")}, language=page.language, key="station-under", height=300,
                  download_name="underserved-grids.csv")
 
 
@@ -103,7 +104,8 @@ def render_station_list(page: PageContext, stations: pd.DataFrame, type_labels: 
     listed["state"] = [code_label(codes.STATION_STATUSES, code, page.language) for code in listed["status"]]
     render_table(listed, {"name": t("column.name"), "kind": t("column.type"), "address": t("column.address"),
                           "opening_hours": t("column.hours"), "services": t("column.services"),
-                          "state": t("column.status")}, key="station-list", height=320, download_name="stations.csv")
+                          "state": t("column.status")},
+                 language=page.language, key="station-list", height=320, download_name="stations.csv")
 
 
 def render(page: PageContext) -> None:

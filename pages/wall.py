@@ -13,8 +13,7 @@ from components.frame import run_from_pages_folder
 from components.i18n import code_label, pick_language, translate
 from components.tiles import format_count, format_rate
 from data_access import codes
-from data_access.areas import read_city_facts
-from data_access.city_time import local_date, local_text, reference_now
+from data_access.city_time import local_text
 from data_access.scope import AreaScope, OutsideArea
 from data_access.wall import (
     WALL_VIEWS,
@@ -25,8 +24,6 @@ from data_access.wall import (
     WallSnapshot,
     WallView,
     read_wall_base,
-    read_wall_snapshot,
-    read_wall_view,
 )
 
 log = logging.getLogger("cityscreen.wall")
@@ -100,18 +97,16 @@ def load_base(settings: WallSettings):
 
 
 def take_snapshot(settings: WallSettings) -> tuple[WallSnapshot | None, float | None]:
-    """Fresh figures (no cache: the wall must show new orders within one refresh), or the last good ones."""
+    """This tick's figures (shared by every wall showing the same area: new orders show within one refresh), or the
+    last good ones."""
     try:
-        engine = cached.get_wall_engine()
         base = load_base(settings)
-        # The data's clock moves while the wall runs (a live feed advances as_of): read it every tick.
-        facts = read_city_facts(engine)
-        st.session_state["wall_facts"] = facts
-        now = reference_now(facts, time.time())
         resolution = maps.h3_resolution_for(*maps.bounds_of(base.shapes))
-        snapshot = read_wall_snapshot(engine, settings.scope, now, local_date(now), resolution)
         view = current_view(settings)
-        st.session_state[f"wall_view_{view}"] = read_wall_view(engine, view, settings.scope, now, local_date(now))
+        reading = cached.load_wall_reading(settings.scope, view, settings.refresh_seconds, resolution)
+        snapshot = reading.snapshot
+        st.session_state["wall_facts"] = reading.facts
+        st.session_state[f"wall_view_{view}"] = reading.view
         st.session_state["wall_last_good"] = snapshot
         st.session_state.pop("wall_stale_since", None)
         return snapshot, None

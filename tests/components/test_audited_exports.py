@@ -41,3 +41,28 @@ def test_no_audit_record_no_export(engine):
     # No audit table (an unmigrated database): the record cannot be written, so nothing is exported.
     with pytest.raises(audit.AuditUnavailable):
         views.audited_export(pd.DataFrame({"a": [1]}), "a.csv")
+
+
+def _long_table(rows: int, language: str) -> None:
+    import pandas as pd
+
+    from components import views
+
+    frame = pd.DataFrame({"code": [f"G{number:05d}" for number in range(rows)], "value": range(rows)})
+    views.render_table(frame, {"code": "编码", "value": "数量"}, language=language, key="long")
+
+
+@pytest.mark.parametrize(("rows", "capped"), [(views.TABLE_ROWS_SHOWN, False), (views.TABLE_ROWS_SHOWN + 101, True)])
+def test_a_long_table_sends_its_first_rows_and_says_how_many_there_are(rows, capped):
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_function(_long_table, args=(rows, "en"))
+    app.run()
+    assert not app.exception
+    shown = app.dataframe[0].value
+    assert len(shown) == min(rows, views.TABLE_ROWS_SHOWN)
+    assert list(shown["编码"]) == [f"G{number:05d}" for number in range(len(shown))]
+    notes = [caption.value for caption in app.caption]
+    assert bool(notes) is capped
+    if capped:
+        assert f"{views.TABLE_ROWS_SHOWN:,}" in notes[0] and f"{rows:,}" in notes[0]

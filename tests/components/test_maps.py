@@ -7,6 +7,7 @@ import math
 
 import geopandas as gpd
 import pandas as pd
+import pydeck as pdk
 import shapely
 
 from components import charts, colours, maps
@@ -45,6 +46,17 @@ def test_no_external_basemap_unless_an_intranet_style_is_given():
     assert offline.get("mapProvider") in (None, "") and "carto" not in json.dumps(offline).lower()
     intranet = json.loads(maps.build_deck([], view, map_style="http://tiles.intranet/style.json").to_json())
     assert intranet["mapStyle"] == "http://tiles.intranet/style.json"
+
+
+def test_a_deck_is_sent_as_compact_utf8_json_with_the_same_content_as_pydecks():
+    stations = pd.DataFrame({"station_type": ["compound_post", "street_center"], "lon": [113.1, 113.2],
+                             "lat": [30.1, 30.2], "name_zh": ["东湖社区党群服务中心", "乙"], "name_en": [None, "B"]})
+    view = maps.build_view_state(113.0, 30.0, 113.4, 30.3)
+    deck = maps.build_deck(maps.build_station_layers(stations, "name_zh"), view, {"html": "<b>{name}</b>"})
+    compact = deck.to_json()
+    assert json.loads(compact) == json.loads(pdk.Deck.to_json(deck))
+    assert "东湖社区党群服务中心" in compact and "\\u" not in compact and "\n" not in compact
+    assert len(compact.encode()) < 0.7 * len(pdk.Deck.to_json(deck).encode())
 
 
 def test_h3_resolution_follows_the_area_size():

@@ -275,3 +275,26 @@ def sorted_district_code(database) -> str:
                                   .order_by(schema.areas.c.code)).first().code
     engine.dispose()
     return code
+
+
+def test_no_page_modifies_the_geography_and_stations_every_session_shares(app, engine):
+    # cached.load_areas/load_water/load_stations hand every session the same objects (st.cache_resource).
+    import pandas as pd
+
+    from components import cached, maps
+    from data_access import areas, codes, stations
+
+    district = areas.read_areas(engine, "district", with_geometry=False)["code"].iloc[0]
+    for page in PAGES:
+        for language in ("zh", "en"):
+            for params in ({}, {"area": district}):
+                open_page(apps.whole_app() if page == "overview" else None, page, language, **params)
+    scopes = [("district", CITY), ("street", AreaScope.of(district)), ("grid", CITY), ("grid", AreaScope.of(district))]
+    for level, scope in scopes:
+        fresh = maps.with_screen_shapes(areas.read_areas(engine, level, scope), level)
+        pd.testing.assert_frame_equal(pd.DataFrame(cached.load_areas(level, scope)), pd.DataFrame(fresh))
+    pd.testing.assert_frame_equal(pd.DataFrame(cached.load_water()),
+                                  pd.DataFrame(maps.with_screen_shapes(areas.read_water(engine), "district")))
+    everything = tuple(codes.STATION_TYPES)
+    pd.testing.assert_frame_equal(cached.load_stations(CITY, everything),
+                                  stations.read_stations(engine, CITY, everything))

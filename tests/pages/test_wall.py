@@ -83,8 +83,11 @@ def test_wall_keeps_the_last_figures_when_the_database_fails(wall, monkeypatch):
     def database_down(*_args, **_kwargs):
         raise ConnectionError("connection refused")
 
+    from components import cached
+
     with monkeypatch.context() as outage:
         outage.setattr(wall_queries.work_orders, "read_order_totals", database_down)
+        cached._wall_reading.clear()  # a new tick: walls share one reading per tick
         wall.run()
         assert not wall.exception and not wall.error
         stale = html_of(wall)
@@ -93,6 +96,7 @@ def test_wall_keeps_the_last_figures_when_the_database_fails(wall, monkeypatch):
     tiles = first.split('class="wall-tiles"')[1].split("</div></div></div>")[0]
     assert tiles in stale
     # The database is back: the next refresh recovers by itself.
+    cached._wall_reading.clear()
     wall.run()
     assert 'data-testid="wall-stale"' not in html_of(wall)
 

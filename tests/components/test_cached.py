@@ -1,0 +1,48 @@
+"""What is the same for every session is read and built once: shared geography, and one read per wall tick."""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+
+from components import cached, maps
+from data_access import wall as wall_data
+from data_access.scope import CITY, AreaScope
+
+
+@pytest.fixture
+def city(sqlite_city_url, monkeypatch):
+    monkeypatch.setenv("CITYSCREEN_DB_URL", sqlite_city_url)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield sqlite_city_url
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def test_every_session_gets_the_same_areas_with_their_screen_shapes_built_once(city):
+    first, second = cached.load_areas("community"), cached.load_areas("community")
+    assert first is second
+    assert first[maps.SCREEN_SHAPE].tolist() == maps.build_screen_shapes(first, "community")
+    features = maps.build_area_features(first, "community", ["code"])
+    assert [feature["geometry"] for feature in features["features"]] == first[maps.SCREEN_SHAPE].tolist()
+
+
+def test_walls_on_the_same_area_and_tick_share_one_read(city, monkeypatch):
+    reads = []
+    original = wall_data.read_wall_snapshot
+
+    def counting(engine, scope, *args):
+        reads.append(scope.code)
+        return original(engine, scope, *args)
+
+    monkeypatch.setattr(wall_data, "read_wall_snapshot", counting)
+    monkeypatch.setattr(cached.time, "time", lambda: 1_000_000.0)
+    district = cached.load_areas("district")["code"].iloc[0]
+    walls = [cached.load_wall_reading(CITY, "overview", 5, 8) for _ in range(4)]
+    assert len(reads) == 1 and all(reading is walls[0] for reading in walls)
+    cached.load_wall_reading(AreaScope.of(district), "overview", 5, 8)
+    assert reads == [CITY.code, district]
+    monkeypatch.setattr(cached.time, "time", lambda: 1_000_005.0)  # the next tick reads again
+    cached.load_wall_reading(CITY, "overview", 5, 8)
+    assert len(reads) == 3
