@@ -44,8 +44,19 @@ class Selection:
                                channels=self.channels, statuses=self.statuses)
 
 
+# A custom window reaches back at most this far (as st.date_input's own default range): a link asking for the
+# year 1 gets the last ten years, not a page building 740,000 of everything.
+CUSTOM_YEARS_BACK = 10
+# A time slider over a window offers at most this many steps: days, else weeks, months or years.
+MAX_STEPS = 62
+
+
+def earliest_custom_day(today: date) -> date:
+    return date(today.year - CUSTOM_YEARS_BACK, 1, 1)
+
+
 def period_days(period: str, today: date, custom: tuple[date, date] | None = None) -> tuple[date, date]:
-    """First and last day of a named period ending today."""
+    """First and last day of a named period ending today (a custom one kept within the last ten years and today)."""
     if period == "today":
         return today, today
     if period == "7d":
@@ -53,9 +64,35 @@ def period_days(period: str, today: date, custom: tuple[date, date] | None = Non
     if period == "year":
         return date(today.year, 1, 1), today
     if period == "custom" and custom:
-        first, last = sorted(custom)
+        low = earliest_custom_day(today)
+        first, last = (min(max(day, low), today) for day in sorted(custom))
         return first, last
     return today - timedelta(days=29), today
+
+
+def _next_start(day: date, unit: str) -> date:
+    """The first day of the step after the one holding `day` (weeks run from the window's first day)."""
+    if unit == "day":
+        return day + timedelta(days=1)
+    if unit == "week":
+        return day + timedelta(days=7)
+    if unit == "month":
+        return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return date(day.year + 1, 1, 1)
+
+
+def window_steps(first_day: date, last_day: date) -> tuple[str, list[tuple[date, date]]]:
+    """The steps a time slider offers over [first_day, last_day]: the finest unit (day, week, month, year) giving at
+    most MAX_STEPS steps, as (unit, [(first, last) of each step, clipped to the window])."""
+    for unit in ("day", "week", "month", "year"):
+        steps, start = [], first_day
+        while start <= last_day and len(steps) <= MAX_STEPS:
+            following = _next_start(start, unit)
+            steps.append((start, min(following - timedelta(days=1), last_day)))
+            start = following
+        if len(steps) <= MAX_STEPS or unit == "year":
+            return unit, steps
+    raise AssertionError("unreachable")
 
 
 def _split(value: str | None) -> list[str]:
@@ -65,7 +102,7 @@ def _split(value: str | None) -> list[str]:
 REFUSED_AREA = "refused_area"
 
 
-def _initialise_from_url(viewer: Viewer) -> None:
+def _initialise_from_url(viewer: Viewer, today: date) -> None:
     """On a session's first run, take the filters from the URL's query string (an area outside the viewer's
     is refused once, and the viewer's own area shown after)."""
     if st.session_state.get("filters_ready"):
@@ -86,7 +123,7 @@ def _initialise_from_url(viewer: Viewer) -> None:
         try:
             first = date.fromisoformat(params.get("from", ""))
             last = date.fromisoformat(params.get("to", ""))
-            st.session_state["filter_dates"] = (first, last)
+            st.session_state["filter_dates"] = period_days("custom", today, (first, last))
         except ValueError:
             st.session_state["filter_period"] = DEFAULT_PERIOD
     for name, known in (("categories", codes.CATEGORIES_L1), ("channels", codes.CHANNELS),
@@ -135,7 +172,7 @@ def _fixed_area(level: str, code: str, language: str) -> None:
 def render_sidebar_filters(language: str, today: date, viewer: Viewer) -> Selection:
     """Draw the shared filters in the sidebar (areas inside the viewer's only), mirror them into the URL, and
     return the selection."""
-    _initialise_from_url(viewer)
+    _initialise_from_url(viewer, today)
     _apply_pending_area()
     refused = st.session_state.pop(REFUSED_AREA, None)
     sidebar = st.sidebar
@@ -159,7 +196,7 @@ def render_sidebar_filters(language: str, today: date, viewer: Viewer) -> Select
         if period == "custom":
             st.session_state.setdefault("filter_dates", (today - timedelta(days=29), today))
             chosen_dates = st.date_input(translate("filter.dates", language), key="filter_dates",
-                                         max_value=today)
+                                         min_value=earliest_custom_day(today), max_value=today)
             if isinstance(chosen_dates, tuple | list) and len(chosen_dates) == 2:
                 custom = (chosen_dates[0], chosen_dates[1])
         first_day, last_day = period_days(period, today, custom)

@@ -11,6 +11,7 @@ import streamlit as st
 from components import auth, cached, charts, maps
 from components.areas import mapped_filter
 from components.context import PageContext
+from components.filters import window_steps
 from components.frame import run_from_pages_folder
 from components.i18n import code_label
 from components.tiles import format_rate
@@ -22,13 +23,14 @@ from data_access.kpis import KPI_DEFINITIONS
 WHOLE = "all"
 
 
-def render_heat_map(page: PageContext, day_key: str) -> None:
-    """The heat map for the whole period or one day of it, over the areas drawn under the selection."""
+def render_heat_map(page: PageContext, step: tuple[date, date] | None) -> None:
+    """The heat map for the whole period or one step of it (`step`: first and last day), over the areas drawn under
+    the selection."""
     t, scope = page.t, page.scope
     shown_filter = page.work_filter
-    if day_key != WHOLE:
-        day = date.fromisoformat(day_key)
-        shown_filter = replace(shown_filter, start=local_day_start(day), end=local_day_start(day + timedelta(days=1)))
+    if step is not None:
+        shown_filter = replace(shown_filter, start=local_day_start(step[0]),
+                               end=local_day_start(step[1] + timedelta(days=1)))
     outlines = cached.load_areas(scope.child_level, scope.map_parent)
     outlines = outlines.assign(selected=outlines["code"] == scope.code)
     heat = cached.load_h3_heat(mapped_filter(page, shown_filter), maps.h3_resolution_for(*maps.bounds_of(outlines)),
@@ -50,15 +52,19 @@ def render_heat_map(page: PageContext, day_key: str) -> None:
         render_empty(page)
     render_legend(t("tooltip.requests"), charts.build_legend_items(breaks, "heat"))
     if len(heat):
-        render_geojson_download(lambda: maps.build_h3_features(heat), f"requests-h3-{day_key}.geojson",
-                                t("grid_map.geojson"), key=f"heat-geojson-{day_key}")
+        name = "all" if step is None else step[0].isoformat()
+        render_geojson_download(lambda: maps.build_h3_features(heat), f"requests-h3-{name}.geojson",
+                                t("grid_map.geojson"), key=f"heat-geojson-{name}")
 
 
 def render_heat_panel(page: PageContext) -> None:
-    """The heat map with a day slider that can play through the period."""
+    """The heat map with a slider over the period's days (weeks, months or years for a long one) that can play."""
     selection = page.selection
-    options = [WHOLE] + [(selection.first_day + timedelta(days=offset)).isoformat()
-                         for offset in range((selection.last_day - selection.first_day).days + 1)]
+    unit, steps = window_steps(selection.first_day, selection.last_day)
+    by_key = {first.isoformat(): (first, last) for first, last in steps}
+    options = [WHOLE, *by_key]
+    label = {"day": lambda first: first.strftime("%m-%d"), "week": lambda first: first.strftime("%m-%d") + "+",
+             "month": lambda first: first.strftime("%Y-%m"), "year": lambda first: str(first.year)}[unit]
     st.subheader(page.t("requests.heat"))
     st.session_state.setdefault("requests_day", WHOLE)
     if st.session_state["requests_day"] not in options:
@@ -71,8 +77,9 @@ def render_heat_panel(page: PageContext) -> None:
             position = options.index(st.session_state["requests_day"])
             st.session_state["requests_day"] = options[1 + position % (len(options) - 1)]
         st.select_slider(page.t("requests.window"), options, key="requests_day",
-                         format_func=lambda key: page.t("requests.window.all") if key == WHOLE else key[5:])
-        render_heat_map(page, st.session_state["requests_day"])
+                         format_func=lambda key: page.t("requests.window.all") if key == WHOLE
+                         else label(date.fromisoformat(key)))
+        render_heat_map(page, by_key.get(st.session_state["requests_day"]))
 
     heat_panel()
 

@@ -7,6 +7,7 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from components import filters
 from components.i18n import translate
 from components.tiles import format_count, format_rate
 from data_access import kpis, members, schema, work_orders
@@ -298,3 +299,12 @@ def test_no_page_modifies_the_geography_and_stations_every_session_shares(app, e
     everything = tuple(codes.STATION_TYPES)
     pd.testing.assert_frame_equal(cached.load_stations(CITY, everything),
                                   stations.read_stations(engine, CITY, everything))
+
+
+def test_a_link_asking_for_a_thousand_years_gets_a_bounded_page(app):
+    app = open_page(apps.staff_page("requests"), "requests", "en", period="custom",
+                    **{"from": "1026-01-01", "to": "2999-12-31"})
+    slider = app.select_slider(key="requests_day")
+    assert len(slider.options) <= 1 + filters.MAX_STEPS
+    first, last = app.session_state["filter_dates"]
+    assert (last - first).days <= 366 * (filters.CUSTOM_YEARS_BACK + 1)
