@@ -262,6 +262,50 @@ ROLLUP_TABLES = (work_order_day_hours, work_order_day_channels, work_order_days,
 # Load order: parents before children, so references resolve.
 TABLES_IN_LOAD_ORDER = (meta, areas, water, stations, work_orders, members, member_activities, grid_workers)
 
+# ---------------------------------------------------------------- early warning (data_access.alerts)
+
+# One row per alert: a surge, a repeat cluster or a backlog jump, from its first flagged day to its last. The
+# figures are those of its last flagged day; alert_days keeps each day's, so a day's recomputation replaces
+# exactly that day's findings (docs/alerts.md).
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("alert_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),
+    Column("area_code", String(15), nullable=False),
+    Column("area_level", String(12), nullable=False),
+    Column("category_l1", String(32)),
+    Column("category_l2", Text),
+    # What `observed` counts: received (surges), requests (clusters), open or overdue (backlog).
+    Column("measure", String(16), nullable=False),
+    Column("first_day", Date, nullable=False),
+    Column("last_day", Date, nullable=False),
+    Column("observed", Integer, nullable=False),
+    Column("expected", Float),
+    Column("upper", Float),
+    Column("status", String(8), nullable=False),
+    # A cluster's centre and its requests' order numbers (a JSON list); NULL for area alerts.
+    Column("centre_lon", Float),
+    Column("centre_lat", Float),
+    Column("order_nos", Text),
+    Column("computed_at", BigInteger, nullable=False),
+    Index("ix_alerts_status_last_day", "status", "last_day"),
+    Index("ix_alerts_area_code", "area_code"),
+)
+
+alert_days = Table(
+    "alert_days",
+    metadata,
+    Column("alert_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False),
+    Column("day", Date, primary_key=True),
+    Column("observed", Integer, nullable=False),
+    Column("expected", Float),
+    Column("upper", Float),
+    Column("order_nos", Text),
+    Column("computed_at", BigInteger, nullable=False),
+    Index("ix_alert_days_day", "day"),
+)
+
 # ---------------------------------------------------------------- access: who may see what, and the audit of it
 
 # A signed-in person's role and area, keyed by the identity provider's subject (data_access.access).

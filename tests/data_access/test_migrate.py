@@ -42,9 +42,9 @@ def test_a_database_built_before_migrations_upgrades_in_place_and_keeps_its_rows
     from tests.conftest import load_directory
 
     load_directory(city_dir, empty_engine)
-    # Make it what the code on main built before this change: no access tables, no alembic_version.
+    # Make it what the code on main built before migrations: no access or alert tables, no alembic_version.
     with empty_engine.begin() as connection:
-        for table in ("audit_log", "wall_keys", "app_users", "alembic_version"):
+        for table in ("alert_days", "alerts", "audit_log", "wall_keys", "app_users", "alembic_version"):
             connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
         if connection.dialect.name == "postgresql":
             connection.execute(text("DROP FUNCTION IF EXISTS audit_log_guard()"))
