@@ -1,5 +1,6 @@
-"""Command line: `python -m data_access load DIR [--db URL]`, `stats [--db URL] --json`, `rollups`, `migrate`, and
-the administrator's `users`, `wall-keys` and `audit` (data_access.access_cli)."""
+"""Command line: `python -m data_access load DIR [--db URL]`, `stats [--db URL] --json`, `rollups`, `migrate`,
+`alerts [--as-of DAY] [--json]` (data_access.alerts_cli), and the administrator's `users`, `wall-keys` and `audit`
+(data_access.access_cli)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import json
 import sys
 import time
 
-from data_access import access_cli
+from data_access import access_cli, alerts_cli
 from data_access.db import DATABASE_URL_HELP, create_db_engine, database_url
 from data_access.ingest import LoadRejected, load_directory
 from data_access.migrate import SchemaMismatch
@@ -32,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     stats.add_argument("--json", action="store_true", help="print JSON")
     migrate = commands.add_parser("migrate", help="upgrade the database's schema in place (Alembic)")
     migrate.add_argument("--db", help=DATABASE_URL_HELP)
+    alerts_cli.add_command(commands)
     access_cli.add_commands(commands)
     arguments = parser.parse_args(argv)
 
@@ -47,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if arguments.command in access_cli.COMMANDS:
             return access_cli.run(engine, arguments)
+        if arguments.command == alerts_cli.COMMAND:
+            return alerts_cli.run(engine, arguments)
         if arguments.command == "load":
             started = time.perf_counter()
 

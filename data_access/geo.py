@@ -187,3 +187,23 @@ def areas_m2(geometries: np.ndarray) -> np.ndarray:
     if series.empty:
         return np.zeros(0)
     return series.to_crs(series.estimate_utm_crs()).area.to_numpy()
+
+
+EARTH_RADIUS_M = 6_371_008.8
+
+
+def haversine_m(lon1, lat1, lon2, lat2) -> np.ndarray:
+    """Great-circle distance in metres between WGS-84 points (numpy arrays, broadcast), on the mean sphere."""
+    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(value, dtype=float)) for value in (lon1, lat1, lon2, lat2))
+    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+
+
+def metric_cells(lon: np.ndarray, lat: np.ndarray, size_m: float,
+                 reference_lat: float) -> tuple[np.ndarray, np.ndarray]:
+    """Square buckets of about `size_m` metres (an equirectangular projection at `reference_lat`): two points
+    closer than size_m / 1.1 lie in the same or adjacent buckets anywhere within a few degrees of it."""
+    scale = np.radians(1.0) * EARTH_RADIUS_M
+    x = np.asarray(lon, dtype=float) * scale * np.cos(np.radians(reference_lat))
+    y = np.asarray(lat, dtype=float) * scale
+    return np.floor(x / size_m).astype(np.int64), np.floor(y / size_m).astype(np.int64)

@@ -100,7 +100,7 @@ class AreaScope:
 
         Work orders and rollups compare a range of their finest codes (all digits, so collation-safe), which
         their one (code, time) index serves at every level; other tables compare their column of this level;
-        the areas table compares the prefix of its `code`.
+        the areas table compares the prefix of its `code`, alerts the prefix of their `area_code`.
         """
         if self.code is None:
             return []
@@ -110,6 +110,9 @@ class AreaScope:
             return code_range(table.c[f"{finest}_code"], self.code, AREA_LEVELS[finest])
         if f"{self.level}_code" in names:
             return [table.c[f"{self.level}_code"] == self.code]
+        if table is schema.alerts:
+            # An alert lies inside the area when its own area does (a street's alert is not inside a community).
+            return [table.c.area_code.startswith(self.code)]
         if "code" in names:
             return [table.c.code.startswith(self.code)]
         raise ValueError(f"{table.name} has no area code column for the {self.level} level")

@@ -1,0 +1,27 @@
+"""Early warning (问题发现): surges, repeat clusters and backlog jumps found per day, stored in `alerts`.
+
+Public functions (the alerts page and the wall call these):
+- compute_alerts(engine, as_of=None) — compute and store a day's alerts, return them;
+- refresh_current_day(engine) — the live feed's update after a batch (earlier days' inputs cached);
+- read_alerts(engine, scope, status=None, day=None, kinds=()), read_open_alerts(engine, scope, kinds=()),
+  read_open_alert_count(engine, scope), read_alert(engine, alert_id, scope) — stored alerts inside a scope;
+- read_alert_series(engine, alert_id, scope) — observed against expected per day, for an alert's chart.
+The rules and their parameters: docs/alerts.md.
+"""
+
+from data_access.alerts.compute import AlertDayError, compute_alerts, read_alert_series, refresh_current_day
+from data_access.alerts.model import DEFAULT_PARAMETERS, AlertParameters
+from data_access.alerts.store import (
+    ALERT_COLUMNS,
+    read_alert,
+    read_alerts,
+    read_open_alert_count,
+    read_open_alerts,
+    read_through,
+)
+
+ALERT_KINDS = ("surge", "repeat_cluster", "backlog")
+
+__all__ = ["ALERT_COLUMNS", "ALERT_KINDS", "DEFAULT_PARAMETERS", "AlertDayError", "AlertParameters",
+           "compute_alerts", "read_alert", "read_alert_series", "read_alerts", "read_open_alert_count",
+           "read_open_alerts", "read_through", "refresh_current_day"]

@@ -1,0 +1,159 @@
+"""Repeat clusters: a request that is at least the third of its second-level category within 200 m and 7 days,
+and more than that spot usually gets (docs/alerts.md); the day's such requests and the earlier ones they
+repeat, joined into one cluster each."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, select
+
+from data_access.alerts.model import AlertParameters, upper_limit
+from data_access.alerts.surges import FINDING_COLUMNS, day_start
+from data_access.city_time import DAY_SECONDS
+from data_access.geo import haversine_m, metric_cells
+from data_access.schema import work_orders
+from data_access.sql import read_frame
+
+ORDER_COLUMNS = ["order_no", "category_l1", "category_l2", "lon", "lat", "received_at", "grid_code"]
+BASELINE_COLUMNS = ["category_l2", "lon", "lat"]
+# Buckets a little wider than the radius, so a neighbour within it is always in the same or an adjacent one.
+BUCKET_MARGIN = 1.1
+# A spot that had nothing of the category in the baseline weeks is taken to expect this much in a window.
+QUIET_SPOT_EXPECTED = 0.05
+
+
+def read_orders(engine: Engine, start: int, end: int, columns: list[str] = ORDER_COLUMNS) -> pd.DataFrame:
+    """Orders received in [start, end) (epoch seconds), with the given columns."""
+    table = work_orders
+    statement = select(*(table.c[name] for name in columns)).where(
+        table.c.received_at >= start, table.c.received_at < end)
+    frame = read_frame(engine, statement)
+    if frame.empty:
+        frame = pd.DataFrame({name: pd.Series(dtype=float if name in ("lon", "lat") else
+                                              "int64" if name == "received_at" else object) for name in columns})
+    return frame
+
+
+def window_start(day: int, parameters: AlertParameters) -> int:
+    """The earliest moment an order can count in a cluster completed on `day`."""
+    return day_start(day) - parameters.cluster_days * DAY_SECONDS
+
+
+def baseline_span(day: int, parameters: AlertParameters) -> tuple[int, int]:
+    """[start, end) of the weeks a spot's usual count is learnt from: those before the cluster window."""
+    end = window_start(day, parameters)
+    return end - parameters.baseline_weeks * 7 * DAY_SECONDS, end
+
+
+def neighbour_pairs(points: pd.DataFrame, pool: pd.DataFrame, radius_m: float, reference_lat: float,
+                    within_seconds: int | None = None) -> pd.DataFrame:
+    """Pairs (point row, pool row) of the same second-level category within radius_m, by buckets of about that
+    size: only the 3 × 3 buckets around each point are compared. With within_seconds, only pool orders
+    received up to that long before the point, never after it, and never the point itself (by order_no).
+
+    Returns columns point (position in `points`), neighbour (position in `pool`).
+    """
+    if points.empty or pool.empty:
+        return pd.DataFrame({"point": pd.Series(dtype="int64"), "neighbour": pd.Series(dtype="int64")})
+    size = radius_m * BUCKET_MARGIN
+    px, py = metric_cells(points["lon"].to_numpy(), points["lat"].to_numpy(), size, reference_lat)
+    qx, qy = metric_cells(pool["lon"].to_numpy(), pool["lat"].to_numpy(), size, reference_lat)
+    left = pd.DataFrame({"point": np.arange(len(points)), "category_l2": points["category_l2"].to_numpy(),
+                         "x": px, "y": py})
+    right = pd.DataFrame({"neighbour": np.arange(len(pool)), "category_l2": pool["category_l2"].to_numpy(),
+                          "x": qx, "y": qy})
+    parts = []
+    for dx in (-1, 0, 1):
+        for dy in (-1, 0, 1):
+            shifted = left.assign(x=left["x"] + dx, y=left["y"] + dy)
+            parts.append(shifted.merge(right, on=["category_l2", "x", "y"])[["point", "neighbour"]])
+    pairs = pd.concat(parts, ignore_index=True)
+    point, neighbour = pairs["point"].to_numpy(), pairs["neighbour"].to_numpy()
+    keep = haversine_m(points["lon"].to_numpy()[point], points["lat"].to_numpy()[point],
+                       pool["lon"].to_numpy()[neighbour], pool["lat"].to_numpy()[neighbour]) <= radius_m
+    if within_seconds is not None:
+        moment = points["received_at"].to_numpy(dtype="int64")[point]
+        other = pool["received_at"].to_numpy(dtype="int64")[neighbour]
+        keep &= (other <= moment) & (other > moment - within_seconds)
+        keep &= points["order_no"].to_numpy()[point] != pool["order_no"].to_numpy()[neighbour]
+    return pairs[keep].reset_index(drop=True)
+
+
+def required_requests(expected: np.ndarray, parameters: AlertParameters) -> np.ndarray:
+    """How many requests in the window make a cluster at a spot that usually gets `expected` in one: at least
+    cluster_requests, and more than the spot's own upper limit."""
+    limit = upper_limit(np.maximum(expected, QUIET_SPOT_EXPECTED), 0.0, parameters.cluster_alpha)
+    return np.maximum(parameters.cluster_requests, limit + 1).astype(np.int64)
+
+
+def find_clusters(day: int, window: pd.DataFrame, baseline: pd.DataFrame, parameters: AlertParameters
+                  ) -> pd.DataFrame:
+    """The day's repeat clusters (FINDING_COLUMNS rows).
+
+    `window`: orders received from window_start(day) to the end of the day (or now); `baseline`: the
+    category_l2, lon and lat of orders in baseline_span(day).
+    """
+    window = window.reset_index(drop=True)
+    today = window[window["received_at"].to_numpy() >= day_start(day)].reset_index(drop=True)
+    if len(today) == 0:
+        return pd.DataFrame(columns=FINDING_COLUMNS)
+    reference_lat = float(np.median(window["lat"].to_numpy()))
+    seconds = parameters.cluster_days * DAY_SECONDS
+    pairs = neighbour_pairs(today, window, parameters.cluster_radius_m, reference_lat, seconds)
+    counts = 1 + np.bincount(pairs["point"].to_numpy(), minlength=len(today))
+    candidates = np.flatnonzero(counts >= parameters.cluster_requests)
+    if candidates.size == 0:
+        return pd.DataFrame(columns=FINDING_COLUMNS)
+    usual = neighbour_pairs(today.iloc[candidates].reset_index(drop=True), baseline, parameters.cluster_radius_m,
+                            reference_lat)
+    baseline_count = np.bincount(usual["point"].to_numpy(), minlength=candidates.size)
+    expected = baseline_count * parameters.cluster_days / (parameters.baseline_weeks * 7)
+    required = required_requests(expected, parameters)
+    triggered = counts[candidates] >= required
+    triggers = candidates[triggered]
+    if triggers.size == 0:
+        return pd.DataFrame(columns=FINDING_COLUMNS)
+    trigger_expected = dict(zip(triggers, expected[triggered], strict=True))
+    trigger_upper = dict(zip(triggers, required[triggered] - 1, strict=True))
+    # Union-find over the window's orders: each trigger with the earlier requests it repeats.
+    window_position = pd.Series(np.arange(len(window)), index=window["order_no"].to_numpy())
+    today_in_window = window_position.reindex(today["order_no"].to_numpy()).to_numpy()
+    parent = {}
+
+    def root(node: int) -> int:
+        while parent.setdefault(node, node) != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    edges = pairs[pairs["point"].isin(triggers)]
+    for trigger in triggers:
+        root(int(today_in_window[trigger]))
+    for point, neighbour in zip(edges["point"].to_numpy(), edges["neighbour"].to_numpy(), strict=True):
+        a, b = root(int(today_in_window[point])), root(int(neighbour))
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    members: dict[int, list[int]] = {}
+    for node in list(parent):
+        members.setdefault(root(node), []).append(node)
+    trigger_of_node = {int(today_in_window[trigger]): trigger for trigger in triggers}
+    rows = []
+    for nodes in members.values():
+        orders = window.iloc[sorted(nodes)]
+        latest = max((node for node in nodes if node in trigger_of_node),
+                     key=lambda node: (window["received_at"].iat[node], window["order_no"].iat[node]))
+        trigger = trigger_of_node[latest]
+        grids = orders["grid_code"].value_counts()
+        top = grids[grids == grids.max()].index
+        grid = window["grid_code"].iat[latest] if window["grid_code"].iat[latest] in top else sorted(top)[0]
+        rows.append({
+            "kind": "repeat_cluster", "area_code": grid, "area_level": "grid",
+            "category_l1": orders["category_l1"].mode().sort_values().iat[0],
+            "category_l2": orders["category_l2"].iat[0], "measure": "requests", "observed": len(orders),
+            "expected": float(trigger_expected[trigger]), "upper": float(trigger_upper[trigger]),
+            "centre_lon": float(orders["lon"].mean()), "centre_lat": float(orders["lat"].mean()),
+            "order_nos": json.dumps(sorted(orders["order_no"].tolist()), ensure_ascii=False)})
+    return pd.DataFrame(rows, columns=FINDING_COLUMNS)

@@ -1,0 +1,223 @@
+"""A day's alerts: read what the rules need, find, store; the live feed's cheaper update of the current day;
+the observed-against-expected series behind an alert's chart."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, func, select
+
+from data_access.alerts import backlog, clusters, surges
+from data_access.alerts.model import DEFAULT_PARAMETERS, AlertParameters
+from data_access.alerts.store import read_alert, read_alerts, store_day
+from data_access.areas import read_city_facts
+from data_access.city_time import CITY_UTC_OFFSET_SECONDS, DAY_SECONDS, day_number_to_date, local_date
+from data_access.city_time import reference_now as data_now
+from data_access.codes import AREA_LEVELS
+from data_access.geo import haversine_m
+from data_access.schema import work_orders
+from data_access.scope import CITY, AreaScope
+
+log = logging.getLogger(__name__)
+EPOCH = date(1970, 1, 1)
+
+
+class AlertDayError(ValueError):
+    """The day asked for cannot be computed (no data, after the data's last moment, too little history)."""
+
+
+def day_number(day: date) -> int:
+    return (day - EPOCH).days
+
+
+@dataclass(frozen=True)
+class DayInputs:
+    """What a day's rules read about the days before it: fixed while the day goes on, so the live feed reads
+    them once per day and process."""
+
+    day: int
+    surge_baseline: surges.Baseline
+    earlier_orders: pd.DataFrame
+    cluster_baseline: pd.DataFrame
+    stock_history: dict[str, pd.DataFrame]
+
+
+def read_day_inputs(engine: Engine, day: int, parameters: AlertParameters) -> DayInputs:
+    """Read the previous weeks' counts, the cluster window's earlier orders, the spots' usual counts and the
+    backlog's previous stocks."""
+    start = surges.day_start(day)
+    counts = surges.read_grid_counts(engine, day - parameters.baseline_weeks * 7, start)
+    return DayInputs(
+        day,
+        surges.build_baseline(counts, day, parameters),
+        clusters.read_orders(engine, clusters.window_start(day, parameters), start),
+        clusters.read_orders(engine, *clusters.baseline_span(day, parameters), clusters.BASELINE_COLUMNS),
+        backlog.read_stocks(engine, day - parameters.backlog_days, day - 1, start),
+    )
+
+
+def find_day(engine: Engine, inputs: DayInputs, end: int, parameters: AlertParameters) -> pd.DataFrame:
+    """Every rule's findings for the inputs' day, counting its orders received before `end`."""
+    day = inputs.day
+    start = surges.day_start(day)
+    today_counts = surges.read_grid_counts(engine, day, end)
+    today_orders = clusters.read_orders(engine, start, end)
+    window = pd.concat([inputs.earlier_orders, today_orders], ignore_index=True) if len(today_orders) \
+        else inputs.earlier_orders
+    stocks = backlog.extend_stocks(engine, inputs.stock_history, day, end)
+    parts = [surges.find_surges(inputs.surge_baseline, today_counts, parameters),
+             clusters.find_clusters(day, window, inputs.cluster_baseline, parameters),
+             backlog.find_backlog(stocks, parameters)]
+    parts = [part for part in parts if len(part)]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=surges.FINDING_COLUMNS)
+
+
+def resolve_day(engine: Engine, as_of: date | None, parameters: AlertParameters) -> tuple[int, int]:
+    """(local day number, end moment) for a day to compute: the data's current day runs to its "now"."""
+    with engine.connect() as connection:
+        first, last = connection.execute(select(func.min(work_orders.c.received_at),
+                                                func.max(work_orders.c.received_at))).one()
+    if first is None:
+        raise AlertDayError("there are no work orders to compute alerts from")
+    now = data_now(read_city_facts(engine), time.time())
+    now = max(now, int(last))
+    current = local_date(now)
+    day = as_of or current
+    if day > current:
+        raise AlertDayError(f"{day.isoformat()} is after the data's last day, {current.isoformat()}")
+    earliest = local_date(int(first)) + timedelta(days=parameters.baseline_weeks * 7)
+    if day < earliest:
+        raise AlertDayError(f"{day.isoformat()} has too little history before it: alerts need "
+                            f"{parameters.baseline_weeks} weeks of work orders, so the earliest day is "
+                            f"{earliest.isoformat()}")
+    number = day_number(day)
+    end = surges.day_start(number + 1) if day < current else now + 1
+    return number, end
+
+
+# The live feed's inputs per database and day (a few at most): read once, then only the day's own orders.
+_INPUTS: OrderedDict[tuple, DayInputs] = OrderedDict()
+_CACHED_DAYS = 2
+
+
+def _inputs(engine: Engine, day: int, parameters: AlertParameters, cached: bool) -> DayInputs:
+    if not cached:
+        return read_day_inputs(engine, day, parameters)
+    key = (engine.url.render_as_string(hide_password=False), day, parameters)
+    if key not in _INPUTS:
+        _INPUTS[key] = read_day_inputs(engine, day, parameters)
+        while len(_INPUTS) > _CACHED_DAYS:
+            _INPUTS.popitem(last=False)
+    return _INPUTS[key]
+
+
+def compute_alerts(engine: Engine, as_of: date | None = None, parameters: AlertParameters = DEFAULT_PARAMETERS,
+                   cached: bool = False) -> pd.DataFrame:
+    """Compute and store the alerts of `as_of` (default: the data's current day, up to its "now"); return the
+    day's alerts (store.read_alerts(day=…)). Running it again on the same data changes nothing.
+
+    `cached`: reuse the earlier days' inputs read for this day by this process (the live feed).
+    AlertDayError for a day that cannot be computed.
+    """
+    day, end = resolve_day(engine, as_of, parameters)
+    findings = find_day(engine, _inputs(engine, day, parameters, cached), end, parameters)
+    with engine.begin() as connection:
+        store_day(connection, day_number_to_date(day), findings, end - 1, parameters)
+    return read_alerts(engine, day=day_number_to_date(day))
+
+
+def refresh_current_day(engine: Engine, parameters: AlertParameters = DEFAULT_PARAMETERS) -> int:
+    """After a live-feed batch: recompute the current day's alerts (earlier days' inputs cached); return how
+    many alerts the day has."""
+    return len(compute_alerts(engine, None, parameters, cached=True))
+
+
+# ---------------------------------------------------------------- an alert's chart
+
+
+def read_alert_series(engine: Engine, alert_id: int, scope: AreaScope = CITY, days_before: int = 28,
+                      days_after: int = 7, parameters: AlertParameters = DEFAULT_PARAMETERS) -> pd.DataFrame:
+    """An alert's observed counts per day against what was expected, for its chart: columns day (date),
+    observed, expected, upper, flagged — from days_before days before its first day to days_after after its
+    last (not past the data). Surges: the area × category's requests; backlog: the open or overdue stock at
+    each day's end; clusters: requests of the category within the radius of its centre (expected and upper
+    per week-long window, so None per day). Empty when there is no such alert inside the scope."""
+    alert = read_alert(engine, alert_id, scope)
+    if alert is None:
+        return pd.DataFrame(columns=["day", "observed", "expected", "upper", "flagged"])
+    with engine.connect() as connection:
+        last = connection.execute(select(func.max(work_orders.c.received_at))).scalar()
+    now = max(data_now(read_city_facts(engine), time.time()), int(last or 0))
+    first_day = day_number(alert["first_day"]) - days_before
+    last_day = min(day_number(alert["last_day"]) + days_after, (now + CITY_UTC_OFFSET_SECONDS) // DAY_SECONDS)
+    days = np.arange(first_day, last_day + 1)
+    end = min(surges.day_start(last_day + 1), now + 1)
+    if alert["kind"] == "surge":
+        frame = _surge_series(engine, alert, days, end, parameters)
+    elif alert["kind"] == "backlog":
+        frame = _backlog_series(engine, alert, days, end, parameters)
+    else:
+        frame = _cluster_series(engine, alert, days, end, parameters)
+    flagged = set(alert["days"]["day"])
+    frame["day"] = [day_number_to_date(day) for day in days]
+    frame["flagged"] = frame["day"].isin(flagged)
+    return frame[["day", "observed", "expected", "upper", "flagged"]]
+
+
+def _surge_series(engine: Engine, alert: dict, days: np.ndarray, end: int,
+                  parameters: AlertParameters) -> pd.DataFrame:
+    """Each day's count with the level of its own previous weeks (dispersion of the alert's last day)."""
+    level, code, category = alert["area_level"], alert["area_code"], alert["category_l1"]
+    history = parameters.baseline_weeks * 7
+    every = surges.read_grid_counts(engine, int(days[0]) - history, end)
+    totals = every.groupby("day", as_index=False)["received"].sum()
+    counts = every[(every["category_l1"] == category) & every["grid_code"].str.startswith(code)]
+    daily = counts.groupby("day")["received"].sum().reindex(np.arange(days[0] - history, days[-1] + 1),
+                                                             fill_value=0)
+    inverse = surges.build_baseline(every, day_number(alert["last_day"]), parameters).inverse_size.get(
+        (level, category), 0.0)
+    expected, upper = [], []
+    for day in days:
+        baseline_days = np.arange(day - history, day)
+        weights = surges.weekday_weights(totals, baseline_days)
+        level_of = daily.reindex(baseline_days).sum() / weights[surges.weekday(baseline_days)].sum()
+        value = level_of * weights[surges.weekday(day)]
+        expected.append(float(value))
+        upper.append(float(surges.surge_limits(np.array([value]), np.array([inverse]), history, parameters)[0]))
+    return pd.DataFrame({"observed": daily.reindex(days).to_numpy(dtype="int64"), "expected": expected,
+                         "upper": upper})
+
+
+def _backlog_series(engine: Engine, alert: dict, days: np.ndarray, end: int,
+                    parameters: AlertParameters) -> pd.DataFrame:
+    """Each day's closing stock against the level of the days before it."""
+    span = parameters.backlog_days
+    code = alert["area_code"]
+    scope = AreaScope.of(code[:AREA_LEVELS["community"]] if len(code) > AREA_LEVELS["community"] else code)
+    stocks = backlog.read_stocks(engine, int(days[0]) - span, int(days[-1]), end, "community", scope)
+    series = stocks[alert["measure"]]
+    series = series[series.index.str.startswith(code)].sum().to_numpy(dtype=float)
+    expected, upper = [], []
+    for index in range(span, len(series)):
+        value, limit = backlog.backlog_limits(series[None, index - span:index], parameters)
+        expected.append(float(value[0]))
+        upper.append(float(limit[0]))
+    return pd.DataFrame({"observed": series[span:].astype("int64"), "expected": expected, "upper": upper})
+
+
+def _cluster_series(engine: Engine, alert: dict, days: np.ndarray, end: int,
+                    parameters: AlertParameters) -> pd.DataFrame:
+    """Requests of the cluster's category within the radius of its centre, per day."""
+    orders = clusters.read_orders(engine, surges.day_start(int(days[0])), end)
+    orders = orders[orders["category_l2"] == alert["category_l2"]]
+    near = haversine_m(orders["lon"], orders["lat"], alert["centre_lon"], alert["centre_lat"]) \
+        <= parameters.cluster_radius_m
+    day = (orders["received_at"][near] + CITY_UTC_OFFSET_SECONDS) // DAY_SECONDS
+    observed = day.value_counts().reindex(days, fill_value=0).to_numpy(dtype="int64")
+    return pd.DataFrame({"observed": observed, "expected": [None] * len(days), "upper": [None] * len(days)})

@@ -1,0 +1,80 @@
+"""The count model every rule shares: an expected count, its overdispersion, and the upper limit above which a
+count is flagged (a negative binomial quantile), with the parameters in one place (docs/alerts.md says why)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class AlertParameters:
+    """Every rule's parameters; the defaults are the tuned ones (docs/alerts.md, docs/benchmarks.md)."""
+
+    # A count is flagged when a count this high or higher would happen by chance less often than this.
+    alpha: float = 1e-4
+    # Surges: the same weekday's weight is learnt from this many previous weeks of the area's own counts.
+    baseline_weeks: int = 8
+    # The expected count is never taken as lower than this, so a grid going from 0 to 1 or 2 is no surge.
+    min_expected: float = 1.0
+    # … and a surge needs at least this many requests in the day, whatever the expectation.
+    min_observed: int = 5
+    # Repeat clusters: this many requests of one second-level category within the radius and the days.
+    cluster_requests: int = 3
+    cluster_radius_m: float = 200.0
+    cluster_days: int = 7
+    # … and more than a spot that busy would see this often by chance (a looser test than a surge's: the
+    # rule's own minimum does most of the work in quiet places).
+    cluster_alpha: float = 1e-3
+    # Backlog: an area's open (or overdue) count against its level over these previous days.
+    backlog_days: int = 14
+    # … flagged only when it rose by at least this many orders and this share above that level.
+    backlog_min_jump: int = 10
+    backlog_min_ratio: float = 1.5
+    # A finding joins the alert of the same area and category flagged within this many days; an alert with no
+    # finding for longer is closed.
+    join_gap_days: int = 2
+
+
+DEFAULT_PARAMETERS = AlertParameters()
+
+
+def upper_limit(mean: np.ndarray, inverse_size: np.ndarray | float, alpha: float) -> np.ndarray:
+    """The smallest count u with P(Y ≤ u) ≥ 1 − alpha, Y negative binomial with this mean and variance
+    mean + inverse_size · mean² (inverse_size 0: Poisson). Vectorised; mean > 0."""
+    mean = np.asarray(mean, dtype=float)
+    inverse = np.broadcast_to(np.asarray(inverse_size, dtype=float), mean.shape).copy()
+    result = np.zeros(mean.shape, dtype=float)
+    if mean.size == 0:
+        return result
+    if np.any(mean <= 0):
+        raise ValueError("upper_limit needs positive means")
+    # log P(Y = 0), then P(x + 1) = P(x) · m (1 + r x) / ((x + 1)(1 + r m)) in logs (no underflow at large m).
+    poisson = inverse <= 0
+    log_p = np.where(poisson, -mean, -np.log1p(inverse * mean) / np.where(poisson, 1.0, inverse))
+    cdf = np.exp(log_p)
+    active = np.flatnonzero(cdf < 1 - alpha)
+    log_p, log_mean, log_scale = log_p[active], np.log(mean[active]), np.log1p(inverse[active] * mean[active])
+    r = inverse[active]
+    cdf = cdf[active]
+    x = 0
+    while active.size:
+        log_p = log_p + log_mean + np.log1p(r * x) - np.log(x + 1.0) - log_scale
+        x += 1
+        cdf = cdf + np.exp(log_p)
+        done = cdf >= 1 - alpha
+        result[active[done]] = x
+        keep = ~done
+        active, log_p, log_mean, log_scale, r, cdf = (
+            active[keep], log_p[keep], log_mean[keep], log_scale[keep], r[keep], cdf[keep])
+    return result
+
+
+def pooled_inverse_size(counts: np.ndarray, means: np.ndarray) -> float:
+    """Method-of-moments overdispersion shared by many series: 1/k in Var = m + m²/k, from
+    Σ((y − m)² − y) / Σ m² (0 when the counts vary no more than Poisson)."""
+    denominator = float(np.sum(np.square(means)))
+    if denominator <= 0:
+        return 0.0
+    return max(0.0, float(np.sum(np.square(counts - means) - counts)) / denominator)

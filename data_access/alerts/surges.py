@@ -1,0 +1,184 @@
+"""Surges: an area (street, community, grid) × first-level category whose day's count breaks above its own
+weekday-adjusted level of the previous weeks, under a negative binomial upper limit (docs/alerts.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, func, select
+
+from data_access.alerts.model import AlertParameters, upper_limit
+from data_access.city_time import CITY_UTC_OFFSET_SECONDS, DAY_SECONDS
+from data_access.codes import AREA_LEVELS
+from data_access.schema import work_orders
+from data_access.sql import local_day, read_frame
+
+SURGE_LEVELS = ("street", "community", "grid")
+COUNT_COLUMNS = ["grid_code", "category_l1", "day", "received"]
+
+
+def day_start(day: int) -> int:
+    """UTC epoch seconds of the local midnight starting local day number `day`."""
+    return day * DAY_SECONDS - CITY_UTC_OFFSET_SECONDS
+
+
+def weekday(days: np.ndarray | int) -> np.ndarray | int:
+    """Monday 0 … Sunday 6 of local day numbers (day 0, 1970-01-01, was a Thursday)."""
+    return (np.asarray(days) + 3) % 7
+
+
+def read_grid_counts(engine: Engine, first_day: int, end: int) -> pd.DataFrame:
+    """Requests received per grid × first-level category × local day, from the start of `first_day` until the
+    epoch second `end` (exclusive): columns grid_code, category_l1, day, received."""
+    day = local_day(work_orders.c.received_at).label("day")
+    statement = (select(work_orders.c.grid_code, work_orders.c.category_l1, day, func.count().label("received"))
+                 .where(work_orders.c.received_at >= day_start(first_day), work_orders.c.received_at < end)
+                 .group_by(work_orders.c.grid_code, work_orders.c.category_l1, day))
+    frame = read_frame(engine, statement)
+    if frame.empty:
+        return pd.DataFrame({"grid_code": pd.Series(dtype=object), "category_l1": pd.Series(dtype=object),
+                             "day": pd.Series(dtype="int64"), "received": pd.Series(dtype="int64")})
+    return frame.astype({"day": "int64", "received": "int64"})
+
+
+def by_level(grid_counts: pd.DataFrame, level: str) -> pd.DataFrame:
+    """Grid counts summed to an area level: columns area_code, category_l1, day, received."""
+    frame = grid_counts.assign(area_code=grid_counts["grid_code"].str[:AREA_LEVELS[level]])
+    return frame.groupby(["area_code", "category_l1", "day"], as_index=False, sort=False)["received"].sum()
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """What the previous weeks say about day `day`: each series' level and each category's overdispersion.
+
+    `levels`: one frame per area level, indexed by (area_code, category_l1), column `level` (requests on an
+    average-weight day); `inverse_size`: {(level, category_l1): 1/k}; `weights`: weekday weight of each
+    weekday (mean 1 over the baseline's days); `days`: how many baseline days.
+    """
+
+    day: int
+    levels: dict[str, pd.DataFrame]
+    inverse_size: dict[tuple[str, str], float]
+    weights: np.ndarray
+    days: int
+
+    def weight(self, day: int) -> float:
+        return float(self.weights[weekday(day)])
+
+
+def weekday_weights(counts: pd.DataFrame, baseline_days: np.ndarray) -> np.ndarray:
+    """Each weekday's city-wide volume over the baseline against the average day's (all categories pooled)."""
+    totals = counts.groupby("day")["received"].sum().reindex(baseline_days, fill_value=0).to_numpy(dtype=float)
+    overall = totals.mean()
+    if overall <= 0:
+        return np.ones(7)
+    weights = np.ones(7)
+    for index in range(7):
+        chosen = totals[weekday(baseline_days) == index]
+        if chosen.size:
+            weights[index] = chosen.mean() / overall
+    # A weekday with no volume at all still gets some weight, so no expectation is exactly 0 for lack of days.
+    return np.maximum(weights, 0.05)
+
+
+def build_baseline(grid_counts: pd.DataFrame, day: int, parameters: AlertParameters) -> Baseline:
+    """Each series' level (weekday-adjusted mean) and each level × category's overdispersion, from the
+    `baseline_weeks` weeks before `day` (grid counts of those days)."""
+    days = parameters.baseline_weeks * 7
+    baseline_days = np.arange(day - days, day)
+    counts = grid_counts[(grid_counts["day"] >= day - days) & (grid_counts["day"] < day)]
+    weights = weekday_weights(counts, baseline_days)
+    day_weight = weights[weekday(baseline_days)]
+    sum_weights, sum_squared_weights = float(day_weight.sum()), float(np.square(day_weight).sum())
+    levels, inverse_size = {}, {}
+    for level in SURGE_LEVELS:
+        series = by_level(counts, level)
+        y = series["received"].to_numpy(dtype=float)
+        w = weights[weekday(series["day"].to_numpy())]
+        sums = series.assign(y=y, yy=y * y, yw=y * w).groupby(["area_code", "category_l1"])[["y", "yy", "yw"]].sum()
+        level_of = sums["y"] / sum_weights
+        levels[level] = pd.DataFrame({"level": level_of})
+        # Σ over every baseline day (zero days included) of (y − m)² − y, and of m², with m = level × weight.
+        deviation = sums["yy"] - 2 * level_of * sums["yw"] + level_of ** 2 * sum_squared_weights - sums["y"]
+        squared_means = level_of ** 2 * sum_squared_weights
+        for category, part in pd.DataFrame({"deviation": deviation, "squared": squared_means}).groupby(
+                level="category_l1"):
+            denominator = float(part["squared"].sum())
+            inverse_size[(level, category)] = (max(0.0, float(part["deviation"].sum()) / denominator)
+                                               if denominator > 0 else 0.0)
+    return Baseline(day, levels, inverse_size, weights, days)
+
+
+def surge_limits(expected: np.ndarray, inverse_size: np.ndarray, baseline_days: int,
+                 parameters: AlertParameters) -> np.ndarray:
+    """Upper limits for expected counts: the expectation floored at min_expected, its variance widened for
+    the level being estimated from `baseline_days` days."""
+    floored = np.maximum(expected, parameters.min_expected)
+    # Var = m(1 + r m)(1 + 1/n) written as a negative binomial's m + r' m².
+    widened = inverse_size * (1 + 1 / baseline_days) + 1 / (baseline_days * floored)
+    return upper_limit(floored, widened, parameters.alpha)
+
+
+FINDING_COLUMNS = ["kind", "area_code", "area_level", "category_l1", "category_l2", "measure", "observed",
+                   "expected", "upper", "centre_lon", "centre_lat", "order_nos"]
+
+
+def find_surges(baseline: Baseline, today: pd.DataFrame, parameters: AlertParameters) -> pd.DataFrame:
+    """The day's surges from its grid counts so far (columns grid_code, category_l1, received): one row per
+    flagged area × category, finest level first, an area left out when flagged descendants explain its excess."""
+    rows = []
+    for level in SURGE_LEVELS:
+        counts = today.assign(area_code=today["grid_code"].str[:AREA_LEVELS[level]]).groupby(
+            ["area_code", "category_l1"])["received"].sum()
+        counts = counts[counts >= parameters.min_observed]
+        if counts.empty:
+            continue
+        level_of = baseline.levels[level]["level"].reindex(counts.index, fill_value=0.0).to_numpy()
+        expected = level_of * baseline.weight(baseline.day)
+        inverse = np.array([baseline.inverse_size.get((level, category), 0.0)
+                            for category in counts.index.get_level_values("category_l1")])
+        upper = surge_limits(expected, inverse, baseline.days, parameters)
+        observed = counts.to_numpy()
+        flagged = observed > upper
+        rows.append(pd.DataFrame({
+            "area_code": counts.index.get_level_values("area_code")[flagged],
+            "category_l1": counts.index.get_level_values("category_l1")[flagged],
+            "area_level": level, "observed": observed[flagged], "expected": expected[flagged],
+            "upper": upper[flagged]}))
+    if not rows:
+        return pd.DataFrame(columns=FINDING_COLUMNS)
+    flagged = pd.concat(rows, ignore_index=True)
+    flagged = flagged[~explained_by_descendants(flagged)]
+    return flagged.assign(kind="surge", category_l2=None, measure="received", centre_lon=None, centre_lat=None,
+                          order_nos=None)[FINDING_COLUMNS].reset_index(drop=True)
+
+
+def explained_by_descendants(flagged: pd.DataFrame, key: str = "category_l1",
+                             levels: tuple[str, ...] = SURGE_LEVELS) -> np.ndarray:
+    """True for a flagged area whose count, less the excess of its flagged sub-areas, stays within its limit
+    (a street's surge that is one community's surge is shown once, at the community). Rows: area_code,
+    area_level, `key` (what else must match: the category, or the backlog's measure), observed, expected,
+    upper."""
+    result = np.zeros(len(flagged), dtype=bool)
+    # (area code, category) -> excess of flagged sub-areas, filled grids first and passed up level by level.
+    explained: dict[tuple[str, str], float] = {}
+    area_levels = flagged["area_level"].to_numpy()
+    for index in range(len(levels) - 1, -1, -1):
+        level = levels[index]
+        digits = AREA_LEVELS[level]
+        passed = {key: value for key, value in explained.items() if len(key[0]) == digits}
+        for position in np.flatnonzero(area_levels == level):
+            row = flagged.iloc[position]
+            area = (row["area_code"], row[key])
+            below = explained.get(area, 0.0)
+            result[position] = row["observed"] - below <= row["upper"]
+            passed[area] = max(row["observed"] - row["expected"], below)
+        if index == 0:
+            break
+        parent_digits = AREA_LEVELS[levels[index - 1]]
+        for (code, category), value in passed.items():
+            parent = (code[:parent_digits], category)
+            explained[parent] = explained.get(parent, 0.0) + value
+    return result
