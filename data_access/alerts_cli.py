@@ -6,13 +6,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from data_access.alerts import AlertDayError, compute_alerts
+from data_access.alerts import AlertDayError, compute_alert_days
 from data_access.db import DATABASE_URL_HELP
 from data_access.migrate import SchemaMismatch, ensure_current
 
@@ -74,17 +74,7 @@ def run(engine: Engine, arguments: argparse.Namespace) -> int:
     try:
         with engine.begin() as connection:
             ensure_current(connection)
-        days = [None] if arguments.as_of is None and arguments.days == 1 else None
-        if days is None:
-            last = arguments.as_of
-            if last is None:
-                from data_access.alerts.compute import resolve_day
-                from data_access.alerts.model import DEFAULT_PARAMETERS
-                from data_access.city_time import day_number_to_date
-                last = day_number_to_date(resolve_day(engine, None, DEFAULT_PARAMETERS)[0])
-            days = [last - timedelta(days=offset) for offset in range(arguments.days - 1, -1, -1)]
-        for day in days:
-            found = compute_alerts(engine, day)
+        found = compute_alert_days(engine, arguments.days, arguments.as_of)
     except (AlertDayError, SchemaMismatch) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -7,9 +7,23 @@ import datetime as dt
 import logging
 import sys
 import time
+from dataclasses import replace
 
 from data_access.db import DATABASE_URL_HELP
+from sample_data.events import EventSpec
 from sample_data.generate import SCALES, generate_city
+
+
+def _range(text: str) -> tuple[int, int]:
+    """'6-15' or '8' as (low, high) whole numbers."""
+    low, _, high = text.partition("-")
+    try:
+        values = (int(low), int(high or low))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number or range: {text!r} (e.g. 8 or 6-15)") from None
+    if values[0] < 0 or values[0] > values[1]:
+        raise argparse.ArgumentTypeError(f"not a range from low to high: {text!r}")
+    return values
 
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -32,6 +46,19 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="last day covered, YYYY-MM-DD (default: today in Asia/Shanghai)",
     )
+    events = generate.add_argument_group("labelled events (written to events.truth.csv; default: the scale's)")
+    events.add_argument("--surges", type=int, default=None, help="how many surges to inject")
+    events.add_argument("--surge-level", choices=("street", "community", "grid"), default=None,
+                        help="the area level a surge happens in (default community)")
+    events.add_argument("--surge-per-day", type=_range, default=None, metavar="N or LOW-HIGH",
+                        help="extra orders a day in the area and category (default 6-15)")
+    events.add_argument("--surge-days", type=_range, default=None, metavar="N or LOW-HIGH",
+                        help="how many days a surge lasts (default 2-7)")
+    events.add_argument("--clusters", type=int, default=None, help="how many repeat clusters to inject")
+    events.add_argument("--cluster-requests", type=_range, default=None, metavar="N or LOW-HIGH",
+                        help="requests in a repeat cluster (default 3-5)")
+    events.add_argument("--event-weeks", type=int, default=None,
+                        help="injected events fall in the data's last N weeks")
     commands.add_parser("demo", help="build the demo city into the default SQLite database when it is empty")
     simulate = commands.add_parser("simulate", help="keep appending and advancing work orders until stopped")
     simulate.add_argument("--db", help=DATABASE_URL_HELP)
@@ -39,7 +66,21 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     simulate.add_argument("--tick", type=float, default=5, help="seconds between batches (default 5)")
     simulate.add_argument("--ticks", type=int, default=None, help="stop after this many batches")
     simulate.add_argument("--seed", type=int, default=None)
+    simulate.add_argument("--surge", metavar="COMMUNITY:CATEGORY", default=None,
+                          help="also feed a surge: extra orders in this community code and first-level category")
+    simulate.add_argument("--surge-per-tick", type=int, default=2,
+                          help="the surge's extra orders per batch (default 2)")
     return parser.parse_args(argv)
+
+
+def event_spec(arguments: argparse.Namespace) -> EventSpec:
+    """The scale's events with the options given on the command line."""
+    spec = SCALES[arguments.scale].events
+    options = {"surges": arguments.surges, "surge_level": arguments.surge_level,
+               "surge_per_day": arguments.surge_per_day, "surge_days": arguments.surge_days,
+               "clusters": arguments.clusters, "cluster_requests": arguments.cluster_requests,
+               "weeks": arguments.event_weeks}
+    return replace(spec, **{name: value for name, value in options.items() if value is not None})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,11 +96,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if arguments.command == "simulate":
         from data_access.db import create_db_engine, database_url
-        from sample_data.simulate import simulate
+        from sample_data.simulate import parse_surge, simulate
 
         engine = create_db_engine(database_url(arguments.db))
         try:
-            written = simulate(engine, arguments.rate, arguments.tick, arguments.ticks, arguments.seed)
+            surge = parse_surge(engine, arguments.surge, arguments.surge_per_tick) if arguments.surge else None
+            written = simulate(engine, arguments.rate, arguments.tick, arguments.ticks, arguments.seed, surge)
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
         except KeyboardInterrupt:
             return 0
         finally:
@@ -67,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         print(", ".join(f"{kind}: {count:,}" for kind, count in written.items()))
         return 0
     started = time.perf_counter()
-    counts = generate_city(arguments.out, scale=arguments.scale, seed=arguments.seed, as_of=arguments.as_of)
+    counts = generate_city(arguments.out, scale=arguments.scale, seed=arguments.seed, as_of=arguments.as_of,
+                           events=event_spec(arguments))
     for file_name, count in counts.items():
         print(f"{file_name:24} {count:>10,}")
     print(f"written to {arguments.out} in {time.perf_counter() - started:.1f} s")

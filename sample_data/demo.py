@@ -7,6 +7,7 @@ import logging
 import tempfile
 
 from data_access import migrate
+from data_access.alerts import compute_alert_days
 from data_access.db import DEFAULT_DATABASE_URL, DEFAULT_SQLITE_PATH, create_db_engine, database_url, has_data
 from data_access.ingest import load_directory
 from data_access.rollup_upgrade import upgrade_rollups
@@ -14,6 +15,8 @@ from data_access.rollups import rollups_ready
 from sample_data.generate import generate_city
 
 log = logging.getLogger(__name__)
+# The alerts page shows the demo city's last weeks of alerts, computed once when it is built.
+DEMO_ALERT_DAYS = 28
 
 
 def build_demo_database(url: str | None = None, scale: str = "demo") -> str:
@@ -44,6 +47,8 @@ def build_demo_database(url: str | None = None, scale: str = "demo") -> str:
             with tempfile.TemporaryDirectory(prefix="cityscreen-demo-") as directory:
                 generate_city(directory, scale=scale)
                 load_directory(directory, engine)
+            log.info("computing the last %d days' alerts", DEMO_ALERT_DAYS)
+            compute_alert_days(engine, DEMO_ALERT_DAYS)
         finally:
             engine.dispose()
     return url

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +13,7 @@ import pandas as pd
 import shapely
 
 from data_access.city_time import CITY_ZONE
+from sample_data.events import TRUTH_FILE, EventSpec
 from sample_data.geography import CITY_CENTER, CityGeography, GeographySpec, build_geography
 from sample_data.names import mobile_numbers, person_names
 from sample_data.people import build_activities, build_grid_workers, build_members, set_member_targets
@@ -66,12 +67,16 @@ class Scale:
     activities: int
     hotspots: int
     station_scale: float
+    events: EventSpec = field(default_factory=EventSpec)
 
 
+# Injected events fall in the last weeks, where the alerts benchmark (benchmarks/alerts_bench.py) looks.
 SCALES = {
+    # The shared test city has none: tests that need events ask for them.
     "test": Scale(TEST_GEOGRAPHY, 3_000, 300, 2_000, 4, 0.6),
-    "demo": Scale(DEMO_GEOGRAPHY, 200_000, 15_000, 150_000, 40, 1.0),
-    "city": Scale(DEMO_GEOGRAPHY, 5_000_000, 150_000, 2_000_000, 60, 1.0),
+    "demo": Scale(DEMO_GEOGRAPHY, 200_000, 15_000, 150_000, 40, 1.0, EventSpec(surges=20, clusters=30, weeks=12)),
+    "city": Scale(DEMO_GEOGRAPHY, 5_000_000, 150_000, 2_000_000, 60, 1.0, EventSpec(surges=30, clusters=40,
+                                                                                    weeks=6)),
 }
 AREA_FILES = {
     "districts": "districts.geojson",
@@ -151,10 +156,15 @@ def write_csv(path: Path, table: pd.DataFrame) -> int:
 
 
 def generate_city(
-    out_dir, scale: str = "demo", seed: int = 42, as_of: dt.date | None = None
+    out_dir, scale: str = "demo", seed: int = 42, as_of: dt.date | None = None, events: EventSpec | None = None
 ) -> dict[str, int]:
-    """Write every sample file into `out_dir` and return the number of records (rows/features) per file."""
+    """Write every sample file into `out_dir` and return the number of records (rows/features) per file.
+
+    `events`: the labelled surges and repeat clusters to inject (default: the scale's); every labelled event,
+    the hotspots and storm and heat-wave days included, goes to events.truth.csv, which the loader ignores.
+    """
     settings = SCALES[scale]
+    events = settings.events if events is None else events
     as_of = as_of or today_in_city()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -169,9 +179,11 @@ def generate_city(
         out_dir / "stations.csv",
         build_stations(stream(seed, 2), city, sampler, as_of, settings.station_scale),
     )
-    orders = build_work_orders(stream(seed, 3), city, sampler, settings.work_orders, as_of, settings.hotspots)
+    orders = build_work_orders(stream(seed, 3), city, sampler, settings.work_orders, as_of, settings.hotspots,
+                               events, stream(seed, 7), CITY_CODE)
     LOG.info("work orders generated: %d", len(orders))
     counts["work_orders.csv"] = write_work_orders(orders, out_dir / "work_orders.csv")
+    counts[TRUTH_FILE] = write_csv(out_dir / TRUTH_FILE, orders.truth)
     LOG.info("work_orders.csv written")
     people_rng = stream(seed, 4)
     names, phones = person_names(people_rng, settings.members), mobile_numbers(people_rng, settings.members)

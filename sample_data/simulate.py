@@ -15,6 +15,7 @@ from sqlalchemy import Engine, select
 from data_access import schema
 from data_access.areas import read_city_facts
 from data_access.city_time import CITY_ZONE
+from data_access.codes import CATEGORIES_L1
 from data_access.ingest import load_frames
 from sample_data.names import mobile_numbers, person_names
 from sample_data.work_order_catalog import (
@@ -53,6 +54,31 @@ class Feed:
     written: dict = field(default_factory=lambda: {"new": 0, "advanced": 0, "called_back": 0, "checkins": 0})
 
 
+@dataclass(frozen=True)
+class Surge:
+    """A surge the feed adds on top of its ordinary orders: `per_tick` extra orders a batch in one community's
+    grids and one first-level category (so a delegation can watch the wall flag it)."""
+
+    community_code: str
+    category_l1: str
+    per_tick: int
+
+
+def parse_surge(engine: Engine, text: str, per_tick: int) -> Surge:
+    """'COMMUNITY_CODE:CATEGORY' checked against the database and the code list; ValueError naming what is wrong."""
+    community, _, category = text.partition(":")
+    if category not in CATEGORIES_L1:
+        raise ValueError(f"--surge {text!r}: the category after ':' must be one of {', '.join(CATEGORIES_L1)}")
+    with engine.connect() as connection:
+        known = connection.execute(select(schema.areas.c.code).where(
+            schema.areas.c.code == community, schema.areas.c.level == "community")).first()
+    if known is None:
+        raise ValueError(f"--surge {text!r}: {community!r} is not a community code of this city")
+    if per_tick < 1:
+        raise ValueError("--surge-per-tick must be at least 1")
+    return Surge(community, category, per_tick)
+
+
 def local_text(epoch: int | float | None) -> str | None:
     """Epoch seconds → 'YYYY-MM-DD HH:MM:SS' local time (the input files' form)."""
     if epoch is None or pd.isna(epoch):
@@ -88,16 +114,24 @@ def point_in(rng: np.random.Generator, geometry) -> tuple[float, float]:
     return round(inner.x, 6), round(inner.y, 6)
 
 
-def new_orders(rng: np.random.Generator, feed: Feed, count: int, now: int) -> pd.DataFrame:
-    """`count` fresh work orders received in the last few seconds, in work_orders.csv form."""
+def new_orders(rng: np.random.Generator, feed: Feed, count: int, now: int, surge: Surge | None = None
+               ) -> pd.DataFrame:
+    """`count` fresh work orders received in the last few seconds, in work_orders.csv form (with `surge`: all in
+    its community and category)."""
     weights = np.array([category.weight for category in CATEGORY_TABLE], dtype=float)
+    grid_weights = feed.grid_weights
+    if surge is not None:
+        weights = weights * np.array([category.l1 == surge.category_l1 for category in CATEGORY_TABLE])
+        inside = np.array([str(code).startswith(surge.community_code) for code in feed.grid_codes])
+        grid_weights = np.where(inside, feed.grid_weights, 0.0)
+        grid_weights = grid_weights / grid_weights.sum()
     channels = list(CHANNEL_SHARES)
     rows = []
     names = person_names(rng, count)
     phones = mobile_numbers(rng, count)
     for index in range(count):
         category = CATEGORY_TABLE[rng.choice(len(CATEGORY_TABLE), p=weights / weights.sum())]
-        grid = rng.choice(len(feed.grid_codes), p=feed.grid_weights)
+        grid = rng.choice(len(feed.grid_codes), p=grid_weights)
         lon, lat = point_in(rng, feed.grid_geometries[grid])
         channel = channels[rng.choice(len(channels), p=np.array(list(CHANNEL_SHARES.values())))]
         received = now - int(rng.integers(0, 5))
@@ -166,9 +200,13 @@ def checkins(rng: np.random.Generator, feed: Feed, now: int, count: int) -> pd.D
     return pd.DataFrame(rows)
 
 
-def tick(engine: Engine, rng: np.random.Generator, feed: Feed, now: int, new_count: int) -> dict:
-    """One step of the feed, loaded through the validated loader as one all-or-nothing batch."""
+def tick(engine: Engine, rng: np.random.Generator, feed: Feed, now: int, new_count: int,
+         surge: Surge | None = None) -> dict:
+    """One step of the feed, loaded through the validated loader as one all-or-nothing batch (which brings the
+    day's alerts up to date)."""
     fresh = new_orders(rng, feed, new_count, now)
+    if surge is not None:
+        fresh = pd.concat([fresh, new_orders(rng, feed, surge.per_tick, now, surge)], ignore_index=True)
     advanced, moved, called = advance_orders(engine, rng, now)
     activities = checkins(rng, feed, now, max(1, new_count // 3))
     frames = {"work_orders.csv": pd.concat([fresh, advanced], ignore_index=True)}
@@ -184,8 +222,9 @@ def tick(engine: Engine, rng: np.random.Generator, feed: Feed, now: int, new_cou
 
 
 def simulate(engine: Engine, rate_per_minute: float = 30, tick_seconds: float = 5, ticks: int | None = None,
-             seed: int | None = None) -> dict:
-    """Run the feed until stopped (or for `ticks` steps); return how many rows of each kind it wrote."""
+             seed: int | None = None, surge: Surge | None = None) -> dict:
+    """Run the feed until stopped (or for `ticks` steps), with `surge` on top; return how many rows of each kind
+    it wrote."""
     rng = np.random.default_rng(seed)
     feed = read_feed(engine, rng)
     facts = read_city_facts(engine)
@@ -196,7 +235,7 @@ def simulate(engine: Engine, rate_per_minute: float = 30, tick_seconds: float = 
         # Simulated time never runs backwards and moves at least one second a tick.
         now = max(clock + step, clock + int(time.time() - started))
         count = int(rng.poisson(rate_per_minute * max(tick_seconds, 1) / 60))
-        done = tick(engine, rng, feed, now, max(count, 1))
+        done = tick(engine, rng, feed, now, max(count, 1), surge)
         log.info("feed %s: %s", local_text(now), done)
         step += 1
         if ticks is None or step < ticks:

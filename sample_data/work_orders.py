@@ -9,6 +9,15 @@ import numpy as np
 import pandas as pd
 
 from data_access.codes import APPEAL_TYPES, CHANNELS, SATISFACTION
+from sample_data.events import (
+    HEAT_FACTOR,
+    STORM_FACTOR,
+    EventSpec,
+    cluster_orders,
+    hotspot_truth,
+    surge_orders,
+    weather_truth,
+)
 from sample_data.geography import CityGeography
 from sample_data.names import mobile_numbers, person_names
 from sample_data.points import LandSampler
@@ -53,6 +62,8 @@ class WorkOrderTable:
     city: CityGeography
     columns: dict[str, np.ndarray]
     order_no: np.ndarray = field(default_factory=lambda: np.array([], dtype=str))
+    # Every deliberate departure from the baseline, labelled (sample_data.events.TRUTH_COLUMNS).
+    truth: pd.DataFrame | None = None
 
     def __len__(self) -> int:
         return len(self.columns["received"])
@@ -77,8 +88,9 @@ def day_weights(rng: np.random.Generator, first_day: dt.date, days: int) -> tupl
     return weights / weights.sum(), dates.month.to_numpy() - 1
 
 
-def category_probabilities(rng: np.random.Generator, months: np.ndarray) -> np.ndarray:
-    """Per-day probabilities over CATEGORY_TABLE: base weights × season, with storm and heat-wave days."""
+def category_probabilities(rng: np.random.Generator, months: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-day probabilities over CATEGORY_TABLE: base weights × season, with storm and heat-wave days; and
+    those days' indices."""
     base = np.array([category.weight for category in CATEGORY_TABLE])
     season = np.array([SEASONS[category.season] for category in CATEGORY_TABLE])  # categories × 12
     matrix = base[None, :] * season[:, months].T
@@ -88,9 +100,9 @@ def category_probabilities(rng: np.random.Generator, months: np.ndarray) -> np.n
     heat_days = rng.choice(hot, min(8, len(hot)), replace=False) if len(hot) else []
     is_rain = np.array([category.season == "rain" for category in CATEGORY_TABLE])
     is_heat = np.array([category.season == "heat" for category in CATEGORY_TABLE])
-    matrix[np.ix_(storm_days, is_rain)] *= 6
-    matrix[np.ix_(heat_days, is_heat)] *= 2.5
-    return matrix / matrix.sum(1, keepdims=True)
+    matrix[np.ix_(storm_days, is_rain)] *= STORM_FACTOR
+    matrix[np.ix_(heat_days, is_heat)] *= HEAT_FACTOR
+    return matrix / matrix.sum(1, keepdims=True), np.asarray(storm_days, dtype=int), np.asarray(heat_days, dtype=int)
 
 
 def sample_by_rows(rng: np.random.Generator, probabilities: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -106,12 +118,14 @@ def seconds_in_day(rng: np.random.Generator, count: int, profile: str) -> np.nda
     return rng.choice(24, count, p=hour_probabilities(profile)) * HOUR + rng.integers(0, HOUR, count)
 
 
-def base_orders(rng: np.random.Generator, city: CityGeography, count: int, start: int, days: int) -> dict:
-    """Ordinary orders: day by volume, category by season, grid by population × local load."""
+def base_orders(rng: np.random.Generator, city: CityGeography, count: int, start: int, days: int
+                ) -> tuple[dict, np.ndarray, np.ndarray]:
+    """Ordinary orders: day by volume, category by season, grid by population × local load; and the storm and
+    heat-wave days (indices)."""
     weights, months = day_weights(rng, dt.date(1970, 1, 1) + dt.timedelta(days=start // DAY), days)
     per_day = rng.multinomial(count, weights)
     day = np.repeat(np.arange(days), per_day)
-    probabilities = category_probabilities(rng, months)
+    probabilities, storm_days, heat_days = category_probabilities(rng, months)
     category = np.concatenate(
         [rng.choice(len(CATEGORY_TABLE), n, p=probabilities[d]) for d, n in enumerate(per_day)]
     )
@@ -127,7 +141,7 @@ def base_orders(rng: np.random.Generator, city: CityGeography, count: int, start
         "grid": grid,
         "hotspot": np.full(count, -1),
         "problem": np.full(count, -1),
-    }
+    }, storm_days, heat_days
 
 
 def hotspot_orders(
@@ -138,8 +152,9 @@ def hotspot_orders(
     start: int,
     days: int,
     hotspots: int,
-) -> tuple[dict, np.ndarray, np.ndarray]:
-    """Orders from a few dozen local hotspots (night market, night construction …) active for weeks."""
+) -> tuple[dict, np.ndarray, np.ndarray, pd.DataFrame]:
+    """Orders from a few dozen local hotspots (night market, night construction …) active for weeks; their
+    centres, and their labels."""
     population = city.grids["population"].to_numpy().astype(float)
     busy = population >= np.quantile(population, 0.5)
     grids = rng.choice(np.flatnonzero(busy), hotspots, replace=False)
@@ -167,7 +182,8 @@ def hotspot_orders(
         "hotspot": hotspot,
         "problem": problem,
     }
-    return columns, centre_lon, centre_lat
+    truth = hotspot_truth(city, start, days, grids, kinds, first, duration, per_hotspot)
+    return columns, centre_lon, centre_lat, truth
 
 
 def attach_people_and_text(rng: np.random.Generator, columns: dict, city: CityGeography) -> None:
@@ -384,20 +400,34 @@ def build_work_orders(
     count: int,
     as_of: dt.date,
     hotspots: int,
+    events: EventSpec | None = None,
+    events_rng: np.random.Generator | None = None,
+    city_code: str = "",
 ) -> WorkOrderTable:
-    """Generate `count` orders received in the 365 days ending at the end of `as_of` (local time)."""
+    """Generate `count` orders received in the 365 days ending at the end of `as_of` (local time), with the
+    injected `events` (drawn from `events_rng`, so the ordinary orders stay the same) on top; `truth` labels
+    them, the hotspots and the storm and heat-wave days (`city_code` labels city-wide events)."""
     days = 365
     start = local_seconds(as_of - dt.timedelta(days=days - 1))
     end = local_seconds(as_of) + DAY - 1
     repeat_count = int(count * REPEAT_SHARE)
     hotspot_count = int(count * HOTSPOT_SHARE)
-    base = base_orders(rng, city, count - repeat_count - hotspot_count, start, days)
+    base, storm_days, heat_days = base_orders(rng, city, count - repeat_count - hotspot_count, start, days)
     base["lon"], base["lat"] = sampler.uniform(rng, base["grid"])
-    hot, centre_lon, centre_lat = hotspot_orders(rng, city, sampler, hotspot_count, start, days, hotspots)
+    hot, centre_lon, centre_lat, hot_truth = hotspot_orders(rng, city, sampler, hotspot_count, start, days, hotspots)
     hot["lon"], hot["lat"] = sampler.around(
         rng, hot["grid"], centre_lon[hot["hotspot"]], centre_lat[hot["hotspot"]], 60.0
     )
-    columns = concat_columns([base, hot])
+    truth = [weather_truth(city_code, start, base, storm_days, heat_days), hot_truth]
+    parts = [base, hot]
+    if events is not None:
+        events_rng = events_rng or np.random.default_rng(0)
+        for inject in (surge_orders, cluster_orders):
+            orders, labels = inject(events_rng, city, sampler, start, days, events)
+            if orders:
+                parts.append(orders)
+                truth.append(labels)
+    columns = concat_columns(parts)
     attach_people_and_text(rng, columns, city)
     simulate_lifecycle(rng, columns, city)
     repeats = make_repeats(rng, columns, repeat_count, end)
@@ -409,4 +439,5 @@ def build_work_orders(
     columns = {name: values[order] for name, values in columns.items()}
     columns["repeat_of"] = np.where(columns["repeat_of"] >= 0, rank[np.maximum(columns["repeat_of"], 0)], -1)
     columns.update(settle_at(columns, end))
-    return WorkOrderTable(city, columns, number_orders(columns["received"]))
+    labels = pd.concat([frame for frame in truth if len(frame)], ignore_index=True)
+    return WorkOrderTable(city, columns, number_orders(columns["received"]), labels)

@@ -2,6 +2,7 @@
 
 Public functions (the alerts page and the wall call these):
 - compute_alerts(engine, as_of=None) — compute and store a day's alerts, return them;
+- compute_alert_days(engine, days, as_of=None) — the same for several days in order (a backfill);
 - refresh_current_day(engine) — the live feed's update after a batch (earlier days' inputs cached);
 - read_alerts(engine, scope, status=None, day=None, kinds=()), read_open_alerts(engine, scope, kinds=()),
   read_open_alert_count(engine, scope), read_alert(engine, alert_id, scope) — stored alerts inside a scope;
@@ -9,7 +10,13 @@ Public functions (the alerts page and the wall call these):
 The rules and their parameters: docs/alerts.md.
 """
 
-from data_access.alerts.compute import AlertDayError, compute_alerts, read_alert_series, refresh_current_day
+from data_access.alerts.compute import (
+    AlertDayError,
+    compute_alert_days,
+    compute_alerts,
+    read_alert_series,
+    refresh_current_day,
+)
 from data_access.alerts.model import DEFAULT_PARAMETERS, AlertParameters
 from data_access.alerts.store import (
     ALERT_COLUMNS,
@@ -23,5 +30,5 @@ from data_access.alerts.store import (
 ALERT_KINDS = ("surge", "repeat_cluster", "backlog")
 
 __all__ = ["ALERT_COLUMNS", "ALERT_KINDS", "DEFAULT_PARAMETERS", "AlertDayError", "AlertParameters",
-           "compute_alerts", "read_alert", "read_alert_series", "read_alerts", "read_open_alert_count",
-           "read_open_alerts", "read_through", "refresh_current_day"]
+           "compute_alert_days", "compute_alerts", "read_alert", "read_alert_series", "read_alerts",
+           "read_open_alert_count", "read_open_alerts", "read_through", "refresh_current_day"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import OrderedDict
+import weakref
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -62,20 +62,37 @@ def read_day_inputs(engine: Engine, day: int, parameters: AlertParameters) -> Da
     )
 
 
-def find_day(engine: Engine, inputs: DayInputs, end: int, parameters: AlertParameters) -> pd.DataFrame:
-    """Every rule's findings for the inputs' day, counting its orders received before `end`."""
+@dataclass(frozen=True)
+class DayData:
+    """The day's own data so far: grid counts, the cluster window's orders, the stocks with the day's added."""
+
+    today_counts: pd.DataFrame
+    window: pd.DataFrame
+    stocks: dict[str, pd.DataFrame]
+
+
+def read_day_data(engine: Engine, inputs: DayInputs, end: int) -> DayData:
+    """What the inputs' day adds, counting its orders received before `end`."""
     day = inputs.day
-    start = surges.day_start(day)
-    today_counts = surges.read_grid_counts(engine, day, end)
-    today_orders = clusters.read_orders(engine, start, end)
+    today_orders = clusters.read_orders(engine, surges.day_start(day), end)
     window = pd.concat([inputs.earlier_orders, today_orders], ignore_index=True) if len(today_orders) \
         else inputs.earlier_orders
-    stocks = backlog.extend_stocks(engine, inputs.stock_history, day, end)
-    parts = [surges.find_surges(inputs.surge_baseline, today_counts, parameters),
-             clusters.find_clusters(day, window, inputs.cluster_baseline, parameters),
-             backlog.find_backlog(stocks, parameters)]
+    return DayData(surges.read_grid_counts(engine, day, end), window,
+                   backlog.extend_stocks(engine, inputs.stock_history, day, end))
+
+
+def find_in(inputs: DayInputs, data: DayData, parameters: AlertParameters) -> pd.DataFrame:
+    """Every rule's findings for the inputs' day (FINDING_COLUMNS rows)."""
+    parts = [surges.find_surges(inputs.surge_baseline, data.today_counts, parameters),
+             clusters.find_clusters(inputs.day, data.window, inputs.cluster_baseline, parameters),
+             backlog.find_backlog(data.stocks, parameters)]
     parts = [part for part in parts if len(part)]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=surges.FINDING_COLUMNS)
+
+
+def find_day(engine: Engine, inputs: DayInputs, end: int, parameters: AlertParameters) -> pd.DataFrame:
+    """Every rule's findings for the inputs' day, counting its orders received before `end`."""
+    return find_in(inputs, read_day_data(engine, inputs, end), parameters)
 
 
 def resolve_day(engine: Engine, as_of: date | None, parameters: AlertParameters) -> tuple[int, int]:
@@ -101,20 +118,24 @@ def resolve_day(engine: Engine, as_of: date | None, parameters: AlertParameters)
     return number, end
 
 
-# The live feed's inputs per database and day (a few at most): read once, then only the day's own orders.
-_INPUTS: OrderedDict[tuple, DayInputs] = OrderedDict()
-_CACHED_DAYS = 2
+# The live feed's inputs per engine and day: read once, then only the day's own orders (a new day, or other
+# parameters, replace them).
+_INPUTS: weakref.WeakKeyDictionary[Engine, tuple[tuple, DayInputs]] = weakref.WeakKeyDictionary()
 
 
 def _inputs(engine: Engine, day: int, parameters: AlertParameters, cached: bool) -> DayInputs:
     if not cached:
         return read_day_inputs(engine, day, parameters)
-    key = (engine.url.render_as_string(hide_password=False), day, parameters)
-    if key not in _INPUTS:
-        _INPUTS[key] = read_day_inputs(engine, day, parameters)
-        while len(_INPUTS) > _CACHED_DAYS:
-            _INPUTS.popitem(last=False)
-    return _INPUTS[key]
+    known = _INPUTS.get(engine)
+    if known is None or known[0] != (day, parameters):
+        known = ((day, parameters), read_day_inputs(engine, day, parameters))
+        _INPUTS[engine] = known
+    return known[1]
+
+
+def forget_inputs(engine: Engine) -> None:
+    """Drop the engine's cached inputs (after a load that changed earlier days)."""
+    _INPUTS.pop(engine, None)
 
 
 def compute_alerts(engine: Engine, as_of: date | None = None, parameters: AlertParameters = DEFAULT_PARAMETERS,
@@ -130,6 +151,17 @@ def compute_alerts(engine: Engine, as_of: date | None = None, parameters: AlertP
     with engine.begin() as connection:
         store_day(connection, day_number_to_date(day), findings, end - 1, parameters)
     return read_alerts(engine, day=day_number_to_date(day))
+
+
+def compute_alert_days(engine: Engine, days: int, as_of: date | None = None,
+                       parameters: AlertParameters = DEFAULT_PARAMETERS) -> pd.DataFrame:
+    """Compute the `days` days ending with `as_of` (default: the data's current day) in order; return the last
+    day's alerts. AlertDayError when the first of them cannot be computed."""
+    last = as_of or day_number_to_date(resolve_day(engine, None, parameters)[0])
+    found = pd.DataFrame()
+    for offset in range(days - 1, -1, -1):
+        found = compute_alerts(engine, last - timedelta(days=offset), parameters)
+    return found
 
 
 def refresh_current_day(engine: Engine, parameters: AlertParameters = DEFAULT_PARAMETERS) -> int:

@@ -3,6 +3,8 @@ input once, check it on its own, then across files, and write all of it in one t
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -10,6 +12,7 @@ from types import ModuleType
 import pandas as pd
 from sqlalchemy import Engine
 
+from data_access.alerts import refresh_current_day
 from data_access.ingest import (
     grid_workers,
     member_activities,
@@ -32,6 +35,7 @@ CSV_MODULES: dict[str, ModuleType] = {module.FILE: module for module in (
 KNOWN_FILES = (CITY_FILE, *AREA_FILES.values(), WATER_FILE, *CSV_MODULES, open311.FILE)
 
 Progress = Callable[[str], None]
+log = logging.getLogger(__name__)
 
 
 def _quiet(_message: str) -> None:
@@ -74,9 +78,11 @@ def load_directory(directory: str | Path, engine: Engine, progress: Progress = _
 
 
 def load_frames(frames: dict[str, pd.DataFrame], engine: Engine, progress: Progress = _quiet,
-                city: dict | None = None) -> dict[str, int]:
+                city: dict | None = None, update_alerts: bool = True) -> dict[str, int]:
     """Validate and load frames keyed by the CSV file each stands for (e.g. "work_orders.csv"), like load_directory;
-    `city` is a city.json document.
+    `city` is a city.json document. After a load with work orders, the current day's alerts are brought up to
+    date (`update_alerts`; docs/alerts.md) in a transaction of their own: the load has committed by then, and
+    an alert that cannot be computed is logged, never a failed load.
 
     Values are taken as the text a CSV would hold; an error names row i as line i + 2, as in that CSV.
     """
@@ -92,7 +98,21 @@ def load_frames(frames: dict[str, pd.DataFrame], engine: Engine, progress: Progr
             progress(f"checking {name}")
             table = csv_from_frame(name, frames[name], module.REQUIRED, module.OPTIONAL)
             parsed[name] = table if table.frame is None else module.check(table)
-    return _load(parsed, engine, progress)
+    written = _load(parsed, engine, progress)
+    if update_alerts and written.get("work_orders"):
+        refresh_alerts(engine, progress)
+    return written
+
+
+def refresh_alerts(engine: Engine, progress: Progress = _quiet) -> None:
+    """The current day's alerts after a live batch; a failure is logged and swallowed (the batch is in)."""
+    started = time.perf_counter()
+    try:
+        count = refresh_current_day(engine)
+    except Exception as error:
+        log.warning("alerts not updated after the load: %s", error)
+        return
+    progress(f"alerts: {count} today, updated in {time.perf_counter() - started:.2f} s")
 
 
 def _load(parsed: dict[str, Parsed], engine: Engine, progress: Progress) -> dict[str, int]:
