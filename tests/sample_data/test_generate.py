@@ -48,6 +48,7 @@ OUTPUT_FILES = (
     "members.csv",
     "member_activities.csv",
     "grid_workers.csv",
+    "events.truth.csv",
 )
 PERSON_NAME = re.compile(r"^[\u4e00-\u9fff]{2,3}$")
 TIMESTAMP_COLUMNS = [*LIFECYCLE_TIMESTAMPS, "returned_at", "extended_at", "whistled_at", "due_at"]
