@@ -12,16 +12,26 @@ from sqlalchemy.dialects import postgresql, sqlite
 from data_access.city_time import CITY_UTC_OFFSET_SECONDS, DAY_SECONDS
 from data_access.codes import AREA_LEVELS
 from data_access.measures import BASES, MEASURES
-from data_access.rollups import BASIS_TOTALS, ROLLUPS, Rollup, coarser_or_same, group_key_columns, mark_rollups_built
+from data_access.rollups import (
+    ALL_ROLLUPS,
+    BASIS_TOTALS,
+    Rollup,
+    coarser_or_same,
+    group_key_columns,
+    mark_rollups_built,
+)
 from data_access.schema import work_orders
-from data_access.sql import count_if
+from data_access.sql import count_if, local_month
 
 
 def _contributions(rollup: Rollup, basis: str, sign: int, only: Table | None):
-    """SELECT of the measures counted by `basis`, per local day of that timestamp × the rollup's keys (others 0)."""
+    """SELECT of the measures counted by `basis`, per local day (month) of that timestamp × the rollup's keys
+    (others 0)."""
     orders = work_orders
     finest = orders.c[f"{rollup.area_level}_code"]
     day, *dimensions = group_key_columns(orders, ("day", *rollup.dimensions), basis)
+    if rollup.period == "month":
+        day = local_month(orders.c[basis]).label("month")
     keys = [day, finest, *dimensions]
     # Parent codes are prefixes of the finest one: derived from it, so the GROUP BY stays short.
     columns = [day,
@@ -79,7 +89,7 @@ def rollup_rows(orders: pd.DataFrame) -> dict[str, pd.DataFrame]:
               "appeal_type", "h3_r7", "h3_r8")}
     counted = {name: measure.counted_in(orders) for name, measure in MEASURES.items()}
     result = {}
-    for rollup in ROLLUPS:
+    for rollup in ALL_ROLLUPS:
         finest = f"{rollup.area_level}_code"
         parts = []
         for basis in BASES:
@@ -89,7 +99,10 @@ def rollup_rows(orders: pd.DataFrame) -> dict[str, pd.DataFrame]:
             moments = orders[basis].astype("Int64")
             present = moments.notna().to_numpy()
             local = moments.to_numpy(dtype="int64", na_value=0)[present] + CITY_UTC_OFFSET_SECONDS
-            keys = {"day": local // DAY_SECONDS, finest: codes[finest][0][present]}
+            days = local // DAY_SECONDS
+            if rollup.period == "month":
+                days = days.astype("datetime64[D]").astype("datetime64[M]").astype("datetime64[D]").astype("int64")
+            keys = {rollup.period: days, finest: codes[finest][0][present]}
             for dimension in rollup.dimensions:
                 keys[dimension] = local % DAY_SECONDS // 3600 if dimension == "hour" else codes[dimension][0][present]
             frame = pd.DataFrame({**keys, **{name: counted[name][present].astype("int64") for name in names}})
@@ -112,7 +125,7 @@ def rollup_rows(orders: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 def finish_rollups(connection: Connection) -> None:
     """After the rollups were filled: fresh statistics, and the mark that they match work_orders."""
-    for rollup in ROLLUPS:
+    for rollup in ALL_ROLLUPS:
         # Fresh statistics, so the planner picks the day or the area index by the window and the area asked.
         connection.exec_driver_sql(f"ANALYZE {rollup.table.name}")
     mark_rollups_built(connection)
@@ -120,7 +133,7 @@ def finish_rollups(connection: Connection) -> None:
 
 def rebuild_rollups(connection: Connection) -> None:
     """Recompute every rollup from work_orders, inside the caller's transaction."""
-    for rollup in ROLLUPS:
+    for rollup in ALL_ROLLUPS:
         connection.execute(rollup.table.delete())
         if connection.dialect.name == "postgresql":
             # Upserting each basis in turn would leave every row updated up to three times: dead tuples
@@ -156,12 +169,12 @@ class RollupChange:
         for start in range(0, len(self.order_numbers), 50_000):
             self.connection.execute(self.staged.insert(),
                                     [{"order_no": number} for number in self.order_numbers[start:start + 50_000]])
-        for rollup in ROLLUPS:
+        for rollup in ALL_ROLLUPS:
             _add_contributions(self.connection, rollup, -1, self.staged)
 
     def after(self) -> None:
         """Add the staged orders' new contribution and drop keys left with nothing."""
-        for rollup in ROLLUPS:
+        for rollup in ALL_ROLLUPS:
             _add_contributions(self.connection, rollup, 1, self.staged)
             _drop_empty(self.connection, rollup)
         self.staged.drop(self.connection)
@@ -173,5 +186,5 @@ def vacuum_rollups(engine: Engine) -> None:
         return
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.exec_driver_sql("SET statement_timeout = 0")
-        for rollup in ROLLUPS:
+        for rollup in ALL_ROLLUPS:
             connection.exec_driver_sql(f"VACUUM (ANALYZE) {rollup.table.name}")

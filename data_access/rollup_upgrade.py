@@ -7,7 +7,7 @@ from sqlalchemy import Engine
 from data_access.db import lift_statement_timeout
 from data_access.member_history import add_previous_date_columns
 from data_access.rollup_build import rebuild_rollups, vacuum_rollups
-from data_access.rollups import ROLLUPS
+from data_access.rollups import ALL_ROLLUPS
 
 
 def upgrade_rollups(engine: Engine) -> None:
@@ -18,7 +18,7 @@ def upgrade_rollups(engine: Engine) -> None:
     with engine.begin() as connection:
         lift_statement_timeout(connection)
         add_previous_date_columns(connection)
-        for rollup in ROLLUPS:
+        for rollup in ALL_ROLLUPS:
             # Recreated, not reused: an older version's table may have other columns or indexes.
             rollup.table.drop(connection, checkfirst=True)
             rollup.table.create(connection)

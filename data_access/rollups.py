@@ -16,6 +16,7 @@ import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import (
     ColumnElement,
@@ -31,7 +32,7 @@ from data_access.city_time import CITY_UTC_OFFSET_SECONDS, DAY_SECONDS
 from data_access.codes import AREA_LEVELS
 from data_access.filters import WorkOrderFilter, work_order_conditions
 from data_access.measures import BASES, MEASURES
-from data_access.schema import ROLLUP_TABLES, meta, work_orders
+from data_access.schema import DAILY_ROLLUP_TABLES, MONTHLY_ROLLUP_TABLES, meta, work_orders
 from data_access.sql import count_if, local_day, local_hour, read_frame
 
 # Bumped whenever a measure's definition changes (or what the loader keeps beside the rollups, like the member
@@ -73,13 +74,14 @@ class Rollup:
     area_level: str
     dimensions: tuple[str, ...]
     measures: tuple[str, ...]
+    period: str = "day"  # or "month": the key column, holding a local day number (a month's first day)
 
     @classmethod
     def of(cls, table: Table) -> Rollup:
         names = [column.name for column in table.columns]
         area_level = [name.removesuffix("_code") for name in names if name.endswith("_code")][-1]
         return cls(table, area_level, tuple(name for name in names if name in DIMENSIONS),
-                   tuple(name for name in names if name in MEASURES))
+                   tuple(name for name in names if name in MEASURES), "month" if "month" in names else "day")
 
     def serves(self, work_filter: WorkOrderFilter, keys: tuple[str, ...], names: Sequence[str]) -> bool:
         """True when every filter, group key and measure can be answered from this rollup's rows."""
@@ -99,7 +101,10 @@ def coarser_or_same(level: str, than: str) -> bool:
     return AREA_ORDER.index(level) <= AREA_ORDER.index(than)
 
 
-ROLLUPS = tuple(Rollup.of(table) for table in ROLLUP_TABLES)
+# The per-day rollups, smallest first (a read takes the first that answers it), and each one's per-month twin.
+ROLLUPS = tuple(Rollup.of(table) for table in DAILY_ROLLUP_TABLES)
+MONTHLY = {daily.table.name: Rollup.of(table) for daily, table in zip(ROLLUPS, MONTHLY_ROLLUP_TABLES, strict=True)}
+ALL_ROLLUPS = (*ROLLUPS, *MONTHLY.values())
 # Every measure counts a subset of one of these (all orders with that basis timestamp).
 BASIS_TOTALS = ("received", "due", "resolved", "called_back")
 
@@ -174,13 +179,13 @@ def _from_orders(engine: Engine, work_filter: WorkOrderFilter, names: Sequence[s
 
 def _from_rollup(engine: Engine, rollup: Rollup, work_filter: WorkOrderFilter, first_day: int | None,
                  end_day: int | None, names: Sequence[str], keys: tuple[str, ...]) -> pd.DataFrame:
-    """The measures summed over the rollup's whole days [first_day, end_day)."""
+    """The measures summed over the rollup's whole days (a monthly one's whole months) in [first_day, end_day)."""
     table = rollup.table
     conditions = work_filter.area.condition(table)
     if first_day is not None:
-        conditions.append(table.c.day >= first_day)
+        conditions.append(table.c[rollup.period] >= first_day)
     if end_day is not None:
-        conditions.append(table.c.day < end_day)
+        conditions.append(table.c[rollup.period] < end_day)
     for values, dimension in FILTERED_DIMENSIONS.items():
         if getattr(work_filter, values):
             conditions.append(table.c[dimension].in_(getattr(work_filter, values)))
@@ -223,6 +228,35 @@ def split_window(work_filter: WorkOrderFilter) -> tuple[tuple[int | None, int | 
     return (first_day, end_day), edges
 
 
+def _month_start(day: int) -> int:
+    """The day number of the first day of the calendar month holding `day`."""
+    return int(np.datetime64(day, "D").astype("datetime64[M]").astype("datetime64[D]").astype(np.int64))
+
+
+def _next_month_start(day: int) -> int:
+    return int((np.datetime64(day, "D").astype("datetime64[M]") + 1).astype("datetime64[D]").astype(np.int64))
+
+
+def split_months(rollup: Rollup, keys: tuple[str, ...], first_day: int | None,
+                 end_day: int | None) -> list[tuple[Rollup, int | None, int | None]]:
+    """The whole days [first_day, end_day) as (rollup, first, end) parts: whole calendar months from the per-month
+    twin, the days before and after them from the per-day rollup (all per-day when grouping by day)."""
+    monthly = MONTHLY.get(rollup.table.name)
+    if monthly is None or "day" in keys:
+        return [(rollup, first_day, end_day)]
+    first_month = None if first_day is None else (
+        first_day if _month_start(first_day) == first_day else _next_month_start(first_day))
+    end_month = None if end_day is None else _month_start(end_day)
+    if first_month is not None and end_month is not None and first_month >= end_month:
+        return [(rollup, first_day, end_day)]
+    parts = [(monthly, first_month, end_month)]
+    if first_day is not None and first_day < first_month:
+        parts.append((rollup, first_day, first_month))
+    if end_day is not None and end_month < end_day:
+        parts.append((rollup, end_month, end_day))
+    return parts
+
+
 def choose_rollup(engine: Engine, work_filter: WorkOrderFilter, group: Group,
                   names: Sequence[str] = ("received",)) -> Rollup | None:
     """The first (smallest) rollup that answers the read, or None (count work_orders)."""
@@ -249,7 +283,9 @@ def read_measures(engine: Engine, work_filter: WorkOrderFilter, names: Sequence[
         frames = _from_orders(engine, work_filter, names, keys)
     else:
         days, edges = split_window(work_filter)
-        frames = [] if days is None else [_from_rollup(engine, rollup, work_filter, *days, names, keys)]
+        frames = [] if days is None else [
+            _from_rollup(engine, part, work_filter, first, end, names, keys)
+            for part, first, end in split_months(rollup, keys, *days)]
         for edge in edges:
             frames += _from_orders(engine, edge, names, keys)
     return _combine(frames, names, [_output_name(key) for key in keys])

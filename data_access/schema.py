@@ -214,10 +214,12 @@ ROLLUP_DIMENSION_TYPES = {"category_l1": String(32), "channel": String(24), "sta
 
 
 def _rollup_table(name: str, area_level: str, dimensions: tuple[str, ...] = (),
-                  measures: tuple[str, ...] = MEASURE_NAMES, area_index_covers: tuple[str, ...] = ()) -> Table:
+                  measures: tuple[str, ...] = MEASURE_NAMES, area_index_covers: tuple[str, ...] = (),
+                  period: str = "day") -> Table:
     """A per-day rollup of work orders: one row per local day × area × dimensions, one count per measure.
 
     `area_index_covers`: measures the (area, day) index also holds, for reads that need no other column.
+    `period` "month": the same per local calendar month, in a column `month` holding the month's first day number.
 
     Each measure counts by the local day of its own basis timestamp (see data_access.measures). The loader keeps
     these exact inside every load's transaction; data_access.rollups reads them.
@@ -227,7 +229,7 @@ def _rollup_table(name: str, area_level: str, dimensions: tuple[str, ...] = (),
     return Table(
         name,
         metadata,
-        Column("day", Integer, primary_key=True, autoincrement=False),
+        Column(period, Integer, primary_key=True, autoincrement=False),
         *(Column(column, String(AREA_LEVELS[column.removesuffix("_code")]), nullable=False,
                  primary_key=column == finest)
           for column in area_columns),
@@ -235,8 +237,18 @@ def _rollup_table(name: str, area_level: str, dimensions: tuple[str, ...] = (),
           for dimension in dimensions),
         *(Column(measure, Integer, nullable=False) for measure in measures),
         # Area filters are a range over the finest code (codes nest by prefix), like work orders' grid codes.
-        Index(f"ix_{name}_area_day", finest, "day", *area_index_covers),
+        Index(f"ix_{name}_area_{period}", finest, period, *area_index_covers),
     )
+
+
+def _monthly_twin(daily: Table, area_index_covers: tuple[str, ...] = ()) -> Table:
+    """The per-month rollup of a per-day one: the same areas, dimensions and measures by local calendar month.
+    A long window reads its whole months here and only its edge days from the per-day rollup."""
+    names = [column.name for column in daily.columns]
+    area_level = [name.removesuffix("_code") for name in names if name.endswith("_code")][-1]
+    return _rollup_table(daily.name.replace("_day", "_month", 1), area_level,
+                         tuple(name for name in names if name in ROLLUP_DIMENSION_TYPES),
+                         tuple(name for name in names if name in MEASURE_NAMES), area_index_covers, period="month")
 
 
 # Smallest first: a read takes the first rollup that can answer it.
@@ -256,8 +268,14 @@ work_order_day_grids = _rollup_table("work_order_day_grids", "grid", (), (
 # Covers the city-wide grid hotspots (received per grid over a window): an index-only scan on both backends.
 Index("ix_work_order_day_grids_day_received", work_order_day_grids.c.day, work_order_day_grids.c.grid_code,
       work_order_day_grids.c.received)
-ROLLUP_TABLES = (work_order_day_hours, work_order_day_channels, work_order_days, work_order_day_categories,
-                 work_order_day_cells, work_order_day_grids)
+DAILY_ROLLUP_TABLES = (work_order_day_hours, work_order_day_channels, work_order_days, work_order_day_categories,
+                       work_order_day_cells, work_order_day_grids)
+MONTHLY_ROLLUP_TABLES = tuple(_monthly_twin(table, ("received",) if table is work_order_day_grids else ())
+                              for table in DAILY_ROLLUP_TABLES)
+ROLLUP_TABLES = DAILY_ROLLUP_TABLES + MONTHLY_ROLLUP_TABLES
+work_order_month_grids = MONTHLY_ROLLUP_TABLES[DAILY_ROLLUP_TABLES.index(work_order_day_grids)]
+Index("ix_work_order_month_grids_month_received", work_order_month_grids.c.month, work_order_month_grids.c.grid_code,
+      work_order_month_grids.c.received)
 
 # Load order: parents before children, so references resolve.
 TABLES_IN_LOAD_ORDER = (meta, areas, water, stations, work_orders, members, member_activities, grid_workers)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Engine, Select, case, func, literal
+from sqlalchemy import ColumnElement, Engine, Integer, Select, case, func, literal
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from data_access.city_time import CITY_UTC_OFFSET_SECONDS, DAY_SECONDS
 
@@ -30,6 +32,30 @@ def count_if(condition: ColumnElement) -> ColumnElement:
 def local_day(column: ColumnElement) -> ColumnElement:
     """Local (Asia/Shanghai) day number of an epoch-seconds column: integer maths, same on both backends."""
     return (column + CITY_UTC_OFFSET_SECONDS) // DAY_SECONDS
+
+
+class month_first_day(FunctionElement):
+    """The day number (days since 1970-01-01) of the first day of the calendar month holding a day number."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(month_first_day, "sqlite")
+def _month_first_day_sqlite(element, compiler, **kw):
+    day = compiler.process(element.clauses, **kw)
+    return f"CAST(julianday(date(({day}) * 86400, 'unixepoch', 'start of month')) - 2440587.5 AS INTEGER)"
+
+
+@compiles(month_first_day, "postgresql")
+def _month_first_day_postgresql(element, compiler, **kw):
+    day = compiler.process(element.clauses, **kw)
+    return f"(CAST(date_trunc('month', DATE '1970-01-01' + CAST(({day}) AS INTEGER)) AS DATE) - DATE '1970-01-01')"
+
+
+def local_month(column: ColumnElement) -> ColumnElement:
+    """The first day number of the local calendar month of an epoch-seconds column (the monthly rollups' key)."""
+    return month_first_day(local_day(column))
 
 
 def local_hour(column: ColumnElement) -> ColumnElement:

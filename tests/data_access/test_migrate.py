@@ -25,6 +25,25 @@ def differences(engine) -> list:
                                                and change[1].name == "ix_member_activities_kind_date")]
 
 
+def assert_months_are_the_sums_of_days(engine) -> None:
+    """Every monthly rollup holds its per-day rollup's rows summed by calendar month (numpy's calendar)."""
+    import numpy as np
+    import pandas as pd
+
+    from data_access.measures import MEASURES
+
+    for daily, monthly in zip(schema.DAILY_ROLLUP_TABLES, schema.MONTHLY_ROLLUP_TABLES, strict=True):
+        days = pd.read_sql_table(daily.name, engine)
+        assert len(days) > 0, daily.name
+        days["month"] = days.pop("day").to_numpy().astype("datetime64[D]").astype("datetime64[M]").astype(
+            "datetime64[D]").astype(np.int64)
+        keys = [column.name for column in monthly.columns if column.name not in MEASURES]
+        want = days.groupby(keys, as_index=False).sum()[list(monthly.columns.keys())]
+        got = pd.read_sql_table(monthly.name, engine)[list(monthly.columns.keys())]
+        pd.testing.assert_frame_equal(got.sort_values(keys).reset_index(drop=True),
+                                      want.sort_values(keys).reset_index(drop=True), check_dtype=False)
+
+
 def test_running_every_migration_builds_the_declared_schema(empty_engine, tmp_path):
     with empty_engine.begin() as connection:  # not the empty-database shortcut: every revision, in order
         command.upgrade(migrate._config(connection), "head")
@@ -42,9 +61,11 @@ def test_a_database_built_before_migrations_upgrades_in_place_and_keeps_its_rows
     from tests.conftest import load_directory
 
     load_directory(city_dir, empty_engine)
-    # Make it what the code on main built before migrations: no access or alert tables, no alembic_version.
+    # Make it what the code on main built before migrations: no access or alert tables, no monthly rollups, no
+    # alembic_version.
     with empty_engine.begin() as connection:
-        for table in ("alert_days", "alerts", "audit_log", "wall_keys", "app_users", "alembic_version"):
+        for table in ("alert_days", "alerts", "audit_log", "wall_keys", "app_users", "alembic_version",
+                      *(table.name for table in schema.MONTHLY_ROLLUP_TABLES)):
             connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
         if connection.dialect.name == "postgresql":
             connection.execute(text("DROP FUNCTION IF EXISTS audit_log_guard()"))
@@ -54,6 +75,7 @@ def test_a_database_built_before_migrations_upgrades_in_place_and_keeps_its_rows
     assert migrate.upgrade(empty_engine) == (None, migrate.head_revision())
     assert read_row_counts(empty_engine) == counts and counts["work_orders"] > 0
     assert differences(empty_engine) == []
+    assert_months_are_the_sums_of_days(empty_engine)
     with empty_engine.begin() as connection:
         connection.execute(schema.audit_log.insert().values(at=1, action="export"))
     with empty_engine.begin() as connection, pytest.raises(DBAPIError, match="append-only"):

@@ -181,3 +181,27 @@ def test_a_load_into_an_empty_table_counts_the_rollups_from_its_own_rows(empty_e
     with empty_engine.begin() as connection:
         rollup_build.rebuild_rollups(connection)
     assert rollup_rows(empty_engine) == counted
+
+
+def test_a_long_window_reads_its_whole_months_from_the_monthly_twin():
+    from datetime import date
+
+    def day(text: str) -> int:
+        return (date.fromisoformat(text) - date(1970, 1, 1)).days
+
+    by_grid = rollups.ROLLUPS[-1]
+    monthly = rollups.MONTHLY[by_grid.table.name]
+    assert monthly.period == "month" and monthly.measures == by_grid.measures
+    parts = rollups.split_months(by_grid, ("grid",), day("2026-01-15"), day("2026-04-10"))
+    assert sorted(parts, key=lambda part: part[1]) == [
+        (by_grid, day("2026-01-15"), day("2026-02-01")), (monthly, day("2026-02-01"), day("2026-04-01")),
+        (by_grid, day("2026-04-01"), day("2026-04-10"))]
+    # Month-aligned: months only; inside one month, or grouped by day: days only; open-ended: months to the edge.
+    assert rollups.split_months(by_grid, (), day("2026-02-01"), day("2026-04-01")) == [
+        (monthly, day("2026-02-01"), day("2026-04-01"))]
+    assert rollups.split_months(by_grid, (), day("2026-02-03"), day("2026-02-27")) == [
+        (by_grid, day("2026-02-03"), day("2026-02-27"))]
+    assert rollups.split_months(by_grid, ("day",), day("2026-01-15"), day("2026-04-10")) == [
+        (by_grid, day("2026-01-15"), day("2026-04-10"))]
+    assert rollups.split_months(by_grid, (), None, day("2026-04-10")) == [
+        (monthly, None, day("2026-04-01")), (by_grid, day("2026-04-01"), day("2026-04-10"))]
