@@ -1,11 +1,12 @@
 """Work-order measures by day, read from the per-day rollups where they serve the filter, else from work orders.
 
-The rollups (schema.ROLLUP_TABLES) hold, per local day × area × dimensions, counts of the measures of
-data_access.measures (each rollup the measures its reads need). The loader keeps them exact in the load's own
+The rollups (schema.DAILY_ROLLUP_TABLES) hold, per local day × area × dimensions, counts of the measures of
+data_access.measures (each rollup the measures its reads need); each has a per-calendar-month twin
+(schema.MONTHLY_ROLLUP_TABLES) with the same keys by month. The loader keeps both exact in the load's own
 transaction (data_access.rollup_build): a big load rebuilds them, a small one (the live feed) subtracts the
-changed orders' old contribution and adds their new one. A read takes whole days from the first (smallest)
-rollup that has its measures, filters and keys, and only the partial days at the edges of its window from
-work_orders; a read no rollup answers (a grid's KPIs, a filter on channel at community level…) counts
+changed orders' old contribution and adds their new one. A read takes whole months from the first (smallest)
+rollup's twin, the remaining whole days from that rollup, and only the partial days at the edges of its window
+from work_orders; a read no rollup answers (a grid's KPIs, a filter on channel at community level…) counts
 work_orders directly.
 """
 
