@@ -11,7 +11,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from components import maps
-from data_access import areas, coverage, grid_workers, kpis, members, stations, work_orders
+from data_access import areas, coverage, grid_workers, kpis, members, migrate, stations, work_orders
 from data_access import wall as wall_data
 from data_access.city_time import local_date, reference_now
 from data_access.db import WALL_TIMEOUT_MS, create_db_engine, database_url, has_data
@@ -36,6 +36,17 @@ def _wall_engine_for(url: str) -> Engine:
 @st.cache_data(ttl=10, show_spinner=False)
 def _has_data(url: str) -> bool:
     return has_data(_engine_for(url))
+
+
+@st.cache_data(ttl=10, show_spinner=False)
+def _schema_problem(url: str) -> str | None:
+    with _engine_for(url).connect() as connection:
+        return migrate.schema_problem(connection)
+
+
+def schema_problem() -> str | None:
+    """Why the configured database's schema does not match this code (rechecked every few seconds), or None."""
+    return _schema_problem(database_url())
 
 
 def database_has_data() -> bool:

@@ -111,7 +111,15 @@ def run_staff(pages: Sequence[StaffPage]) -> None:
     auth.render_account(viewer, language)
     context = None
     failed = False
-    if cached.database_has_data():
+    problem = None
+    has_data = False
+    try:
+        has_data = cached.database_has_data()
+        problem = cached.schema_problem() if has_data else None
+    except Exception:
+        log.exception("the database's schema could not be read")
+        failed = True
+    if has_data and not problem and not failed:
         try:
             context = _build_context(language, viewer)
         except Exception:
@@ -119,7 +127,9 @@ def run_staff(pages: Sequence[StaffPage]) -> None:
             failed = True
 
     def unavailable() -> None:
-        if failed:
+        if problem:
+            st.error(translate("app.schema", language, detail=escape_markdown(problem)), icon=":material/database:")
+        elif failed:
             st.error(translate("app.error", language))
         else:
             render_no_data(language)

@@ -15,6 +15,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "app.language": ("语言 / Language", "Language / 语言"),
     "app.error": ("数据暂时无法读取，请稍后再试。", "The data cannot be read right now; please try again shortly."),
     "app.empty": ("当前筛选条件下没有数据。", "Nothing matches the current filters."),
+    "app.schema": ("数据库结构与本版本不一致，运维人员需先升级：{detail}",
+                   "The database's schema does not match this version; an operator must upgrade it first: {detail}"),
     "app.no_data": ("尚未载入数据：请运行 `make run` 或 `python -m data_access load 目录`。",
                     "No data loaded yet: run `make run` or `python -m data_access load DIR`."),
     "area.water_grid": ("该网格全部位于水域，没有常住居民。",

@@ -57,19 +57,32 @@ def _check_known(revision: str) -> None:
                              f"(its newest is {head_revision()}): run the Cityscreen version that wrote it")
 
 
+def schema_problem(connection: Connection) -> str | None:
+    """Why this code cannot use the database's schema (built before migrations, older or newer), or None when it
+    can (at head, or empty)."""
+    revision = current_revision(connection)
+    if revision is None:
+        return (f"the database was built before schema migrations: run `{MIGRATE_COMMAND}` first"
+                if _holds_cityscreen(connection) else None)
+    try:
+        _check_known(revision)
+    except SchemaMismatch as newer:
+        return str(newer)
+    if revision != head_revision():
+        return (f"the database's schema is at revision {revision}, this Cityscreen needs {head_revision()}: "
+                f"run `{MIGRATE_COMMAND}` first")
+    return None
+
+
 def ensure_current(connection: Connection) -> None:
     """Inside the caller's transaction: create the schema in an empty database, or refuse one not at head."""
-    revision = current_revision(connection)
-    if revision is None and not _holds_cityscreen(connection):
+    if current_revision(connection) is None and not _holds_cityscreen(connection):
         metadata.create_all(connection)
         command.stamp(_config(connection), "head")
         return
-    if revision is None:
-        raise SchemaMismatch(f"the database was built before schema migrations: run `{MIGRATE_COMMAND}` first")
-    _check_known(revision)
-    if revision != head_revision():
-        raise SchemaMismatch(f"the database's schema is at revision {revision}, this Cityscreen needs "
-                             f"{head_revision()}: run `{MIGRATE_COMMAND}` first")
+    problem = schema_problem(connection)
+    if problem:
+        raise SchemaMismatch(problem)
 
 
 def upgrade(engine: Engine) -> tuple[str | None, str]:

@@ -30,6 +30,15 @@ def streamlit_server(database_url: str, log_name: str, entry: str = PRODUCTION_E
                      extra_args: tuple[str, ...] = (), environment: dict[str, str] | None = None,
                      port: int | None = None) -> Iterator[str]:
     """Run `streamlit run ENTRY` on the database; yield its base URL; terminate it by its process id."""
+    with streamlit_process(database_url, log_name, entry, extra_args, environment, port) as (base, _pid):
+        yield base
+
+
+@contextlib.contextmanager
+def streamlit_process(database_url: str, log_name: str, entry: str = PRODUCTION_ENTRY,
+                      extra_args: tuple[str, ...] = (), environment: dict[str, str] | None = None,
+                      port: int | None = None) -> Iterator[tuple[str, int]]:
+    """As streamlit_server, yielding (base URL, the server's process id)."""
     port = port or free_port()
     environment = {**os.environ, "CITYSCREEN_DB_URL": database_url, **(environment or {})}
     ARTIFACTS.mkdir(exist_ok=True)
@@ -53,7 +62,7 @@ def streamlit_server(database_url: str, log_name: str, entry: str = PRODUCTION_E
             if server.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"streamlit did not start; see {log_path}")
             time.sleep(0.3)
-        yield base
+        yield base, server.pid
     finally:
         server.terminate()
         try:

@@ -308,3 +308,28 @@ def test_a_link_asking_for_a_thousand_years_gets_a_bounded_page(app):
     assert len(slider.options) <= 1 + filters.MAX_STEPS
     first, last = app.session_state["filter_dates"]
     assert (last - first).days <= 366 * (filters.CUSTOM_YEARS_BACK + 1)
+
+
+@pytest.mark.parametrize("revision", ["0002_access", "9999_from_the_future"])
+def test_a_database_at_another_schema_revision_says_so_instead_of_failing(sqlite_city_url, tmp_path, monkeypatch,
+                                                                         revision):
+    import shutil
+
+    from sqlalchemy import text
+
+    from data_access import migrate
+
+    copy = tmp_path / "older.sqlite"
+    shutil.copy(sqlite_city_url.removeprefix("sqlite:///"), copy)
+    engine = create_db_engine(f"sqlite:///{copy}")
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = :revision"), {"revision": revision})
+    engine.dispose()
+    monkeypatch.setenv("CITYSCREEN_DB_URL", f"sqlite:///{copy}")
+    for page in ("overview", "requests"):
+        app = apps.whole_app() if page == "overview" else apps.staff_page(page)
+        app.run()
+        assert not app.exception
+        errors = [item.value.replace("\\", "") for item in app.error]
+        assert len(errors) == 1 and revision in errors[0], errors
+        assert (migrate.MIGRATE_COMMAND in errors[0]) is (revision == "0002_access")
