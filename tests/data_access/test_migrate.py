@@ -67,6 +67,7 @@ def test_a_database_built_before_migrations_upgrades_in_place_and_keeps_its_rows
         for table in ("alert_days", "alerts", "audit_log", "wall_keys", "app_users", "alembic_version",
                       *(table.name for table in schema.MONTHLY_ROLLUP_TABLES)):
             connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
+        connection.execute(text("DROP INDEX IF EXISTS ix_work_orders_open_area"))
         if connection.dialect.name == "postgresql":
             connection.execute(text("DROP FUNCTION IF EXISTS audit_log_guard()"))
     counts = read_row_counts(empty_engine)
