@@ -229,3 +229,19 @@ def community_meeting_target(city_dir: Path) -> str:
     if met.empty:
         raise LookupError("every community of the test city is below its member target")
     return sorted(met["code"])[0]
+
+
+# ---------------------------------------------------------------- supervision tasks
+
+
+def task_counts(tasks: pd.DataFrame, level: str, area: str | None, now: int) -> dict[str, tuple[int, int]]:
+    """{code: (unfinished, overdue)} per area of `level` inside `area`, from a plain list of tasks (columns
+    area_code, state, deadline): a task counts for the area at `level` its own area lies in, when it lies that
+    deep; unfinished = not verified, overdue = unfinished and its deadline before `now`."""
+    digits = {"district": 6, "street": 9, "community": 12, "grid": 15}[level]
+    rows = tasks[(tasks["area_code"].str.len() >= digits) & inside(tasks["area_code"], area)
+                 & (tasks["state"] != "verified")]
+    counts: dict[str, tuple[int, int]] = {}
+    for code, state_deadline in rows.groupby(rows["area_code"].str[:digits]):
+        counts[code] = (len(state_deadline), int((state_deadline["deadline"] < now).sum()))
+    return counts
