@@ -49,6 +49,12 @@ MIN_NOTE_CHARS = 2
 MAX_DEADLINE_DAYS = 366
 
 
+# The stable codes of what can be wrong with a request (the pages translate each: components/i18n.py).
+PROBLEM_CODES = ("unknown-area", "unknown-source", "alert-required", "unexpected-alert", "unknown-category",
+                 "deadline-past", "deadline-too-far", "empty-instruction", "text-too-long", "note-required",
+                 "unknown-assignee", "assignee-outside-area", "illegal-transition", "task-changed")
+
+
 @dataclass(frozen=True)
 class TaskProblem:
     """One thing wrong with a request: the field, a stable code (tests and translations key on it), a message."""
@@ -57,6 +63,10 @@ class TaskProblem:
     code: str
     message: str
     limit: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.code not in PROBLEM_CODES:
+            raise ValueError(f"undeclared problem code {self.code!r}")
 
 
 class TaskInvalid(ValueError):
@@ -90,15 +100,18 @@ def task_clock(engine: Engine) -> int:
 
 # ---------------------------------------------------------------- who may do what
 
+def is_supervisor(viewer: Viewer) -> bool:
+    """Leaders, and staff of a whole district: the roles that dispatch, return and verify tasks somewhere."""
+    return viewer.role == "leader" or (viewer.role == "staff" and viewer.area_code is not None
+                                       and len(viewer.area_code) == AREA_LEVELS["district"])
+
+
 def may_supervise(viewer: Viewer, area_code: str | None) -> bool:
     """Create, return and verify tasks about this area: leaders anywhere, district staff strictly inside their
     district (a district supervises its streets, communities and grids; it does not dispatch to itself)."""
-    if area_code is None:
+    if area_code is None or not is_supervisor(viewer):
         return False
-    if viewer.role == "leader":
-        return True
-    return (viewer.role == "staff" and viewer.area_code is not None and len(viewer.area_code) == AREA_LEVELS[
-        "district"] and area_code != viewer.area_code and inside(area_code, viewer.area_code))
+    return viewer.role == "leader" or (area_code != viewer.area_code and inside(area_code, viewer.area_code))
 
 
 def may_handle(viewer: Viewer, area_code: str) -> bool:
@@ -170,8 +183,9 @@ def create_task(engine: Engine, viewer: Viewer, *, source_kind: str, area_code: 
     every problem with the input (unknown area, source, category or assignee, a deadline in the past or more than
     a year ahead, an empty or over-long instruction or summary).
     """
-    if viewer.role not in ("leader", "staff"):
-        raise AccessDenied(f"role {viewer.role} may not dispatch supervision tasks")
+    if not is_supervisor(viewer):
+        raise AccessDenied(f"role {viewer.role} of {viewer.area_code or 'the city'} may not dispatch supervision "
+                           "tasks: leaders and district staff do")
     area_code = (area_code or "").strip()
     try:
         level = level_of_code(area_code)
@@ -386,28 +400,33 @@ def read_task(engine: Engine, viewer: Viewer, task_id: int, now: int | None = No
 
 def read_task_counts(engine: Engine, scope: AreaScope, level: str, now: int) -> pd.DataFrame:
     """Unfinished (not yet verified) and overdue tasks per area of `level` inside the scope: columns code,
-    tasks_open, tasks_overdue; areas without an unfinished task are left out, and so are tasks about an area
+    tasks_unfinished, tasks_overdue; areas without an unfinished task are left out, and so are tasks about an area
     coarser than `level` (a street's own task has no community)."""
     if level not in AREA_LEVELS:
         raise ValueError(f"unknown area level {level!r}")
     column = supervision_tasks.c[f"{level}_code"]
-    statement = (select(column.label("code"), func.count().label("tasks_open"),
+    statement = (select(column.label("code"), func.count().label("tasks_unfinished"),
                         count_if(supervision_tasks.c.deadline < now).label("tasks_overdue"))
                  .where(*scope.condition(supervision_tasks), column.is_not(None), supervision_tasks.c.state != DONE)
                  .group_by(column).order_by(column))
     frame = read_frame(engine, statement)
     if frame.empty:
-        return pd.DataFrame({"code": pd.Series(dtype=object), "tasks_open": pd.Series(dtype=int),
+        return pd.DataFrame({"code": pd.Series(dtype=object), "tasks_unfinished": pd.Series(dtype=int),
                              "tasks_overdue": pd.Series(dtype=int)})
-    return frame.astype({"tasks_open": int, "tasks_overdue": int})
+    return frame.astype({"tasks_unfinished": int, "tasks_overdue": int})
 
 
 def read_task_totals(engine: Engine, scope: AreaScope, now: int) -> dict[str, int]:
-    """Unfinished and overdue tasks about the scope's area and every area inside it: {open, overdue}."""
-    row = read_frame(engine, select(func.count().label("open"),
-                                    count_if(supervision_tasks.c.deadline < now).label("overdue"))
-                     .where(*scope.condition(supervision_tasks), supervision_tasks.c.state != DONE)).iloc[0]
-    return {"open": int(row["open"]), "overdue": int(row["overdue"])}
+    """Tasks about the scope's area and every area inside it: how many in each state (TASK_STATES), how many
+    `unfinished` (not yet verified) and how many of those `overdue` at `now`."""
+    frame = read_frame(engine, select(supervision_tasks.c.state, func.count().label("tasks"),
+                                      count_if(_overdue(now)).label("overdue"))
+                       .where(*scope.condition(supervision_tasks)).group_by(supervision_tasks.c.state))
+    totals = dict.fromkeys(TASK_STATES, 0)
+    totals.update({state: int(tasks) for state, tasks in zip(frame["state"], frame["tasks"], strict=True)})
+    totals["unfinished"] = sum(count for state, count in totals.items() if state in TASK_STATES and state != DONE)
+    totals["overdue"] = int(frame["overdue"].sum()) if len(frame) else 0
+    return totals
 
 
 def read_task_for_alerts(engine: Engine, alert_ids) -> dict[int, str]:
@@ -439,6 +458,7 @@ def read_assignees(engine: Engine, area_code: str) -> pd.DataFrame:
 
 
 __all__ = ["TRANSITIONS", "AccessDenied", "OutsideArea", "TaskDetail", "TaskInvalid", "TaskNotFound", "TaskProblem",
-           "accept_task", "allowed_actions", "create_task", "create_task_from_alert", "may_handle", "may_supervise",
+           "accept_task", "allowed_actions", "create_task", "create_task_from_alert", "is_supervisor", "may_handle",
+           "may_supervise",
            "read_assignees", "read_task", "read_task_counts", "read_task_for_alerts", "read_task_totals", "read_tasks",
            "resolve_task", "return_task", "task_clock", "verify_task"]

@@ -30,19 +30,7 @@ def city_engine(request, city_dir, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def places(city_dir) -> dict[str, str]:
-    """Areas from the input files (geopandas): a district with two streets, their communities and a grid, and a
-    street of another district."""
-    streets = expected.areas(city_dir, "street")["code"].sort_values()
-    communities = expected.areas(city_dir, "community")["code"].sort_values()
-    grids = expected.areas(city_dir, "grid")["code"].sort_values()
-    district = next(code for code in streets.str[:6].unique() if (streets.str[:6] == code).sum() >= 2)
-    street, other_street = streets[streets.str.startswith(district)].iloc[:2]
-    community = communities[communities.str.startswith(street)].iloc[0]
-    return {"district": district, "street": street, "other_street": other_street, "community": community,
-            "sibling": communities[communities.str.startswith(street)].iloc[1],
-            "other_community": communities[communities.str.startswith(other_street)].iloc[0],
-            "grid": grids[grids.str.startswith(community)].iloc[0],
-            "far_street": streets[~streets.str.startswith(district)].iloc[0]}
+    return expected.nested_areas(city_dir)
 
 
 @pytest.fixture
@@ -292,9 +280,11 @@ def test_counts_totals_and_lists_agree_with_an_independent_count(engine, places,
             assert {code: (open_, overdue) for code, open_, overdue in counted.itertuples(index=False)} == \
                 expected.task_counts(plan, level, area, now), (level, area)
     for area in (None, places["district"], places["street"], places["community"], places["grid"]):
-        unfinished = plan[expected.inside(plan["area_code"], area) & (plan["state"] != "verified")]
+        here = plan[expected.inside(plan["area_code"], area)]
+        unfinished = here[here["state"] != "verified"]
         assert tasks.read_task_totals(engine, AreaScope.of(area), now) == {
-            "open": len(unfinished), "overdue": int((unfinished["deadline"] < now).sum())}
+            **{state: int((here["state"] == state).sum()) for state in codes.TASK_STATES},
+            "unfinished": len(unfinished), "overdue": int((unfinished["deadline"] < now).sum())}
     listed = tasks.read_tasks(engine, LEADER, now=now)
     assert sorted(listed["task_id"]) == sorted(ids.values())
     assert list(listed["state"].iloc[-2:]) == ["verified", "verified"]  # unfinished first
@@ -342,7 +332,8 @@ def test_department_tasks_carry_the_departments_name_and_tasks_beyond_the_deadli
                                                           grids.loc[places["grid"], "name_en"])
     assert not tasks.read_task(engine, LEADER, task_id, now=now + HOUR).task["overdue"]
     assert tasks.read_task(engine, LEADER, task_id, now=now + HOUR + 1).task["overdue"]
-    assert tasks.read_task_totals(engine, CITY, now + HOUR + 1) == {"open": 1, "overdue": 1}
+    totals = tasks.read_task_totals(engine, CITY, now + HOUR + 1)
+    assert (totals["open"], totals["unfinished"], totals["overdue"], totals["verified"]) == (1, 1, 1, 0)
 
 
 def test_the_alerts_page_learns_the_state_of_each_alerts_newest_task(engine, places, now):
