@@ -290,15 +290,15 @@ STRINGS: dict[str, tuple[str, str]] = {
                       "This wall link is not valid or has been revoked. 该大屏链接无效或已被吊销。"),
     "auth.open_demo": ("开放演示模式：未配置身份认证，仅限本机访问",
                        "Open demo mode: no sign-in configured, this machine only"),
-    "tasks.rights.supervise": ("您可以在 {area} 内交办督办任务，并对办结反馈进行核验或退回。",
+    "tasks.rights.supervise": ("您可以在{area}内交办督办任务，并对办结反馈进行核验或退回。",
                                "You may dispatch tasks inside {area} and verify or return what is reported back."),
-    "tasks.rights.handle": ("您负责签收和办结 {area} 内的督办任务。",
+    "tasks.rights.handle": ("您负责签收和办结{area}内的督办任务。",
                             "You accept and resolve the supervision tasks inside {area}."),
-    "tasks.rights.both": ("您可以在 {area} 内交办、签收、办结、核验督办任务"
+    "tasks.rights.both": ("您可以在{area}内交办、签收、办结、核验督办任务"
                           "（同一任务不可既交办又办理，也不可既办结又核验）。",
                           "You may dispatch, accept, resolve and verify tasks inside {area} (never both dispatch and "
                           "handle one task, nor both resolve and verify it)."),
-    "tasks.rights.read": ("您可以查看 {area} 内的督办任务。", "You may read the supervision tasks inside {area}."),
+    "tasks.rights.read": ("您可以查看{area}内的督办任务。", "You may read the supervision tasks inside {area}."),
     "tasks.unfinished": ("在办督办", "Tasks open"),
     "tasks.unfinished.help": ("已交办、尚未核验办结的任务", "Dispatched and not yet verified"),
     "tasks.overdue": ("督办超期", "Tasks overdue"),

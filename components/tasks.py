@@ -13,8 +13,8 @@ import streamlit as st
 
 from components import cached, colours, maps
 from components.context import PageContext
-from components.i18n import code_label
-from components.views import format_time, render_table
+from components.i18n import code_label, translate
+from components.views import build_text_table, format_time, render_table
 from data_access import codes, tasks
 from data_access.city_time import local_day_start
 from data_access.roles import ROLES, AccessDenied
@@ -25,6 +25,7 @@ DEFAULT_DEADLINE_DAYS = 3
 DEFAULT_DEADLINE_TIME = clock_time(18, 0)
 FLASH_KEY = "tasks_flash"
 SELECTED_KEY = "task_selected"
+ACTED_KEY = "task_acted_on"
 
 
 def render_problems(page: PageContext, error: Exception) -> None:
@@ -122,7 +123,7 @@ def render_hotspot_dispatch(page: PageContext, hotspots: pd.DataFrame) -> None:
 def build_task_table(frame: pd.DataFrame, language: str) -> pd.DataFrame:
     """The tasks list with labels in the page's language: state, source, category, deadline and overdue as text."""
     name = "name_en" if language == "en" else "name_zh"
-    yes = "yes" if language == "en" else "是"
+    yes = translate("tasks.yes", language)
     return frame.assign(
         number=["#" + str(task_id) for task_id in frame["task_id"]],
         area=frame[f"area_{name}"].fillna(frame["area_code"]),
@@ -179,6 +180,7 @@ def _take_step(page: PageContext, action: str, task_id: int, note: str | None) -
         render_problems(page, error)
         return
     st.session_state[FLASH_KEY] = page.t("tasks.done", action=code_label(codes.TASK_ACTIONS, action, page.language))
+    st.session_state[ACTED_KEY] = task_id  # stays on screen even when the step takes it out of the filtered list
     st.rerun()
 
 
@@ -222,10 +224,7 @@ def render_task_detail(page: PageContext, detail: tasks.TaskDetail) -> None:
          if isinstance(task["category_l1"], str) else "—"),
         (t("tasks.returns"), str(int(task["returns"]))),
     ]
-    # Data (area names, instructions, notes) is shown as text, never as Markdown.
-    st.dataframe(pd.DataFrame(facts, columns=["field", "value"]), hide_index=True, width="stretch",
-                 key=f"task-{int(task['task_id'])}-facts", column_config={"field": st.column_config.TextColumn(""),
-                                                                          "value": st.column_config.TextColumn("")})
+    st.html(build_text_table(pd.DataFrame(facts, columns=["field", "value"]), show_header=False))
     if isinstance(task["source_summary"], str) and task["source_summary"]:
         st.caption(t("tasks.source"))
         st.text(task["source_summary"])
@@ -233,9 +232,9 @@ def render_task_detail(page: PageContext, detail: tasks.TaskDetail) -> None:
     st.text(task["instruction"])
     st.markdown(f"**{t('tasks.history')}**")
     history = build_history_table(detail.history, language)
-    st.dataframe(history[["time", "step", "change", "who", "note_text"]].rename(columns={
+    st.html(build_text_table(history[["time", "step", "change", "who", "note_text"]].rename(columns={
         "time": t("column.time"), "step": t("column.step"), "change": t("tasks.change"), "who": t("tasks.who"),
-        "note_text": t("tasks.note")}), hide_index=True, width="stretch", key=f"task-{int(task['task_id'])}-history")
+        "note_text": t("tasks.note")})))
     render_steps(page, detail)
 
 

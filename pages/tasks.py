@@ -3,6 +3,7 @@ first), and take a task through accept → resolve → verify (or return) with i
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from components import auth, cached
@@ -13,6 +14,7 @@ from components.i18n import code_label
 from components.tiles import format_count, render_tiles
 from data_access import codes, tasks
 from data_access.roles import AccessDenied
+from data_access.scope import inside
 
 UNFINISHED = tuple(state for state in codes.TASK_STATES if state != tasks.DONE)
 
@@ -35,8 +37,9 @@ def render_rights(page: PageContext) -> None:
 
 
 def viewer_area_name(page: PageContext) -> str:
+    """The name of the area the viewer works in ('whole city' for city-wide roles)."""
     if page.viewer.area_code is None:
-        return page.t("filter.whole_city")
+        return page.t("auth.whole_city")
     area = cached.load_area(page.viewer.scope())
     return area[page.name_column] if area else page.viewer.area_code
 
@@ -86,19 +89,30 @@ def render_list(page: PageContext):
 
 
 def render_detail(page: PageContext, listed) -> None:
-    """The chosen task (the newest dispatched one after a dispatch) with its history and steps."""
+    """The chosen task (the one just dispatched, or just acted on even when the filters no longer list it) with its
+    history and steps."""
+    t, name = page.t, page.name_column
+    engine = cached.get_engine()
+    acted = st.session_state.get(task_views.ACTED_KEY)
+    if acted is not None and acted not in set(listed["task_id"]):
+        try:
+            task = tasks.read_task(engine, page.viewer, acted, page.now).task
+        except (tasks.TaskNotFound, AccessDenied):
+            task = None
+        if task is not None and inside(task["area_code"], page.scope.code):
+            listed = pd.concat([listed, pd.DataFrame([task])], ignore_index=True)
     if listed.empty:
         return
-    t, name = page.t, page.name_column
     st.subheader(t("tasks.detail"))
     options = [int(task_id) for task_id in listed["task_id"]]
     if st.session_state.get(task_views.SELECTED_KEY) not in options:
         st.session_state[task_views.SELECTED_KEY] = options[0]
+    # No state in the label: the task's state is shown below it, fresh on every run.
     labels = {int(row.task_id): f"#{int(row.task_id)} · {getattr(row, f'area_{name}') or row.area_code} · "
-              f"{code_label(codes.TASK_STATES, row.state, page.language)}" for row in listed.itertuples()}
+              f"{row.instruction[:40]}" for row in listed.itertuples()}
     task_id = st.selectbox(t("tasks.pick"), options, format_func=labels.get, key=task_views.SELECTED_KEY)
     try:
-        detail = tasks.read_task(cached.get_engine(), page.viewer, task_id, now=page.now)
+        detail = tasks.read_task(engine, page.viewer, task_id, now=page.now)
     except (tasks.TaskNotFound, AccessDenied) as error:
         task_views.render_problems(page, error)
         return
