@@ -369,6 +369,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "tasks.error.unknown-category": ("诉求类别不存在。", "Unknown category."),
     "tasks.error.unknown-source": ("任务来源不正确。", "Unknown task source."),
     "tasks.error.alert-required": ("来自预警的任务必须指明预警。", "A task from an alert must name the alert."),
+    "tasks.error.unknown-alert": ("该预警不存在（可能已被重新计算）。",
+                                  "There is no such alert (it may have been recomputed)."),
     "tasks.error.unexpected-alert": ("只有来自预警的任务才关联预警。", "Only a task from an alert names one."),
     "tasks.error.empty-instruction": ("请填写督办要求。", "Write the instruction."),
     "tasks.error.text-too-long": ("文字过长：最多 {limit} 个字。", "Too long: at most {limit} characters."),

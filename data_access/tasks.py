@@ -26,7 +26,7 @@ from data_access.city_time import DAY_SECONDS, local_text, reference_now
 from data_access.codes import AREA_LEVELS, CATEGORIES_L1, DEPARTMENTS, TASK_SOURCES, TASK_STATES, level_of_code
 from data_access.personal import mask_personal_text
 from data_access.roles import AccessDenied, Viewer
-from data_access.schema import areas, supervision_tasks, task_events
+from data_access.schema import alerts, areas, supervision_tasks, task_events
 from data_access.scope import AreaScope, OutsideArea, inside
 from data_access.sql import count_if, read_frame
 
@@ -50,7 +50,8 @@ MAX_DEADLINE_DAYS = 366
 
 
 # The stable codes of what can be wrong with a request (the pages translate each: components/i18n.py).
-PROBLEM_CODES = ("unknown-area", "unknown-source", "alert-required", "unexpected-alert", "unknown-category",
+PROBLEM_CODES = ("unknown-area", "unknown-source", "alert-required", "unexpected-alert", "unknown-alert",
+                 "unknown-category",
                  "deadline-past", "deadline-too-far", "empty-instruction", "text-too-long", "note-required",
                  "unknown-assignee", "assignee-outside-area", "illegal-transition", "task-changed")
 
@@ -180,8 +181,8 @@ def create_task(engine: Engine, viewer: Viewer, *, source_kind: str, area_code: 
     """Dispatch a task and return its id: the task, its first event and the audit record in one transaction.
 
     AccessDenied for a viewer who may not supervise, OutsideArea for an area outside theirs, TaskInvalid listing
-    every problem with the input (unknown area, source, category or assignee, a deadline in the past or more than
-    a year ahead, an empty or over-long instruction or summary).
+    every problem with the input (unknown area, source, alert, category or assignee, a deadline in the past or
+    more than a year ahead, an empty or over-long instruction or summary).
     """
     if not is_supervisor(viewer):
         raise AccessDenied(f"role {viewer.role} of {viewer.area_code or 'the city'} may not dispatch supervision "
@@ -217,6 +218,9 @@ def create_task(engine: Engine, viewer: Viewer, *, source_kind: str, area_code: 
     problems += _text_problems("instruction", instruction, MAX_INSTRUCTION_CHARS, required=True)
     problems += _text_problems("source_summary", source_summary, MAX_SUMMARY_CHARS, required=False)
     with engine.begin() as connection:
+        if source_kind == "alert" and alert_id is not None and connection.execute(
+                select(alerts.c.alert_id).where(alerts.c.alert_id == int(alert_id))).first() is None:
+            problems.append(TaskProblem("alert_id", "unknown-alert", f"no alert {alert_id}"))
         kind, assignee_problems = _assignee_kind(connection, assignee, area_code)
         if connection.execute(select(areas.c.code).where(areas.c.code == area_code)).first() is None:
             problems.insert(0, TaskProblem("area_code", "unknown-area", f"no area {area_code} in the loaded city"))

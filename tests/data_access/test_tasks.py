@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import delete, func, select, text
 
 from data_access import audit, codes, tasks
-from data_access.city_time import DAY_SECONDS
+from data_access.city_time import DAY_SECONDS, local_date
 from data_access.roles import AccessDenied, Viewer
-from data_access.schema import audit_log, supervision_tasks, task_events
+from data_access.schema import alerts, audit_log, supervision_tasks, task_events
 from data_access.scope import CITY, AreaScope, OutsideArea
 from tests import expected
 from tests.conftest import BACKENDS, drop_engine, load_directory, make_empty_engine
@@ -117,6 +117,7 @@ def test_bad_input_is_refused_with_every_problem_and_nothing_is_written(engine, 
     assert problems(category="weather") == ["unknown-category"]
     assert problems(source_kind="rumour") == ["unknown-source"]
     assert problems(source_kind="alert") == ["alert-required"]
+    assert problems(source_kind="alert", alert_id=424242) == ["unknown-alert"]
     assert problems(alert_id=5) == ["unexpected-alert"]
     assert problems(area_code="999999999") == ["unknown-area"]
     assert problems(area_code="12ab") == ["unknown-area"]
@@ -336,7 +337,20 @@ def test_department_tasks_carry_the_departments_name_and_tasks_beyond_the_deadli
     assert (totals["open"], totals["unfinished"], totals["overdue"], totals["verified"]) == (1, 1, 1, 0)
 
 
+def add_alerts(engine, places, *alert_ids: int) -> None:
+    """Alerts as data_access.alerts stores them (only what a task refers to matters here)."""
+    today = local_date(tasks.task_clock(engine))
+    with engine.begin() as connection:
+        connection.execute(delete(alerts).where(alerts.c.alert_id.in_(alert_ids)))
+        for alert_id in alert_ids:
+            connection.execute(alerts.insert().values(
+                alert_id=alert_id, kind="surge", area_code=places["community"], area_level="community",
+                category_l1="environment", measure="received", first_day=today, last_day=today, observed=12,
+                expected=3.1, upper=8.0, status="open", computed_at=0))
+
+
 def test_the_alerts_page_learns_the_state_of_each_alerts_newest_task(engine, places, now):
+    add_alerts(engine, places, 7, 9, 11)
     staff = staff_of(places["street"])
     first = tasks.create_task_from_alert(engine, LEADER, 7, "环境保护激增 12 件（预期 3.1）", places["community"],
                                          "environment", places["street"], now + DAY_SECONDS, "核查油烟扰民", now=now)
