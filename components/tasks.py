@@ -55,10 +55,12 @@ def deadline_epoch(day, moment: clock_time) -> int:
 
 
 def render_create_form(page: PageContext, area_code: str, area_name: str, key: str, source_kind: str = "area",
-                       source_summary: str | None = None, category: str | None = None) -> int | None:
-    """The dispatch form for one area (its street offices and the departments to choose from); the new task's id
-    once dispatched, else None. The viewer's right to dispatch is checked again in data_access."""
+                       source_summary: str | None = None, category: str | None = None) -> None:
+    """The dispatch form for one area (its street offices and the departments to choose from). Once a task is
+    dispatched the page runs again with the form empty, the task chosen and a confirmation; the viewer's right to
+    dispatch is checked again in data_access."""
     t, language = page.t, page.language
+    render_flash(page)
     engine = cached.get_engine()
     assignees = tasks.read_assignees(engine, area_code)
     labels = {row.assignee: assignee_label(page, row.assignee_kind, getattr(row, page.name_column))
@@ -82,20 +84,23 @@ def render_create_form(page: PageContext, area_code: str, area_name: str, key: s
                                    key=f"{key}-instruction")
         submitted = st.form_submit_button(t("tasks.submit"), type="primary", icon=":material/assignment_add:")
     if not submitted:
-        return None
+        return
     try:
         task_id = tasks.create_task(engine, page.viewer, source_kind=source_kind, area_code=area_code,
                                     assignee=assignee, deadline=deadline_epoch(day, moment), instruction=instruction,
                                     category=chosen_category or None, source_summary=source_summary)
     except (tasks.TaskInvalid, AccessDenied, OutsideArea) as error:
         render_problems(page, error)
-        return None
+        return
     except Exception as error:  # the audit record (or the database) failed: nothing was written
         log.exception("dispatching a task failed")
         render_problems(page, error)
-        return None
-    st.success(t("tasks.created", task=task_id), icon=":material/task_alt:")
-    return task_id
+        return
+    # Start again with an empty form (a second click must not dispatch the same task twice), the new task chosen.
+    st.session_state[FLASH_KEY] = t("tasks.created", task=task_id)
+    st.session_state[SELECTED_KEY] = task_id
+    st.session_state.pop(f"{key}-instruction", None)
+    st.rerun()
 
 
 def render_hotspot_dispatch(page: PageContext, hotspots: pd.DataFrame) -> None:

@@ -65,9 +65,7 @@ def render_create(page: PageContext) -> None:
         elif not tasks.may_supervise(viewer, page.scope.code):
             st.info(t("tasks.create.not_here"))
         else:
-            created = task_views.render_create_form(page, page.scope.code, area_name(page), key="task-create")
-            if created is not None:
-                st.session_state[task_views.SELECTED_KEY] = created
+            task_views.render_create_form(page, page.scope.code, area_name(page), key="task-create")
 
 
 def render_list(page: PageContext):

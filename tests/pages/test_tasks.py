@@ -147,6 +147,7 @@ def test_a_leader_dispatches_a_task_from_the_form(database, places):
         places["street"], "water_affairs", "environment", "三日内排查河道排污口并反馈", "open")
     assert any(translate("tasks.created", "zh", task=int(new["task_id"])) in item.value for item in at.success)
     assert at.selectbox(key="task_selected").value == int(new["task_id"])
+    assert at.text_area(key="task-create-instruction").value == ""  # a second click dispatches nothing twice
     records = audit.read_audit(database, actions=("task_create",))
     assert f"task {int(new['task_id'])}" in set(records["target"])
 
@@ -199,6 +200,7 @@ def test_a_leader_dispatches_a_hotspot_grid_from_the_requests_page(database):
     row = new.iloc[0]
     assert (row["source_kind"], row["area_code"], row["assignee"]) == ("hotspot", code, code[:9])
     assert row["source_summary"].startswith("Hotspot grid:")
+    assert any(translate("tasks.created", "en", task=int(row["task_id"])) in item.value for item in at.success)
 
 
 def deck_layers(at: AppTest) -> dict[str, dict]:
