@@ -55,10 +55,12 @@ def deadline_epoch(day, moment: clock_time) -> int:
 
 
 def render_create_form(page: PageContext, area_code: str, area_name: str, key: str, source_kind: str = "area",
-                       source_summary: str | None = None, category: str | None = None) -> None:
-    """The dispatch form for one area (its street offices and the departments to choose from). Once a task is
-    dispatched the page runs again with the form empty, the task chosen and a confirmation; the viewer's right to
-    dispatch is checked again in data_access."""
+                       source_summary: str | None = None, category: str | None = None,
+                       alert_id: int | None = None) -> None:
+    """The dispatch form for one area (its street offices and the departments to choose from), from an area, a
+    hotspot or an alert (`source_kind="alert"` with its `alert_id` and summary). Once a task is dispatched the page
+    runs again with the form empty, the task chosen and a confirmation; the viewer's right to dispatch is checked
+    again in data_access."""
     t, language = page.t, page.language
     render_flash(page)
     engine = cached.get_engine()
@@ -88,7 +90,8 @@ def render_create_form(page: PageContext, area_code: str, area_name: str, key: s
     try:
         task_id = tasks.create_task(engine, page.viewer, source_kind=source_kind, area_code=area_code,
                                     assignee=assignee, deadline=deadline_epoch(day, moment), instruction=instruction,
-                                    category=chosen_category or None, source_summary=source_summary)
+                                    category=chosen_category or None, source_summary=source_summary,
+                                    alert_id=alert_id)
     except (tasks.TaskInvalid, AccessDenied, OutsideArea) as error:
         render_problems(page, error)
         return
