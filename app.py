@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.frame import StaffPage, run_alone, run_staff
-from pages import admin, grid_map, members, overview, requests, stations, tour, wall
+from pages import admin, grid_map, members, overview, requests, stations, tasks, tour, wall
 
 STAFF_PAGES = (
     StaffPage("overview", "page.overview", ":material/dashboard:", overview.render),
@@ -13,6 +13,9 @@ STAFF_PAGES = (
     StaffPage("stations", "page.stations", ":material/home_pin:", stations.render),
     StaffPage("requests", "page.requests", ":material/support_agent:", requests.render),
     StaffPage("members", "page.members", ":material/groups:", members.render),
+    # Instructions and notes are free text: not for guests (data_access.tasks refuses them too).
+    StaffPage("tasks", "page.tasks", ":material/assignment_turned_in:", tasks.render,
+              roles=("leader", "staff", "case_handler", "admin")),
     StaffPage("admin", "page.admin", ":material/admin_panel_settings:", admin.render, roles=("admin",)),
 )
 

@@ -24,6 +24,9 @@ NO_DATA: RGB = (70, 78, 96)
 UNDERSERVED: RGB = (220, 38, 70)
 # The selected area drawn among its siblings.
 SELECTED: RGB = (255, 255, 255)
+# Outlines of areas with supervision tasks (督办): unfinished ones, and overdue ones (apart from every fill scale).
+TASK_UNFINISHED: RGB = (0, 200, 255)
+TASK_OVERDUE: RGB = (255, 64, 255)
 # Low → high. "load" for volumes and backlogs (more is worse), "good" for rates where more is better.
 SCALES: dict[str, list[RGB]] = {
     "load": [(255, 245, 200), (254, 204, 92), (253, 141, 60), (240, 59, 32), (189, 0, 38)],

@@ -95,6 +95,15 @@ def build_outline_layer(areas: gpd.GeoDataFrame, level: str, layer_id: str = "ou
                      get_line_color=[*OUTLINE, 200], line_width_min_pixels=width_pixels)
 
 
+def build_flag_outline_layer(areas: gpd.GeoDataFrame, level: str, colour: tuple[int, int, int], layer_id: str,
+                             width_pixels: float = 3) -> pdk.Layer:
+    """Unfilled outlines in one flag colour (e.g. areas with overdue tasks), over the fills; not pickable, so the
+    fill's tooltip still answers."""
+    data = build_area_features(areas, level, ["code"])
+    return pdk.Layer("GeoJsonLayer", data, id=layer_id, stroked=True, filled=False, pickable=False,
+                     get_line_color=[*colour, 255], line_width_min_pixels=width_pixels)
+
+
 def build_selected_layers(areas: gpd.GeoDataFrame, level: str) -> list[pdk.Layer]:
     """A bold outline around the selected area among its siblings (`selected` column); none when none is."""
     chosen = areas[areas["selected"]] if "selected" in areas else areas.iloc[0:0]

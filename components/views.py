@@ -31,6 +31,21 @@ def render_legend(title: str, items: list[tuple[str, str]]) -> None:
     st.html(f'<div style="font-size:0.85rem;line-height:1.9"><b>{html.escape(title)}</b>&nbsp; {swatches}</div>')
 
 
+def build_text_table(frame: pd.DataFrame, show_header: bool = True) -> str:
+    """A short static table as HTML whose every header and cell is escaped text: data reads exactly as typed
+    (st.table would render Markdown, and GitHub-flavoured Markdown links a bare URL even when escaped)."""
+    cell = "padding:0.35rem 0.6rem;border-bottom:1px solid rgba(230,235,245,0.12);text-align:left;vertical-align:top"
+    head = "".join(f'<th style="{cell};font-weight:600;color:#9fb0cf">{html.escape(str(name))}</th>'
+                   for name in frame.columns) if show_header else ""
+    rows = "".join("<tr>" + "".join(f'<td style="{cell};white-space:pre-wrap">'
+                                    f'{html.escape("" if value is None or value != value else str(value))}</td>'
+                                    for value in record) + "</tr>"
+                   for record in frame.itertuples(index=False, name=None))
+    return ('<table data-testid="text-table" style="width:100%;border-collapse:collapse;font-size:0.9rem;'
+            f'border:1px solid rgba(230,235,245,0.12)">{f"<thead><tr>{head}</tr></thead>" if head else ""}'
+            f"<tbody>{rows}</tbody></table>")
+
+
 def render_map(deck: pdk.Deck, key: str, height: int = 520, selectable: bool = False):
     """Draw a deck; with `selectable`, return the picked objects per layer id ({} when none)."""
     if not selectable:

@@ -1,7 +1,7 @@
 """The audit log of personal data: who saw or did what, when, in which role and area. Append-only (schema.py).
 
-A view or export of personal data, a reveal, a role change or a wall key is recorded before it happens, and
-does not happen when the record cannot be written (AuditUnavailable).
+A view or export of personal data, a reveal, a role change, a wall key or a supervision task's step is recorded
+before it happens, and does not happen when the record cannot be written (AuditUnavailable).
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from data_access.schema import AUDIT_RETENTION_DAYS, audit_log
 from data_access.sql import read_frame
 
 ACTIONS = ("sign_in", "view_personal", "export", "reveal", "refused", "role_change", "wall_key_create",
-           "wall_key_revoke", "audit_export", "audit_purge")
+           "wall_key_revoke", "audit_export", "audit_purge", "task_create", "task_accept", "task_resolve",
+           "task_return", "task_verify")
 COLUMNS = ["audit_id", "at", "subject", "role", "action", "page", "area_code", "target", "reason", "detail"]
 
 

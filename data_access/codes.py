@@ -129,6 +129,55 @@ GRID_WORKER_ROLES: dict[str, tuple[str, str]] = {
     "member_adviser": ("党员网格指导员", "Member grid adviser"),
 }
 
+# Departments a supervision task (督办) can be assigned to, besides the street offices (the street areas): the
+# city's functional departments and utilities that answer 12345 orders and report in when a street whistles.
+DEPARTMENTS: dict[str, tuple[str, str]] = {
+    "urban_management": ("市城市管理执法局", "City Administration and Law Enforcement Bureau"),
+    "housing_management": ("市住房保障和房屋管理局", "Housing Security and Management Bureau"),
+    "housing_construction": ("市住房和城乡建设局", "Housing and Urban-Rural Development Bureau"),
+    "natural_resources": ("市自然资源和规划局", "Natural Resources and Planning Bureau"),
+    "ecology_environment": ("市生态环境局", "Ecology and Environment Bureau"),
+    "water_affairs": ("市水务局", "Water Affairs Bureau"),
+    "landscape_forestry": ("市园林和林业局", "Landscape and Forestry Bureau"),
+    "transport": ("市交通运输局", "Transport Bureau"),
+    "public_security": ("市公安局", "Public Security Bureau"),
+    "traffic_police": ("市公安局交通管理局", "Traffic Management Bureau"),
+    "fire_rescue": ("市消防救援支队", "Fire and Rescue Detachment"),
+    "market_regulation": ("市市场监督管理局", "Market Regulation Administration"),
+    "human_resources": ("市人力资源和社会保障局", "Human Resources and Social Security Bureau"),
+    "medical_security": ("市医疗保障局", "Healthcare Security Administration"),
+    "health": ("市卫生健康委员会", "Health Commission"),
+    "education": ("市教育局", "Education Bureau"),
+    "civil_affairs": ("市民政局", "Civil Affairs Bureau"),
+    "petitions": ("市信访局", "Letters and Calls Bureau"),
+    "government_services": ("市政务服务和大数据管理局", "Government Services and Big Data Administration"),
+    "water_supply": ("供水企业", "Water supply company"),
+    "power_supply": ("供电企业", "Power supply company"),
+    "gas_supply": ("燃气企业", "Gas supply company"),
+    "heat_supply": ("供热企业", "Heating company"),
+}
+# A supervision task's life: open → accepted → resolved → verified; a supervisor may return a resolved task with a
+# reason, and the assignee resolves it again.
+TASK_STATES: dict[str, tuple[str, str]] = {
+    "open": ("待签收", "Awaiting acceptance"),
+    "accepted": ("办理中", "In progress"),
+    "resolved": ("待核验", "Awaiting verification"),
+    "returned": ("退回重办", "Returned"),
+    "verified": ("已核验办结", "Verified"),
+}
+TASK_ACTIONS: dict[str, tuple[str, str]] = {
+    "create": ("交办", "Dispatched"),
+    "accept": ("签收", "Accepted"),
+    "resolve": ("办结反馈", "Resolved"),
+    "return": ("退回", "Returned"),
+    "verify": ("核验通过", "Verified"),
+}
+TASK_SOURCES: dict[str, tuple[str, str]] = {
+    "alert": ("预警", "Alert"),
+    "hotspot": ("热点", "Hotspot"),
+    "area": ("区域", "Area"),
+}
+
 # The phone rule: a mainland mobile (11 digits) or a landline with its area code (0xx[x]-xxxxxxx[x]).
 MOBILE_PHONE = r"1[3-9]\d{9}"
 LANDLINE_PHONE = r"0\d{2,3}-?\d{7,8}"

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Column,
     Date,
     Float,
+    ForeignKey,
     Index,
     Integer,
     LargeBinary,
@@ -402,3 +403,55 @@ for _dialect, _statements in AUDIT_APPEND_ONLY_DDL.items():
 event.listen(audit_log, "after_drop", DDL("DROP FUNCTION IF EXISTS audit_log_guard()").execute_if(
     dialect="postgresql"))
 
+
+# ---------------------------------------------------------------- 督办: supervision tasks (data_access.tasks)
+
+# A task dispatched from an alert, a hotspot or an area to a street office or a department, and followed
+# through open → accepted → resolved → verified (or returned with a reason). Times are on the data's clock.
+supervision_tasks = Table(
+    "supervision_tasks",
+    metadata,
+    Column("task_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("source_kind", String(8), nullable=False),
+    # The alert's id (no foreign key: alerts are recomputed per day) and a text summary of what was flagged.
+    Column("alert_id", BigInteger),
+    Column("source_summary", Text),
+    Column("area_code", String(15), nullable=False),
+    Column("area_level", String(12), nullable=False),
+    # The area's codes at each level down to its own (finer ones NULL): AreaScope.condition reads them.
+    Column("district_code", String(6), nullable=False),
+    Column("street_code", String(9)),
+    Column("community_code", String(12)),
+    Column("grid_code", String(15)),
+    Column("category_l1", String(32)),
+    # A street's 9-digit code (its street office) or a department code (data_access.codes.DEPARTMENTS).
+    Column("assignee", String(32), nullable=False),
+    Column("assignee_kind", String(12), nullable=False),
+    Column("deadline", BigInteger, nullable=False),
+    Column("instruction", Text, nullable=False),
+    Column("state", String(12), nullable=False),
+    Column("created_by", String(255), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Index("ix_supervision_tasks_state_deadline", "state", "deadline"),
+    Index("ix_supervision_tasks_district_street", "district_code", "street_code"),
+    Index("ix_supervision_tasks_alert", "alert_id"),
+)
+
+# Every step of every task: who (subject, name, role), when, from which state to which, and the note or reason.
+task_events = Table(
+    "task_events",
+    metadata,
+    Column("event_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("task_id", BigInteger().with_variant(Integer, "sqlite"), ForeignKey("supervision_tasks.task_id"),
+           nullable=False),
+    Column("at", BigInteger, nullable=False),
+    Column("action", String(12), nullable=False),
+    Column("from_state", String(12)),
+    Column("to_state", String(12), nullable=False),
+    Column("subject", String(255), nullable=False),
+    Column("display_name", Text),
+    Column("role", String(16), nullable=False),
+    Column("note", Text),
+    Index("ix_task_events_task", "task_id", "event_id"),
+)

@@ -9,7 +9,7 @@ import geopandas as gpd
 import pandas as pd
 from sqlalchemy import Engine
 
-from data_access import areas, kpis, members, stations, work_orders
+from data_access import areas, kpis, members, stations, tasks, work_orders
 from data_access.city_time import days_window
 from data_access.filters import WorkOrderFilter
 from data_access.scope import AreaScope
@@ -39,6 +39,8 @@ class WallSnapshot:
     latest: pd.DataFrame
     heat: pd.DataFrame
     heat_resolution: int
+    # Supervision tasks about the scope's area and inside it: by state, unfinished and overdue (data_access.tasks).
+    tasks: dict
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,7 @@ def read_wall_snapshot(engine: Engine, scope: AreaScope, now: int, today: date,
                        "community_name_en"]],
         heat=work_orders.read_h3_heat(engine, mapped, heat_resolution, now),
         heat_resolution=heat_resolution,
+        tasks=tasks.read_task_totals(engine, scope, now),
     )
 
 

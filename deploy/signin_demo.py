@@ -19,6 +19,7 @@ from data_access import access, migrate
 from data_access.areas import read_areas
 from data_access.db import DEFAULT_DATABASE_URL, create_db_engine, has_data
 from data_access.roles import Viewer
+from data_access.scope import AreaScope
 from deploy.oidc_provider import OidcUser, auth_secrets, running_provider
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +39,13 @@ def demo_people(district: str, street: str) -> list[tuple[OidcUser, str | None, 
     ]
 
 
+def demo_areas(engine) -> tuple[str, str]:
+    """The demo staff's district and the demo case handler's street in it (the first of each)."""
+    district = read_areas(engine, "district", with_geometry=False)["code"].iloc[0]
+    street = read_areas(engine, "street", AreaScope.of(district), with_geometry=False)["code"].iloc[0]
+    return district, street
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8501)
@@ -48,9 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         print("the demo database is empty: run `make demo-db` first", file=sys.stderr)
         return 2
     migrate.upgrade(engine)
-    district = read_areas(engine, "district", with_geometry=False)["code"].iloc[0]
-    street = read_areas(engine, "street", district, with_geometry=False)["code"].iloc[0]
-    people = demo_people(district, street)
+    people = demo_people(*demo_areas(engine))
     for user, role, area in people:
         if role is not None:
             access.assign_role(engine, SETUP, user.sub, role, area, user.name)

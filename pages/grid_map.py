@@ -6,6 +6,7 @@ import geopandas as gpd
 import streamlit as st
 
 from components import auth, cached, charts, maps
+from components import tasks as task_views
 from components.areas import load_mapped_areas, render_water_note
 from components.context import PageContext
 from components.filters import request_area
@@ -44,6 +45,7 @@ def load_metric_areas(page: PageContext, metric: str) -> gpd.GeoDataFrame:
     if metric == "station_coverage":
         grid_coverage = cached.load_grid_coverage(DEFAULT_RADIUS_M, scope.map_parent)
         data = data.merge(summarise_coverage(grid_coverage, level)[["code", "share"]], on="code", how="left")
+    data = task_views.with_task_counts(page, data, level)
     column, _, number_format = METRICS[metric]
     data["shown"] = [number_format.format(value) if value == value and value is not None else "—"
                      for value in data[column]]
@@ -58,15 +60,19 @@ def render_area_map(page: PageContext, data: gpd.GeoDataFrame, metric: str) -> N
     st.markdown(" › ".join([t("filter.whole_city"), *(escape_markdown(name) for name in path[page.name_column])]))
     render_water_note(page, data)
     layer, breaks = maps.build_choropleth_layer(data, level, column, scale, "name", layer_id="areas",
-                                                extra_properties=("shown",))
+                                                extra_properties=("shown", "tasks_unfinished", "tasks_overdue"))
     layers = [layer, *maps.build_base_layers(cached.load_water(), cached.load_areas("district")),
-              *maps.build_selected_layers(data, level),
+              *task_views.build_task_outline_layers(data, level), *maps.build_selected_layers(data, level),
               maps.build_label_layer(maps.build_area_labels(data, page.language))]
     view = maps.build_view_state(*maps.bounds_of(data), width_px=620, height_px=480)
-    tooltip = {"html": f"<b>{{label}}</b><br/>{t(f'metric.{metric}')}: {{shown}}", "style": {"fontSize": "13px"}}
+    tasks_line = t("tasks.tooltip", unfinished="{tasks_unfinished}", overdue="{tasks_overdue}")
+    tooltip = {"html": f"<b>{{label}}</b><br/>{t(f'metric.{metric}')}: {{shown}}<br/>{tasks_line}",
+               "style": {"fontSize": "13px"}}
     picked = render_map(maps.build_deck(layers, view, tooltip, page.map_style), key=f"grid-map-{scope.code or 'city'}",
                         height=560, selectable=True)
     render_legend(t(f"metric.{metric}"), charts.build_legend_items(breaks, scale, number_format))
+    if data["tasks_unfinished"].any():
+        render_legend(t("tasks.map.legend"), task_views.task_legend_items(page))
     st.caption(t("grid_map.click_hint"))
     for picked_area in picked.get("areas", []):
         code = (picked_area.get("properties") or picked_area).get("code")
@@ -93,10 +99,13 @@ def render_detail(page: PageContext, data: gpd.GeoDataFrame) -> None:
         coverage_rows = cached.load_member_coverage(scope.level, scope)
         members_here = int(coverage_rows.loc[coverage_rows["code"] == scope.code, "members"].sum())
     station_total = int(cached.load_station_counts(scope)["total"].sum())
+    task_totals = task_views.load_task_totals(page)
     render_tiles([(t("column.population"), format_count(population), None),
                   (t("grid_map.households"), format_count(households), None),
                   (t("grid_map.members"), format_count(members_here), None),
-                  (t("grid_map.stations"), format_count(station_total), None)], columns=2)
+                  (t("grid_map.stations"), format_count(station_total), None),
+                  (t("tasks.unfinished"), format_count(task_totals["unfinished"]), t("tasks.unfinished.help")),
+                  (t("tasks.overdue"), format_count(task_totals["overdue"]), t("tasks.overdue.help"))], columns=2)
     if not auth.personal_view_allowed(page.viewer, "grid-map", page.scope.code):  # guests: aggregates only
         st.caption(t("auth.aggregates_only"))
         return
@@ -130,6 +139,7 @@ def render(page: PageContext) -> None:
     table = data.drop(columns="geometry").sort_values("received", ascending=False)
     render_table(table, {"code": t("column.code"), "name": t("column.name"), "population": t("column.population"),
                          "received": t("column.received"), "open": t("column.open"), "overdue": t("column.overdue"),
+                         "tasks_unfinished": t("tasks.unfinished"), "tasks_overdue": t("tasks.overdue"),
                          "shown": t(f"metric.{metric}")},
                  language=page.language, key="grid-areas", download_name=f"areas-{metric}.csv")
 

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from components import auth, cached, charts, maps
+from components import tasks as task_views
 from components.areas import mapped_filter
 from components.context import PageContext
 from components.filters import window_steps
@@ -174,12 +175,15 @@ def render(page: PageContext) -> None:
     with kpi_column:
         render_kpis_and_channels(page)
     volume_column, growth_column = st.columns(2, gap="medium")
+    volume = cached.load_hotspots(page.work_filter, "grid", 10)
+    growth = cached.load_growth_hotspots(page.work_filter, "grid", 10)
     with volume_column:
         st.subheader(page.t("requests.hotspots"))
-        render_hotspot_table(page, cached.load_hotspots(page.work_filter, "grid", 10), "hotspots-volume")
+        render_hotspot_table(page, volume, "hotspots-volume")
     with growth_column:
         st.subheader(page.t("requests.growth"))
-        render_hotspot_table(page, cached.load_growth_hotspots(page.work_filter, "grid", 10), "hotspots-growth")
+        render_hotspot_table(page, growth, "hotspots-growth")
+    task_views.render_hotspot_dispatch(page, pd.concat([volume, growth], ignore_index=True))
     render_whistles(page)
     render_trends(page)
     if page.viewer.may_reveal:

@@ -214,7 +214,7 @@ def render_live(settings: WallSettings) -> None:
 
 
 def render_trend(settings: WallSettings, snapshot: WallSnapshot) -> None:
-    """Requests per day over 30 days, on-time closure and open stations."""
+    """Requests per day over 30 days, on-time closure, open stations, and supervision tasks open and overdue."""
     t = settings.t
     st.html(f'<div class="wall-panel-title">{t("wall.trend")}</div>')
     days = snapshot.daily
@@ -224,6 +224,10 @@ def render_trend(settings: WallSettings, snapshot: WallSnapshot) -> None:
         (t("wall.on_time"), format_rate(snapshot.rates.loc["on_time_closure_rate", "rate"]), False),
         (t("wall.stations"), format_count(snapshot.stations_open), False),
     ], columns=1))
+    st.html(wall.build_tiles([
+        (t("wall.tasks_unfinished"), format_count(snapshot.tasks["unfinished"]), False),
+        (t("wall.tasks_overdue"), format_count(snapshot.tasks["overdue"]), snapshot.tasks["overdue"] > 0),
+    ], columns=2))
 
 
 def render_side(settings: WallSettings, view: WallView, snapshot: WallSnapshot) -> None:

@@ -229,3 +229,34 @@ def community_meeting_target(city_dir: Path) -> str:
     if met.empty:
         raise LookupError("every community of the test city is below its member target")
     return sorted(met["code"])[0]
+
+
+# ---------------------------------------------------------------- supervision tasks
+
+
+def nested_areas(city_dir: Path) -> dict[str, str]:
+    """Codes from the input files for task tests: a district with two streets, the first street's first two
+    communities and a grid of the first, a community of the second street, and a street of another district."""
+    streets = areas(city_dir, "street")["code"].sort_values()
+    communities = areas(city_dir, "community")["code"].sort_values()
+    grids = areas(city_dir, "grid")["code"].sort_values()
+    district = next(code for code in streets.str[:6].unique() if (streets.str[:6] == code).sum() >= 2)
+    street, other_street = streets[streets.str.startswith(district)].iloc[:2]
+    community, sibling = communities[communities.str.startswith(street)].iloc[:2]
+    return {"district": district, "street": street, "other_street": other_street, "community": community,
+            "sibling": sibling, "other_community": communities[communities.str.startswith(other_street)].iloc[0],
+            "grid": grids[grids.str.startswith(community)].iloc[0],
+            "far_street": streets[~streets.str.startswith(district)].iloc[0]}
+
+
+def task_counts(tasks: pd.DataFrame, level: str, area: str | None, now: int) -> dict[str, tuple[int, int]]:
+    """{code: (unfinished, overdue)} per area of `level` inside `area`, from a plain list of tasks (columns
+    area_code, state, deadline): a task counts for the area at `level` its own area lies in, when it lies that
+    deep; unfinished = not verified, overdue = unfinished and its deadline before `now`."""
+    digits = {"district": 6, "street": 9, "community": 12, "grid": 15}[level]
+    rows = tasks[(tasks["area_code"].str.len() >= digits) & inside(tasks["area_code"], area)
+                 & (tasks["state"] != "verified")]
+    counts: dict[str, tuple[int, int]] = {}
+    for code, state_deadline in rows.groupby(rows["area_code"].str[:digits]):
+        counts[code] = (len(state_deadline), int((state_deadline["deadline"] < now).sum()))
+    return counts

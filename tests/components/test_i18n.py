@@ -41,9 +41,17 @@ def test_every_key_used_in_the_code_is_in_the_catalog():
 
 def test_code_tables_have_both_languages():
     for table in (codes.STATION_TYPES, codes.CHANNELS, codes.APPEAL_TYPES, codes.CATEGORIES_L1,
-                  codes.WORK_ORDER_STATUSES, codes.MEMBER_POSTS, codes.ACTIVITY_KINDS, codes.GRID_WORKER_ROLES):
+                  codes.WORK_ORDER_STATUSES, codes.MEMBER_POSTS, codes.ACTIVITY_KINDS, codes.GRID_WORKER_ROLES,
+                  codes.DEPARTMENTS, codes.TASK_STATES, codes.TASK_ACTIONS, codes.TASK_SOURCES):
         for chinese, english in table.values():
             assert chinese.strip() and english.strip()
+
+
+def test_every_problem_a_task_request_can_have_is_explained_in_both_languages():
+    from data_access.tasks import PROBLEM_CODES
+
+    for code in PROBLEM_CODES:
+        assert f"tasks.error.{code}" in STRINGS, code
 
 
 def test_translate_and_labels():

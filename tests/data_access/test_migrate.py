@@ -61,11 +61,11 @@ def test_a_database_built_before_migrations_upgrades_in_place_and_keeps_its_rows
     from tests.conftest import load_directory
 
     load_directory(city_dir, empty_engine)
-    # Make it what the code on main built before migrations: no access or alert tables, no monthly rollups, no
-    # alembic_version.
+    # Make it what the code on main built before migrations: no access, alert or task tables, no monthly rollups,
+    # no alembic_version.
     with empty_engine.begin() as connection:
-        for table in ("alert_days", "alerts", "audit_log", "wall_keys", "app_users", "alembic_version",
-                      *(table.name for table in schema.MONTHLY_ROLLUP_TABLES)):
+        for table in ("task_events", "supervision_tasks", "alert_days", "alerts", "audit_log", "wall_keys",
+                      "app_users", "alembic_version", *(table.name for table in schema.MONTHLY_ROLLUP_TABLES)):
             connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
         connection.execute(text("DROP INDEX IF EXISTS ix_work_orders_open_area"))
         if connection.dialect.name == "postgresql":

@@ -75,3 +75,13 @@ def test_an_unknown_client_or_redirect_is_refused(provider):
         assert response.status_code == 400 and "redirect_uri" in response.text
         response = authorize(client, running.issuer, "not-a-client", redirect_uri)
         assert response.status_code == 400
+
+
+def test_the_sign_in_demo_puts_its_case_handler_in_a_street_of_its_staffs_district(loaded_engine, city_dir):
+    from deploy.signin_demo import demo_areas
+    from tests import expected
+
+    district, street = demo_areas(loaded_engine)
+    assert district == min(expected.areas(city_dir, "district")["code"])
+    streets = expected.areas(city_dir, "street")["code"]
+    assert street == min(streets[streets.str.startswith(district)])

@@ -24,6 +24,7 @@ PAGES = {
     "stations": "page.stations",
     "requests": "page.requests",
     "members": "page.members",
+    "tasks": "page.tasks",
 }
 FULL_PHONE = re.compile(r"1[3-9]\d{9}")
 
