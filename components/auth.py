@@ -8,6 +8,7 @@ A wall display signs in with its revocable key instead (`?key=`), checked again 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 
 import streamlit as st
 from sqlalchemy import Engine
@@ -36,12 +37,17 @@ def is_open_demo(viewer: Viewer) -> bool:
     return viewer is OPEN_DEMO
 
 
-def require_viewer(engine: Engine, language: str) -> Viewer:
-    """The signed-in viewer; otherwise renders the sign-in or the not-registered page and stops the run."""
+def require_viewer(engine: Engine, language: str, url_paths: Sequence[str] = ()) -> Viewer:
+    """The signed-in viewer; otherwise renders the sign-in or the not-registered page and stops the run.
+
+    `url_paths` are the app's page paths: a link to one of them (/requests?area=…) opened before signing in is
+    answered with the sign-in page under its own path, so the link stays in the address bar for the gate to
+    bring the person back to after the provider (deploy/gate.py).
+    """
     if not sign_in_configured():
         return OPEN_DEMO
     if not st.user.is_logged_in:
-        _only(lambda: render_sign_in(language))
+        _only(lambda: render_sign_in(language), url_paths)
     subject = str(st.user.get("sub") or "")
     try:
         viewer = access.read_viewer(engine, subject)
@@ -50,14 +56,16 @@ def require_viewer(engine: Engine, language: str) -> Viewer:
         viewer = None
     if viewer is None or viewer.role == "wall":
         _audit_once(engine, Viewer(subject, "none"), "refused", "not registered")
-        _only(lambda: render_not_registered(language, st.user.get("name") or subject))
+        _only(lambda: render_not_registered(language, st.user.get("name") or subject), url_paths)
     _audit_once(engine, viewer, "sign_in", None)
     return viewer
 
 
-def _only(body) -> None:
-    """Serve this one page, with no menu, whatever the URL asked for; then end the run."""
-    st.navigation([st.Page(body, title="Cityscreen", url_path="signin", default=True)], position="hidden").run()
+def _only(body: Callable[[], None], url_paths: Sequence[str]) -> None:
+    """Serve this one page, with no menu, under whichever of the app's paths the URL asked for; end the run."""
+    paths = list(dict.fromkeys(["signin", *url_paths]))
+    st.navigation([st.Page(body, title="Cityscreen", url_path=path, default=index == 0)
+                   for index, path in enumerate(paths)], position="hidden").run()
     st.stop()
 
 

@@ -84,9 +84,19 @@ def test_someone_not_signed_in_gets_the_sign_in_page_only(signed_in_app, page):
     assert translate("auth.wall_key", "zh") in page.locator("body").inner_text()
 
 
+def host_origins(page, app_url: str) -> list[str]:
+    """The allowed origins /_stcore/host-config tells this browser (its cookies go with the request)."""
+    return page.request.get(f"{app_url}/_stcore/host-config").json()["allowedOrigins"]
+
+
 def test_a_leader_signs_in_through_the_providers_form_and_sees_the_city(signed_in_app, page):
     app_url, engine, _token = signed_in_app
+    page.goto(app_url)
+    wait_for_app(page)
+    assert host_origins(page, app_url) == [], "the gate answers host-config with nothing before sign-in"
     sign_in(page, app_url, "leader")
+    # The real sign-in cookie is recognised by the gate: the server's own answer (Streamlit's default origins).
+    assert host_origins(page, app_url)
     assert translate("page.overview", "zh") in page.locator("h1").first.inner_text()
     assert "leader 测试" in page.locator("[data-testid='stSidebar']").inner_text()
     assert page.locator("[data-testid='stException']").count() == 0
@@ -163,3 +173,21 @@ def test_a_case_handler_reveals_one_number_with_a_reason_and_it_is_audited(signe
     screenshot(page, "signin-handler-reveal")
     reveals = audit.read_audit(engine, subject="sub-handler", actions=("reveal",))
     assert list(reveals["target"]) == [order["order_no"]] and list(reveals["reason"]) == ["回访核实诉求人身份"]
+
+
+def test_a_deep_link_serves_the_sign_in_page_cleanly_and_lands_there_after_sign_in(signed_in_app, page, districts):
+    app_url, _engine, _token = signed_in_app
+    link = f"requests?area={districts[0]}&lang=zh"
+    page.goto(f"{app_url}/{link}")
+    wait_for_app(page)
+    # Streamlit's "page not found" dialog must not cover the sign-in page.
+    assert page.locator("[role='dialog']").count() == 0
+    assert "Page not found" not in page.locator("body").inner_text()
+    assert page.get_by_role("button", name=translate("auth.sign_in", "zh")).count() == 1
+    screenshot(page, "signin-deep-link")
+    sign_in(page, app_url, "staff", path=link)
+    assert page.url.startswith(f"{app_url}/requests"), page.url
+    assert f"area={districts[0]}" in page.url
+    assert translate("page.requests", "zh") in page.locator("h1").first.inner_text()
+    assert page.locator("[role='dialog']").count() == 0
+    screenshot(page, "signin-deep-link-landed")
