@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from components import cached
+from components.context import PageContext
 from components.i18n import code_label, translate
 from components.views import escape_markdown
 from data_access import access, audit
 from data_access.reveal import MAX_REASON_CHARS, NotInArea, reveal_caller_phone
-from data_access.roles import OPEN_DEMO, ROLES, Viewer
+from data_access.roles import OPEN_DEMO, OPEN_DEMO_WALL, ROLES, PersonalDataRefused, Viewer
 
 log = logging.getLogger("cityscreen.auth")
+T = TypeVar("T")
 SIGNED_IN_KEY = "auth_signed_in_audited"
 
 
@@ -72,7 +75,7 @@ def _only(body: Callable[[], None], url_paths: Sequence[str]) -> None:
 def wall_viewer(engine: Engine, token: str | None) -> Viewer | None:
     """The wall a key stands for (None when unknown or revoked); the open demo needs no key."""
     if not sign_in_configured():
-        return OPEN_DEMO
+        return OPEN_DEMO_WALL
     return access.verify_wall_key(engine, token)
 
 
@@ -148,18 +151,24 @@ def render_reveal(viewer: Viewer, language: str, page: str) -> None:
         st.text(translate("reveal.shown", language, order=order_no.strip(), phone=phone or "—"))
 
 
-def personal_view_allowed(viewer: Viewer, page: str, area_code: str | None) -> bool:
-    """Before showing personal data (masked names and numbers, citizens' words): True when the viewer's role
-    sees it and the view is audited (once per page and area in a session); False shows aggregates only."""
-    if not viewer.sees_personal_data:
-        return False
-    seen = st.session_state.setdefault("audited_views", set())
-    if (page, area_code) in seen:
-        return True
+def load_personal(page: PageContext, page_name: str, load: Callable[[], T]) -> T | None:
+    """Personal data for a page (masked names and numbers, requests, citizens' words), or None after saying
+    "aggregates only". data_access decides (the scope carries what the viewer's role may read, and the read
+    refuses); the view is audited once per page and area in a session before it is shown, and not shown when
+    the record cannot be written."""
     try:
-        audit.record(cached.get_engine(), viewer, "view_personal", page=page, area_code=area_code)
-    except audit.AuditUnavailable:
-        log.exception("could not audit a view of personal data; not showing it")
-        return False
-    seen.add((page, area_code))
-    return True
+        found = load()
+    except PersonalDataRefused:
+        st.caption(translate("auth.aggregates_only", page.language))
+        return None
+    seen = st.session_state.setdefault("audited_views", set())
+    if (page_name, page.scope.code) not in seen:
+        try:
+            audit.record(cached.get_engine(), page.viewer, "view_personal", page=page_name,
+                         area_code=page.scope.code)
+        except audit.AuditUnavailable:
+            log.exception("could not audit a view of personal data; not showing it")
+            st.caption(translate("auth.aggregates_only", page.language))
+            return None
+        seen.add((page_name, page.scope.code))
+    return found

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from data_access import access, audit, migrate, schema
 from data_access.db import create_db_engine
 from data_access.roles import AccessDenied, OutsideArea, Viewer, check_role
-from data_access.scope import AreaScope
+from data_access.scope import AGGREGATES, CITIZEN_TEXT, MASKED_PERSONAL, AreaScope
 
 ADMIN = Viewer("admin-1", "admin")
 STREET, COMMUNITY, OTHER_STREET = "420102001", "420102001003", "420102002"
@@ -59,9 +59,10 @@ def test_an_area_role_sees_its_area_and_what_lies_under_it_only():
     assert not staff.allows(OTHER_STREET) and not staff.allows(None) and not staff.allows(STREET[:6])
     with pytest.raises(OutsideArea):
         staff.scope(OTHER_STREET)
-    assert staff.scope() == AreaScope(STREET, STREET) and staff.scope(COMMUNITY).code == COMMUNITY
+    assert staff.scope() == AreaScope(STREET, STREET, MASKED_PERSONAL) and staff.scope(COMMUNITY).code == COMMUNITY
     assert Viewer("l", "leader").allows(None) and Viewer("l", "leader").allows(COMMUNITY)
-    assert not Viewer("g", "guest").sees_personal_data and not Viewer("w", "wall").sees_personal_data
+    assert Viewer("g", "guest").personal == AGGREGATES and Viewer("w", "wall").personal == CITIZEN_TEXT
+    assert Viewer("l", "leader").personal == MASKED_PERSONAL and Viewer("x", "unknown").personal == AGGREGATES
     assert Viewer("c", "case_handler", STREET).may_reveal and not staff.may_reveal
 
 

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from components.i18n import translate
 from data_access.db import create_db_engine
+from data_access.roles import OPEN_DEMO
 from data_access.work_orders import read_order_timeline, read_tour_order
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,7 +37,7 @@ def test_every_step_renders_with_both_languages(sqlite_city_url, monkeypatch, st
 def test_the_loop_step_follows_a_real_order_through_its_timestamps(sqlite_city_url, monkeypatch):
     monkeypatch.setenv("CITYSCREEN_DB_URL", sqlite_city_url)
     engine = create_db_engine(sqlite_city_url)
-    order = read_tour_order(engine)
+    order = read_tour_order(engine, OPEN_DEMO.scope())
     timeline = read_order_timeline(engine, order["order_no"])
     engine.dispose()
     assert order["satisfaction"] == "satisfied" and timeline["step"].iloc[-1] == "closed"
