@@ -18,9 +18,10 @@ from data_access.roles import Viewer
 from deploy.oidc_provider import OidcUser, auth_secrets, running_provider
 from tests import expected
 from tests.browser.conftest import app_errors, screenshot, wait_for_app
-from tests.servers import free_port, streamlit_server
+from tests.servers import ARTIFACTS, free_port, streamlit_server
 
 ADMIN = Viewer("test-admin", "admin")
+SERVER_LOG = ARTIFACTS / "streamlit-signin.log"
 PASSWORD = "correct horse battery"
 
 
@@ -50,7 +51,7 @@ def signed_in_app(sqlite_city_url, districts, tmp_path_factory):
     with running_provider(work, free_port(), users, [f"{app_url}/oauth2callback"]) as provider:
         secrets_file = work / "secrets.toml"
         secrets_file.write_text(auth_secrets(provider, f"{app_url}/oauth2callback", secrets.token_urlsafe(32)))
-        with streamlit_server(url, "streamlit-signin", extra_args=("--secrets.files", str(secrets_file)),
+        with streamlit_server(url, SERVER_LOG.stem, extra_args=("--secrets.files", str(secrets_file)),
                               port=app_port):
             yield app_url, engine, wall_token
     engine.dispose()
@@ -191,3 +192,33 @@ def test_a_deep_link_serves_the_sign_in_page_cleanly_and_lands_there_after_sign_
     assert translate("page.requests", "zh") in page.locator("h1").first.inner_text()
     assert page.locator("[role='dialog']").count() == 0
     screenshot(page, "signin-deep-link-landed")
+
+
+def test_a_reveal_that_cannot_be_audited_leaves_no_personal_number_in_the_servers_log(signed_in_app, page, city_dir,
+                                                                                       districts):
+    app_url, engine, _token = signed_in_app
+    orders = expected.work_orders(city_dir)
+    order = orders[(orders["district_code"] == districts[0]) & orders["caller_phone"].notna()].iloc[1]
+    typed = ("13600002222", "420102198502021234")
+    sign_in(page, app_url, "handler")
+    page.goto(f"{app_url}/requests?area={districts[0]}")
+    wait_for_app(page)
+    with engine.begin() as connection:  # the audit log breaks: the reveal must not happen, and its error is logged
+        connection.exec_driver_sql("ALTER TABLE audit_log RENAME TO audit_log_away")
+    try:
+        page.get_by_text(translate("reveal.title", "zh")).click()
+        page.get_by_label(translate("reveal.order", "zh")).fill(order["order_no"])
+        page.get_by_label(translate("reveal.reason", "zh")).fill(f"回访核实 {typed[0]} 身份证 {typed[1]}")
+        page.get_by_role("button", name=translate("reveal.submit", "zh")).click()
+        wait_for_app(page)
+        assert translate("reveal.failed", "zh") in page.locator("body").inner_text()
+        assert order["caller_phone"] not in page.locator("body").inner_text()
+    finally:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("ALTER TABLE audit_log_away RENAME TO audit_log")
+    logged = SERVER_LOG.read_text(encoding="utf-8", errors="replace")
+    assert "reveal failed" in logged, "the failure reached the server's log"
+    people = [expected.csv(city_dir, "members.csv"), expected.csv(city_dir, "grid_workers.csv")]
+    numbers = {*typed, *orders["caller_phone"].dropna(),
+               *(phone for frame in people for phone in frame["phone"].dropna())}
+    assert [number for number in numbers if number in logged] == []
