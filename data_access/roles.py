@@ -81,6 +81,12 @@ OPEN_DEMO = Viewer("open-demo", "leader", None, "open demo")
 OPEN_DEMO_WALL = Viewer("open-demo", "wall", None, "open demo")
 
 
+def require_admin(by: Viewer) -> None:
+    """AccessDenied unless `by` is an administrator: who manages roles and wall keys and reads the audit log."""
+    if by.role != "admin":
+        raise AccessDenied(f"role {by.role} may not manage roles or wall keys or read the audit log")
+
+
 def check_role(role: str, area_code: str | None) -> None:
     """ValueError unless the role exists and has an area exactly when it needs one."""
     if role not in ROLES:
@@ -96,4 +102,4 @@ def check_role(role: str, area_code: str | None) -> None:
 
 
 __all__ = ["AREA_ROLES", "OPEN_DEMO", "OPEN_DEMO_WALL", "PERSONAL_DATA", "ROLES", "AccessDenied", "OutsideArea",
-           "PersonalDataRefused", "Viewer", "check_role"]
+           "PersonalDataRefused", "Viewer", "check_role", "require_admin"]

@@ -103,10 +103,10 @@ def test_a_leader_signs_in_through_the_providers_form_and_sees_the_city(signed_i
     assert page.locator("[data-testid='stException']").count() == 0
     screenshot(page, "signin-leader")
     assert app_errors(page) == []
-    sign_ins = audit.read_audit(engine, subject="sub-leader", actions=("sign_in",))
+    sign_ins = audit.read_audit(engine, ADMIN, subject="sub-leader", actions=("sign_in",))
     assert len(sign_ins) == 1 and sign_ins["role"].iloc[0] == "leader"
     # The overview's newest requests carry masked callers: that view is audited, once.
-    views = audit.read_audit(engine, subject="sub-leader", actions=("view_personal",))
+    views = audit.read_audit(engine, ADMIN, subject="sub-leader", actions=("view_personal",))
     assert list(views["page"]) == ["overview"] and views["area_code"].isna().all()
 
 
@@ -121,7 +121,7 @@ def test_staff_see_their_district_and_get_a_plain_refusal_for_another(signed_in_
     assert translate("auth.outside_area", "zh") in page.locator("body").inner_text()
     assert page.locator("[data-testid='stDeckGlJsonChart']").count() == 0
     screenshot(page, "signin-staff-outside")
-    refused = audit.read_audit(engine, subject="sub-staff", actions=("refused",))
+    refused = audit.read_audit(engine, ADMIN, subject="sub-staff", actions=("refused",))
     assert districts[1] in set(refused["area_code"])
 
 
@@ -172,7 +172,7 @@ def test_a_case_handler_reveals_one_number_with_a_reason_and_it_is_audited(signe
     wait_for_app(page)
     assert order["caller_phone"] in page.locator("body").inner_text()
     screenshot(page, "signin-handler-reveal")
-    reveals = audit.read_audit(engine, subject="sub-handler", actions=("reveal",))
+    reveals = audit.read_audit(engine, ADMIN, subject="sub-handler", actions=("reveal",))
     assert list(reveals["target"]) == [order["order_no"]] and list(reveals["reason"]) == ["回访核实诉求人身份"]
 
 
