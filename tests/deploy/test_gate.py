@@ -172,7 +172,7 @@ def run_gate(path: str, headers: dict[str, str], location: str = "/") -> list[tu
     gate = Gate(streamlit, sign_in=lambda: True, metrics_token=lambda: None, base_path=lambda: "")
     scope = {"type": "http", "path": path, "headers": [(name.encode(), value.encode())
                                                        for name, value in headers.items()]}
-    asyncio.run(gate(scope, receive, send))
+    in_own_loop(gate(scope, receive, send))
     return sent[0]["headers"]
 
 
