@@ -59,3 +59,22 @@ def test_the_tour_with_an_empty_database_says_how_to_load_data(tmp_path, monkeyp
     app.run()
     assert not app.exception and not app.error
     assert [item.value for item in app.info] == [f"{translate('app.no_data', 'zh')} / {translate('app.no_data', 'en')}"]
+
+
+@pytest.mark.parametrize(("role", "titled"), [("guest", False), ("leader", True)])
+def test_a_guests_tour_follows_the_loop_without_the_citizens_words(sqlite_city_url, monkeypatch, role, titled):
+    from components import auth
+    from data_access.roles import Viewer
+
+    monkeypatch.setenv("CITYSCREEN_DB_URL", sqlite_city_url)
+    monkeypatch.setattr(auth, "require_viewer", lambda *args, **kwargs: Viewer(f"sub-{role}", role))
+    engine = create_db_engine(sqlite_city_url)
+    order = read_tour_order(engine, OPEN_DEMO.scope())
+    engine.dispose()
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    app.query_params["mode"] = "tour"
+    app.session_state["tour_step"] = STEPS.index("loop")
+    app.run()
+    shown = " ".join(item.value for item in app.markdown).replace("\\", "")
+    assert order["order_no"] in shown
+    assert (order["title"] in shown) is titled
