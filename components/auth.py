@@ -8,19 +8,23 @@ A wall display signs in with its revocable key instead (`?key=`), checked again 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from components import cached
+from components.context import PageContext
 from components.i18n import code_label, translate
 from components.views import escape_markdown
 from data_access import access, audit
 from data_access.reveal import MAX_REASON_CHARS, NotInArea, reveal_caller_phone
-from data_access.roles import OPEN_DEMO, ROLES, Viewer
+from data_access.roles import OPEN_DEMO, OPEN_DEMO_WALL, ROLES, PersonalDataRefused, Viewer
 
 log = logging.getLogger("cityscreen.auth")
+T = TypeVar("T")
 SIGNED_IN_KEY = "auth_signed_in_audited"
 
 
@@ -36,12 +40,17 @@ def is_open_demo(viewer: Viewer) -> bool:
     return viewer is OPEN_DEMO
 
 
-def require_viewer(engine: Engine, language: str) -> Viewer:
-    """The signed-in viewer; otherwise renders the sign-in or the not-registered page and stops the run."""
+def require_viewer(engine: Engine, language: str, url_paths: Sequence[str] = ()) -> Viewer:
+    """The signed-in viewer; otherwise renders the sign-in or the not-registered page and stops the run.
+
+    `url_paths` are the app's page paths: a link to one of them (/requests?area=…) opened before signing in is
+    answered with the sign-in page under its own path, so the link stays in the address bar for the gate to
+    bring the person back to after the provider (deploy/gate.py).
+    """
     if not sign_in_configured():
         return OPEN_DEMO
     if not st.user.is_logged_in:
-        _only(lambda: render_sign_in(language))
+        _only(lambda: render_sign_in(language), url_paths)
     subject = str(st.user.get("sub") or "")
     try:
         viewer = access.read_viewer(engine, subject)
@@ -50,21 +59,23 @@ def require_viewer(engine: Engine, language: str) -> Viewer:
         viewer = None
     if viewer is None or viewer.role == "wall":
         _audit_once(engine, Viewer(subject, "none"), "refused", "not registered")
-        _only(lambda: render_not_registered(language, st.user.get("name") or subject))
+        _only(lambda: render_not_registered(language, st.user.get("name") or subject), url_paths)
     _audit_once(engine, viewer, "sign_in", None)
     return viewer
 
 
-def _only(body) -> None:
-    """Serve this one page, with no menu, whatever the URL asked for; then end the run."""
-    st.navigation([st.Page(body, title="Cityscreen", url_path="signin", default=True)], position="hidden").run()
+def _only(body: Callable[[], None], url_paths: Sequence[str]) -> None:
+    """Serve this one page, with no menu, under whichever of the app's paths the URL asked for; end the run."""
+    paths = list(dict.fromkeys(["signin", *url_paths]))
+    st.navigation([st.Page(body, title="Cityscreen", url_path=path, default=index == 0)
+                   for index, path in enumerate(paths)], position="hidden").run()
     st.stop()
 
 
 def wall_viewer(engine: Engine, token: str | None) -> Viewer | None:
     """The wall a key stands for (None when unknown or revoked); the open demo needs no key."""
     if not sign_in_configured():
-        return OPEN_DEMO
+        return OPEN_DEMO_WALL
     return access.verify_wall_key(engine, token)
 
 
@@ -140,18 +151,24 @@ def render_reveal(viewer: Viewer, language: str, page: str) -> None:
         st.text(translate("reveal.shown", language, order=order_no.strip(), phone=phone or "—"))
 
 
-def personal_view_allowed(viewer: Viewer, page: str, area_code: str | None) -> bool:
-    """Before showing personal data (masked names and numbers, citizens' words): True when the viewer's role
-    sees it and the view is audited (once per page and area in a session); False shows aggregates only."""
-    if not viewer.sees_personal_data:
-        return False
-    seen = st.session_state.setdefault("audited_views", set())
-    if (page, area_code) in seen:
-        return True
+def load_personal(page: PageContext, page_name: str, load: Callable[[], T]) -> T | None:
+    """Personal data for a page (masked names and numbers, requests, citizens' words), or None after saying
+    "aggregates only". data_access decides (the scope carries what the viewer's role may read, and the read
+    refuses); the view is audited once per page and area in a session before it is shown, and not shown when
+    the record cannot be written."""
     try:
-        audit.record(cached.get_engine(), viewer, "view_personal", page=page, area_code=area_code)
-    except audit.AuditUnavailable:
-        log.exception("could not audit a view of personal data; not showing it")
-        return False
-    seen.add((page, area_code))
-    return True
+        found = load()
+    except PersonalDataRefused:
+        st.caption(translate("auth.aggregates_only", page.language))
+        return None
+    seen = st.session_state.setdefault("audited_views", set())
+    if (page_name, page.scope.code) not in seen:
+        try:
+            audit.record(cached.get_engine(), page.viewer, "view_personal", page=page_name,
+                         area_code=page.scope.code)
+        except audit.AuditUnavailable:
+            log.exception("could not audit a view of personal data; not showing it")
+            st.caption(translate("auth.aggregates_only", page.language))
+            return None
+        seen.add((page_name, page.scope.code))
+    return found

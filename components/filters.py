@@ -109,7 +109,7 @@ def _initialise_from_url(viewer: Viewer, today: date) -> None:
         return
     params = st.query_params
     try:
-        area = AreaScope.from_text(params.get("area"), viewer.area_code)
+        area = viewer.scope_from_text(params.get("area"))
     except OutsideArea:
         st.session_state[REFUSED_AREA] = params.get("area")
         area = viewer.scope()

@@ -107,7 +107,8 @@ def run_staff(pages: Sequence[StaffPage]) -> None:
     """The staff views: sidebar language and filters, a menu of `pages` (the first is the default), the page."""
     st.set_page_config(page_title=PAGE_TITLE, page_icon=PAGE_ICON, layout="wide", initial_sidebar_state="expanded")
     language = choose_language()
-    viewer = auth.require_viewer(cached.get_engine(), language)  # or the sign-in page, and the run stops
+    # Or the sign-in page (under the path asked for), and the run stops.
+    viewer = auth.require_viewer(cached.get_engine(), language, [page.url_path for page in pages])
     auth.render_account(viewer, language)
     context = None
     failed = False

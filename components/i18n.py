@@ -239,6 +239,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "tour.loop.title": ("一件诉求的闭环：从来电到回访", "One request's closed loop: from the call to the call-back"),
     "tour.loop.caption": ("跟随真实工单 {order}：{title}（{category}）",
                           "Following work order {order}: {title} ({category})"),
+    "tour.loop.caption_untitled": ("跟随真实工单 {order}（{category}）", "Following work order {order} ({category})"),
     "tour.loop.empty": ("暂无已回访的工单可展示。", "No called-back work order to show yet."),
     "tour.members.title": ("党员下沉：到社区报到，为群众服务", "Members report in to communities and serve"),
     "tour.members.caption": ("{deployed}名在职党员下沉到社区，本周{active}人到岗，服务{hours}小时。",

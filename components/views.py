@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Callable
 
 import pandas as pd
@@ -97,11 +98,17 @@ def audited_export(frame: pd.DataFrame, file_name: str, action: str = "export") 
 
 
 MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-.!|<>~$:")
+# Streamlit's Markdown turns a bare web or e-mail address in text into a link (GFM autolink literals, found in the
+# text after escapes are resolved): an invisible word joiner inside "://", "www." and after "@" keeps it text.
+WORD_JOINER = "\u2060"
+AUTOLINK_TRIGGERS = re.compile(r"(?i)(?<=:)(?=//)|(?<=\bwww)(?=\.)|(?<=@)")
 
 
 def escape_markdown(text: str) -> str:
-    """Citizen text made inert inside st.markdown: every markdown/HTML special character backslash-escaped."""
-    return "".join(f"\\{character}" if character in MARKDOWN_SPECIALS else character for character in str(text))
+    """Citizen text made inert inside st.markdown: every markdown/HTML special character backslash-escaped, and no
+    address left for Markdown to turn into a link."""
+    text = AUTOLINK_TRIGGERS.sub(WORD_JOINER, str(text))
+    return "".join(f"\\{character}" if character in MARKDOWN_SPECIALS else character for character in text)
 
 
 def format_time(epoch: int | None, pattern: str = "%m-%d %H:%M") -> str:

@@ -14,15 +14,10 @@ import time
 from sqlalchemy import Engine, select
 
 from data_access import audit
-from data_access.roles import AccessDenied, Viewer, check_role
+from data_access.roles import Viewer, check_role, require_admin
 from data_access.schema import app_users, wall_keys
 
 WALL_KEY_SEPARATOR = "."
-
-def _require_admin(by: Viewer) -> None:
-    if by.role != "admin":
-        raise AccessDenied(f"role {by.role} may not manage roles or wall keys")
-
 
 def read_viewer(engine: Engine, subject: str) -> Viewer | None:
     """The app's record of a signed-in subject, or None when the app does not know them."""
@@ -33,8 +28,9 @@ def read_viewer(engine: Engine, subject: str) -> Viewer | None:
     return Viewer(row.subject, row.role, row.area_code, row.display_name)
 
 
-def read_users(engine: Engine) -> list[Viewer]:
-    """Every user the app knows, by subject."""
+def read_users(engine: Engine, by: Viewer) -> list[Viewer]:
+    """Every user the app knows, by subject (their names: for an administrator only)."""
+    require_admin(by)
     with engine.connect() as connection:
         rows = connection.execute(select(app_users).order_by(app_users.c.subject)).all()
     return [Viewer(row.subject, row.role, row.area_code, row.display_name) for row in rows]
@@ -43,7 +39,7 @@ def read_users(engine: Engine) -> list[Viewer]:
 def assign_role(engine: Engine, by: Viewer, subject: str, role: str, area_code: str | None = None,
                 display_name: str | None = None) -> Viewer:
     """Give a subject a role (and area), replacing what they had; audited with the change."""
-    _require_admin(by)
+    require_admin(by)
     check_role(role, area_code)
     with engine.begin() as connection:
         before = connection.execute(select(app_users).where(app_users.c.subject == subject)).first()
@@ -62,7 +58,7 @@ def assign_role(engine: Engine, by: Viewer, subject: str, role: str, area_code: 
 
 def remove_user(engine: Engine, by: Viewer, subject: str) -> bool:
     """Take a subject's role away (they keep signing in, and see nothing); True when they had one."""
-    _require_admin(by)
+    require_admin(by)
     with engine.begin() as connection:
         removed = connection.execute(app_users.delete().where(app_users.c.subject == subject)).rowcount
         if removed:
@@ -76,7 +72,7 @@ def _digest(secret: str) -> str:
 
 def create_wall_key(engine: Engine, by: Viewer, label: str, area_code: str | None = None) -> str:
     """Create a wall display's key; return the token to put in its link (shown once, only its hash is kept)."""
-    _require_admin(by)
+    require_admin(by)
     check_role("wall", area_code)
     key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(24)
     with engine.begin() as connection:
@@ -89,7 +85,7 @@ def create_wall_key(engine: Engine, by: Viewer, label: str, area_code: str | Non
 
 def revoke_wall_key(engine: Engine, by: Viewer, key_id: str) -> bool:
     """Revoke a wall key; the wall stops at its next refresh. True when a live key was revoked."""
-    _require_admin(by)
+    require_admin(by)
     with engine.begin() as connection:
         revoked = connection.execute(
             wall_keys.update().where(wall_keys.c.key_id == key_id, wall_keys.c.revoked_at.is_(None))
@@ -99,8 +95,10 @@ def revoke_wall_key(engine: Engine, by: Viewer, key_id: str) -> bool:
     return bool(revoked)
 
 
-def read_wall_keys(engine: Engine) -> list[dict]:
-    """Every wall key (never its secret): key_id, label, area_code, created_at/by, revoked_at/by."""
+def read_wall_keys(engine: Engine, by: Viewer) -> list[dict]:
+    """Every wall key (never its secret): key_id, label, area_code, created_at/by, revoked_at/by; for an
+    administrator only."""
+    require_admin(by)
     columns = [column for column in wall_keys.c if column.name != "secret_sha256"]
     with engine.connect() as connection:
         return [dict(row._mapping) for row in connection.execute(select(*columns).order_by(wall_keys.c.created_at))]

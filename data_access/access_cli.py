@@ -79,7 +79,7 @@ def _users(engine: Engine, by: Viewer, arguments: argparse.Namespace) -> int:
             return 1
         print(f"{arguments.subject}: removed")
     else:
-        for viewer in access.read_users(engine):
+        for viewer in access.read_users(engine, by):
             print(f"{viewer.subject:40} {viewer.role:13} {viewer.area_code or 'city':15} {viewer.display_name or ''}")
     return 0
 
@@ -96,7 +96,7 @@ def _wall_keys(engine: Engine, by: Viewer, arguments: argparse.Namespace) -> int
             return 1
         print(f"{arguments.key_id}: revoked")
     else:
-        for key in access.read_wall_keys(engine):
+        for key in access.read_wall_keys(engine, by):
             state = f"revoked {local_text(key['revoked_at'])}" if key["revoked_at"] else "live"
             print(f"{key['key_id']}  {key['area_code'] or 'city':15} {state:24} {key['label']}")
     return 0
@@ -107,7 +107,7 @@ def _audit(engine: Engine, by: Viewer, arguments: argparse.Namespace) -> int:
         purged = audit.purge_audit(engine, by, arguments.days)
         print(f"{purged} audit records older than {arguments.days} days deleted")
         return 0
-    frame = audit.read_audit(engine, subject=arguments.subject, limit=arguments.limit)
+    frame = audit.read_audit(engine, by, subject=arguments.subject, limit=arguments.limit)
     audit.record(engine, by, "audit_export", detail=f"{len(frame)} records to the console")
     if arguments.json:
         records = frame.astype(object).where(frame.notna(), None).to_dict("records")

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from data_access.city_time import DAY_SECONDS
-from data_access.roles import Viewer
+from data_access.roles import Viewer, require_admin
 from data_access.schema import AUDIT_RETENTION_DAYS, audit_log
 from data_access.sql import read_frame
 
@@ -47,9 +47,11 @@ def record(engine: Engine, viewer: Viewer | None, action: str, **fields) -> None
         raise AuditUnavailable(f"audit record for {action} not written: {type(error).__name__}") from error
 
 
-def read_audit(engine: Engine, start: int | None = None, end: int | None = None, subject: str | None = None,
-               actions: tuple[str, ...] = (), limit: int = 1000) -> pd.DataFrame:
-    """Audit records, newest first, in [start, end) and for a subject or actions when given."""
+def read_audit(engine: Engine, by: Viewer, start: int | None = None, end: int | None = None,
+               subject: str | None = None, actions: tuple[str, ...] = (), limit: int = 1000) -> pd.DataFrame:
+    """Audit records, newest first, in [start, end) and for a subject or actions when given; for an administrator
+    only (AccessDenied), since they hold who looked at what and the reasons of reveals."""
+    require_admin(by)
     conditions = []
     if start is not None:
         conditions.append(audit_log.c.at >= start)

@@ -123,13 +123,15 @@ def _configure_sqlite(dbapi_connection, busy_timeout_ms: int) -> None:
 
 
 def create_db_engine(url: str | None = None, timeout_ms: int = STATEMENT_TIMEOUT_MS) -> Engine:
-    """Create an engine for the URL (see database_url); no statement (or SQLite lock wait) outlasts timeout_ms."""
+    """Create an engine for the URL (see database_url); no statement (or SQLite lock wait) outlasts timeout_ms.
+
+    Its errors never carry a statement's parameters (names, numbers, a reveal's reason): they reach logs."""
     url = normalise_url(database_url(url))
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": timeout_ms / 1000})
+        engine = create_engine(url, connect_args={"timeout": timeout_ms / 1000}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_configurator(timeout_ms))
         event.listen(engine, "before_cursor_execute", _start_deadline(timeout_ms))
         for ended in ("commit", "rollback"):
@@ -142,6 +144,7 @@ def create_db_engine(url: str | None = None, timeout_ms: int = STATEMENT_TIMEOUT
     return create_engine(
         parsed,
         pool_pre_ping=True,
+        hide_parameters=True,
         connect_args={"options": f"{options} -c statement_timeout={int(timeout_ms)}".strip(),
                       "connect_timeout": 5},
     )

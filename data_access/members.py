@@ -12,7 +12,7 @@ from data_access.filters import group_column_name
 from data_access.member_history import distinct_members_counted
 from data_access.rollups import rollups_ready
 from data_access.schema import areas, member_activities, members
-from data_access.scope import CITY, AreaScope
+from data_access.scope import CITY, MASKED_PERSONAL, AreaScope
 from data_access.sql import count_if, masked_name, masked_phone, read_frame
 
 ACTIVE = "active"
@@ -147,11 +147,13 @@ def read_claimed_posts(engine: Engine, scope: AreaScope = CITY) -> pd.DataFrame:
 
 
 def read_members_of_area(engine: Engine, scope: AreaScope, limit: int = 200) -> pd.DataFrame:
-    """Return members assigned in the area, names and phones masked in SQL.
+    """Return members assigned in the area, names and phones masked in SQL (PersonalDataRefused for a viewer who
+    may not read names: the scope says).
 
     Columns: member_id, name_masked, phone_masked, work_unit, unit_type, community_code, grid_code,
     checkin_date, claimed_posts, status.
     """
+    scope.require(MASKED_PERSONAL)
     return read_frame(engine, select(
         members.c.member_id, masked_name(members.c.name).label("name_masked"),
         masked_phone(members.c.phone).label("phone_masked"), members.c.work_unit, members.c.unit_type,

@@ -15,6 +15,8 @@ _MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d(?:[ -]?\d{4}){2}(?![0-9A-Za-z])"
 _LANDLINE = re.compile(r"(?<![0-9A-Za-z])0\d{2,3}[ -]?\d{7,8}(?![0-9A-Za-z])")
 # Resident ID cards: 18 characters (the last may be X) and the old 15 digits.
 _ID_CARD = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
+# Only today's 18-character cards, where 15 digits are a grid's code (an input error about a code field).
+_ID_CARD_18 = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 # Cheap test first: most free text holds no run of seven digits at all.
 _LONG_DIGITS = re.compile(r"\d[\d -]{5,}\d")
 
@@ -29,11 +31,12 @@ def mask_id_card(number: str) -> str:
     return number[:6] + "*" * (len(number) - 10) + number[-4:]
 
 
-def mask_personal_text(text: str) -> str:
-    """Free text with every phone number (mobile or landline) and resident ID number in it masked."""
+def mask_personal_text(text: str, fifteen_digit_ids: bool = True) -> str:
+    """Free text with every phone number (mobile or landline) and resident ID number in it masked (the old
+    15-digit ID numbers too, unless `fifteen_digit_ids` is False: text about grid codes)."""
     if not _LONG_DIGITS.search(text):
         return text
-    text = _ID_CARD.sub(lambda match: mask_id_card(match.group()), text)
+    text = (_ID_CARD if fifteen_digit_ids else _ID_CARD_18).sub(lambda match: mask_id_card(match.group()), text)
     text = _MOBILE.sub(lambda match: mask_phone_text(match.group().replace(" ", "").replace("-", "")), text)
     return _LANDLINE.sub(lambda match: mask_phone_text(match.group()), text)
 

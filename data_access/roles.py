@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from data_access.codes import level_of_code
-from data_access.scope import AreaScope, OutsideArea, inside
+from data_access.scope import (
+    AGGREGATES,
+    CITIZEN_TEXT,
+    MASKED_PERSONAL,
+    AreaScope,
+    OutsideArea,
+    PersonalDataRefused,
+    inside,
+)
 
 # Labels are (Chinese, English), as in data_access.codes.
 ROLES: dict[str, tuple[str, str]] = {
@@ -18,8 +26,16 @@ ROLES: dict[str, tuple[str, str]] = {
 }
 # Roles that must name the area they work in; the others see the whole city.
 AREA_ROLES = ("staff", "case_handler")
-# Roles that see masked names and phone numbers and citizens' free text; a guest sees aggregates only.
-PERSONAL_DATA_ROLES = ("leader", "staff", "case_handler", "admin")
+# What each role may read about people: the one place that says it. Every scope a viewer makes carries it, and
+# data_access's reads of people, requests and citizens' words refuse or withhold by it (scope.PERSONAL_LEVELS).
+PERSONAL_DATA = {
+    "leader": MASKED_PERSONAL,
+    "staff": MASKED_PERSONAL,
+    "case_handler": MASKED_PERSONAL,
+    "admin": MASKED_PERSONAL,
+    "wall": CITIZEN_TEXT,  # the ticker's titles (numbers masked), never a name or a phone number
+    "guest": AGGREGATES,  # the tour and aggregate figures: no names or numbers even masked, no citizen's words
+}
 
 
 class AccessDenied(Exception):
@@ -36,9 +52,9 @@ class Viewer:
     display_name: str | None = None
 
     @property
-    def sees_personal_data(self) -> bool:
-        """Masked names and phone numbers, and citizens' free text (never for guests or walls)."""
-        return self.role in PERSONAL_DATA_ROLES
+    def personal(self) -> str:
+        """What this viewer may read about people (aggregates only for a role the app does not know)."""
+        return PERSONAL_DATA.get(self.role, AGGREGATES)
 
     @property
     def may_reveal(self) -> bool:
@@ -50,12 +66,25 @@ class Viewer:
         return inside(area_code, self.area_code)
 
     def scope(self, area_code: str | None = None) -> AreaScope:
-        """The scope of an area for this viewer (their own area when none is named); OutsideArea beyond it."""
-        return AreaScope.of(area_code, self.area_code)
+        """The scope of an area for this viewer (their own area when none is named); OutsideArea beyond it. It
+        carries the viewer's area and what they may read about people into every query."""
+        return AreaScope.of(area_code, self.area_code, self.personal)
+
+    def scope_from_text(self, text: str | None) -> AreaScope:
+        """The scope named by untrusted text (a URL parameter) for this viewer (AreaScope.from_text)."""
+        return AreaScope.from_text(text, self.area_code, self.personal)
 
 
 # Who looks at the open demo (no identity provider configured, loopback only): a leader's view, personal data masked.
 OPEN_DEMO = Viewer("open-demo", "leader", None, "open demo")
+# The open demo's wall: a wall like any other (no name or phone number is even read).
+OPEN_DEMO_WALL = Viewer("open-demo", "wall", None, "open demo")
+
+
+def require_admin(by: Viewer) -> None:
+    """AccessDenied unless `by` is an administrator: who manages roles and wall keys and reads the audit log."""
+    if by.role != "admin":
+        raise AccessDenied(f"role {by.role} may not manage roles or wall keys or read the audit log")
 
 
 def check_role(role: str, area_code: str | None) -> None:
@@ -72,5 +101,5 @@ def check_role(role: str, area_code: str | None) -> None:
             raise ValueError("area staff work in a district, street or community, not a single grid")
 
 
-__all__ = ["AREA_ROLES", "OPEN_DEMO", "PERSONAL_DATA_ROLES", "ROLES", "AccessDenied", "OutsideArea", "Viewer",
-           "check_role"]
+__all__ = ["AREA_ROLES", "OPEN_DEMO", "OPEN_DEMO_WALL", "PERSONAL_DATA", "ROLES", "AccessDenied", "OutsideArea",
+           "PersonalDataRefused", "Viewer", "check_role", "require_admin"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import ColumnElement, Table
 
@@ -11,9 +11,19 @@ from data_access.codes import AREA_LEVELS, CHILD_LEVEL, LEVEL_BY_CODE_LENGTH, PA
 
 CITY_LEVEL = "city"
 
+# What a scope's viewer may read about people, least first (data_access.roles says which role gets which).
+AGGREGATES = "aggregates"  # figures only: no list of people or of requests, no citizen's words (guests)
+CITIZEN_TEXT = "citizen_text"  # requests and citizens' words, numbers in them masked; no names or phones (walls)
+MASKED_PERSONAL = "masked_personal"  # and names and phone numbers, masked (leaders, staff, case handlers, admins)
+PERSONAL_LEVELS = (AGGREGATES, CITIZEN_TEXT, MASKED_PERSONAL)
+
 
 class OutsideArea(Exception):
     """The area asked for lies outside the area its viewer may see."""
+
+
+class PersonalDataRefused(Exception):
+    """A read of personal data (people, requests, citizens' words) for a viewer whose role may not see it."""
 
 
 def inside(code: str | None, area: str | None) -> bool:
@@ -27,11 +37,15 @@ class AreaScope:
 
     `granted` is the area its viewer may see (None: the whole city, for leaders, guests, the command line): a
     scope outside it cannot be made, so no query of data_access can read outside a signed-in viewer's area.
-    Every scope derived from one (parent, capped, dataclasses.replace) keeps its grant.
+    `personal` is what its viewer may read about people (one of PERSONAL_LEVELS; aggregates only unless a
+    viewer's role grants more, data_access.roles.Viewer.scope): the reads that return people, requests or
+    citizens' words refuse or withhold for a scope without it. Every scope derived from one (parent, capped,
+    dataclasses.replace) keeps both grants.
     """
 
     code: str | None = None
     granted: str | None = None
+    personal: str = AGGREGATES
 
     def __post_init__(self) -> None:
         for code in (self.code, self.granted):
@@ -39,28 +53,39 @@ class AreaScope:
                 level_of_code(code)  # raises ValueError for anything but a 6/9/12/15-digit code
         if not inside(self.code, self.granted):
             raise OutsideArea(f"{self.code or 'the whole city'} lies outside {self.granted}")
+        if self.personal not in PERSONAL_LEVELS:
+            raise ValueError(f"unknown personal-data level {self.personal!r}")
 
     @classmethod
-    def of(cls, code: str | None, granted: str | None = None) -> AreaScope:
+    def of(cls, code: str | None, granted: str | None = None, personal: str = AGGREGATES) -> AreaScope:
         """The scope of an area code ('' or None: the whole granted area, the city for no grant); ValueError for
         a malformed code, OutsideArea for one outside `granted`."""
-        return cls(code or granted or None, granted or None)
+        return cls(code or granted or None, granted or None, personal)
 
     @classmethod
-    def from_text(cls, text: str | None, granted: str | None = None) -> AreaScope:
+    def from_text(cls, text: str | None, granted: str | None = None, personal: str = AGGREGATES) -> AreaScope:
         """The scope named by untrusted text (a URL parameter): the granted area when it is not an area code
         (OutsideArea when it is one outside the grant)."""
         try:
-            return cls.of(text, granted)
+            return cls.of(text, granted, personal)
         except OutsideArea:
             raise
         except ValueError:
-            return cls.of(granted, granted)
+            return cls.of(granted, granted, personal)
+
+    def may_read(self, level: str) -> bool:
+        """True when this scope's viewer may read personal data of `level` (a PERSONAL_LEVELS value)."""
+        return PERSONAL_LEVELS.index(self.personal) >= PERSONAL_LEVELS.index(level)
+
+    def require(self, level: str) -> None:
+        """PersonalDataRefused unless this scope's viewer may read personal data of `level`."""
+        if not self.may_read(level):
+            raise PersonalDataRefused(f"{level} is not for a viewer who may read {self.personal}")
 
     @property
     def top(self) -> AreaScope:
         """The widest area this scope's viewer may see."""
-        return AreaScope(self.granted, self.granted)
+        return replace(self, code=self.granted)
 
     @property
     def is_city(self) -> bool:
@@ -82,7 +107,7 @@ class AreaScope:
         if self.code is None or self.code == self.granted:
             return None
         code = self.code[:AREA_LEVELS[PARENT_LEVEL[self.level]]] if self.level in PARENT_LEVEL else None
-        return AreaScope(code, self.granted)
+        return replace(self, code=code)
 
     @property
     def map_parent(self) -> AreaScope:
@@ -93,7 +118,7 @@ class AreaScope:
         """This area, or its ancestor at `level` when it lies deeper (e.g. member targets stop at communities)."""
         if self.code is None or len(self.code) <= AREA_LEVELS[level]:
             return self
-        return AreaScope(self.code[:AREA_LEVELS[level]], self.granted)
+        return replace(self, code=self.code[:AREA_LEVELS[level]])
 
     def condition(self, table: Table) -> list[ColumnElement]:
         """SQL conditions keeping the rows of `table` that lie inside this area (none for the city).

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import Engine, and_, func, select
+from sqlalchemy import Engine, and_, func, null, select
 
 from data_access.city_time import DAY_SECONDS, day_number_to_date
 from data_access.filters import WorkOrderFilter, work_order_conditions
 from data_access.geo import H3_RESOLUTIONS
 from data_access.rollups import group_key_columns, group_keys, read_measures
 from data_access.schema import areas, work_orders
+from data_access.scope import CITIZEN_TEXT, MASKED_PERSONAL, AreaScope
 from data_access.sql import count_if, masked_name, masked_phone, read_frame
 
 LATEST_LIMIT_MAX = 500
@@ -189,17 +190,20 @@ def read_growth_hotspots(engine: Engine, work_filter: WorkOrderFilter, level: st
     return _named_hotspots(engine, counts[counts["received"] >= minimum], "growth", limit)
 
 
-def _masked_order_columns():
-    """Columns of an order a list shows: personal data masked in SQL; the long description is not read (no list
-    shows it, and the wall asks every few seconds)."""
+def _masked_order_columns(area: AreaScope):
+    """Columns of an order a list shows, for the scope's viewer: a list of requests needs CITIZEN_TEXT (else
+    PersonalDataRefused); callers' names and phones, masked in SQL, need MASKED_PERSONAL (else NULL, never read).
+    The long description is not read (no list shows it, and the wall asks every few seconds)."""
+    area.require(CITIZEN_TEXT)
     table = work_orders
+    callers = area.may_read(MASKED_PERSONAL)
     return (
         table.c.order_no, table.c.received_at, table.c.channel, table.c.appeal_type, table.c.category_l1,
         table.c.category_l2, table.c.title, table.c.status, table.c.due_at,
         table.c.resolved_at, table.c.department, table.c.district_code, table.c.street_code,
         table.c.community_code, table.c.grid_code, table.c.lon, table.c.lat,
-        masked_name(table.c.caller_name).label("caller_name_masked"),
-        masked_phone(table.c.caller_phone).label("caller_phone_masked"),
+        (masked_name(table.c.caller_name) if callers else null()).label("caller_name_masked"),
+        (masked_phone(table.c.caller_phone) if callers else null()).label("caller_phone_masked"),
     )
 
 
@@ -208,11 +212,12 @@ def read_latest_orders(engine: Engine, work_filter: WorkOrderFilter, limit: int 
 
     Columns: order_no, received_at (epoch s), channel, appeal_type, category_l1, category_l2, title, status,
     due_at, resolved_at, department, district/street/community/grid_code, lon, lat, caller_name_masked,
-    caller_phone_masked, community_name_zh, community_name_en.
+    caller_phone_masked, community_name_zh, community_name_en. For a viewer who may not read requests (the
+    filter's area says: guests) PersonalDataRefused; callers are None for one who may not read names (walls).
     """
     table = work_orders
     limit = max(1, min(int(limit), LATEST_LIMIT_MAX))
-    latest = (select(*_masked_order_columns()).where(*work_order_conditions(table, work_filter))
+    latest = (select(*_masked_order_columns(work_filter.area)).where(*work_order_conditions(table, work_filter))
               .order_by(table.c.received_at.desc(), table.c.order_no.desc()).limit(limit).subquery())
     statement = (
         select(latest, areas.c.name_zh.label("community_name_zh"), areas.c.name_en.label("community_name_en"))
@@ -223,13 +228,15 @@ def read_latest_orders(engine: Engine, work_filter: WorkOrderFilter, limit: int 
 
 
 def read_whistle_cases(engine: Engine, work_filter: WorkOrderFilter, limit: int = 50) -> pd.DataFrame:
-    """Return whistle-escalated (吹哨) orders in the window, newest first, masked like read_latest_orders.
+    """Return whistle-escalated (吹哨) orders in the window, newest first, masked and refused like
+    read_latest_orders.
 
     Extra columns: whistled_at, whistle_departments (';'-separated departments that reported in).
     """
     table = work_orders
     limit = max(1, min(int(limit), LATEST_LIMIT_MAX))
-    return read_frame(engine, select(*_masked_order_columns(), table.c.whistled_at, table.c.whistle_departments)
+    return read_frame(engine, select(*_masked_order_columns(work_filter.area), table.c.whistled_at,
+                                     table.c.whistle_departments)
                       .where(table.c.whistle, *work_order_conditions(table, work_filter))
                       .order_by(table.c.received_at.desc(), table.c.order_no.desc()).limit(limit))
 
@@ -258,15 +265,18 @@ def read_order_timeline(engine: Engine, order_no: str) -> pd.DataFrame:
 
 
 
-def read_tour_order(engine: Engine) -> dict | None:
-    """Pick one closed, called-back order with a satisfied answer to follow on the tour (newest such), masked.
+def read_tour_order(engine: Engine, scope: AreaScope) -> dict | None:
+    """Pick one closed, called-back order in the scope with a satisfied answer to follow on the tour (newest such).
 
-    Keys: order_no, category_l1, category_l2, title, channel, caller_name_masked, satisfaction, community_code.
+    Keys: order_no, category_l1, category_l2, title, channel, satisfaction, community_code. The title (a
+    citizen's words) is None for a viewer who may not read them (guests); no caller is read.
     """
     table = work_orders
+    title = table.c.title if scope.may_read(CITIZEN_TEXT) else null().label("title")
     frame = read_frame(engine, select(
-        table.c.order_no, table.c.category_l1, table.c.category_l2, table.c.title, table.c.channel,
-        masked_name(table.c.caller_name).label("caller_name_masked"), table.c.satisfaction, table.c.community_code,
+        table.c.order_no, table.c.category_l1, table.c.category_l2, title, table.c.channel,
+        table.c.satisfaction, table.c.community_code,
     ).where(table.c.status == "closed", table.c.called_back_at.is_not(None), table.c.dispatched_at.is_not(None),
-            table.c.satisfaction == "satisfied").order_by(table.c.closed_at.desc()).limit(1))
+            table.c.satisfaction == "satisfied", *scope.condition(table))
+        .order_by(table.c.closed_at.desc()).limit(1))
     return None if frame.empty else frame.iloc[0].to_dict()

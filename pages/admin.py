@@ -22,7 +22,7 @@ def render_users(page: PageContext) -> None:
     """Users and their roles; set a role (and area) for a provider subject, or take it away."""
     t, engine = page.t, cached.get_engine()
     st.subheader(t("admin.users"))
-    users = pd.DataFrame([vars(viewer) for viewer in access.read_users(engine)],
+    users = pd.DataFrame([vars(viewer) for viewer in access.read_users(engine, page.viewer)],
                          columns=["subject", "role", "area_code", "display_name"])
     users["role_label"] = [code_label(ROLES, role, page.language) for role in users["role"]]
     render_table(users, {"subject": t("admin.subject"), "display_name": t("column.name"),
@@ -53,8 +53,9 @@ def render_wall_keys(page: PageContext) -> None:
     """Wall displays' revocable links: create one (its link shown once), revoke one."""
     t, engine = page.t, cached.get_engine()
     st.subheader(t("admin.wall_keys"))
-    keys = pd.DataFrame(access.read_wall_keys(engine), columns=["key_id", "label", "area_code", "created_at",
-                                                                "created_by", "revoked_at", "revoked_by"])
+    keys = pd.DataFrame(access.read_wall_keys(engine, page.viewer),
+                        columns=["key_id", "label", "area_code", "created_at", "created_by", "revoked_at",
+                                 "revoked_by"])
     keys["created"] = [format_time(value) for value in keys["created_at"]]
     keys["revoked"] = [format_time(value) for value in keys["revoked_at"]]
     render_table(keys, {"key_id": "ID", "label": t("admin.label"), "area_code": t("column.area"),
@@ -90,7 +91,8 @@ def render_audit(page: PageContext) -> None:
     actions = middle.multiselect(t("admin.actions"), list(audit.ACTIONS), key="admin-audit-actions")
     days = right.number_input(t("admin.days"), min_value=1, max_value=3660, value=30, key="admin-audit-days")
     start = int(time.time()) - int(days) * DAY_SECONDS  # the audit's own clock, not the data's
-    records = audit.read_audit(engine, start=start, subject=subject.strip() or None, actions=tuple(actions))
+    records = audit.read_audit(engine, page.viewer, start=start, subject=subject.strip() or None,
+                               actions=tuple(actions))
     records["time"] = [format_time(value, "%Y-%m-%d %H:%M:%S") for value in records["at"]]
     columns = {"time": t("admin.time"), "subject": t("admin.subject"), "role": t("column.role"),
                "action": t("admin.actions"), "page": t("admin.page"), "area_code": t("column.area"),

@@ -106,18 +106,19 @@ def render_detail(page: PageContext, data: gpd.GeoDataFrame) -> None:
                   (t("grid_map.stations"), format_count(station_total), None),
                   (t("tasks.unfinished"), format_count(task_totals["unfinished"]), t("tasks.unfinished.help")),
                   (t("tasks.overdue"), format_count(task_totals["overdue"]), t("tasks.overdue.help"))], columns=2)
-    if not auth.personal_view_allowed(page.viewer, "grid-map", page.scope.code):  # guests: aggregates only
-        st.caption(t("auth.aggregates_only"))
+    recent = auth.load_personal(page, "grid-map", lambda: cached.load_latest_orders(page.work_filter, 8))
+    if recent is None:
         return
     if scope.level in ("community", "grid"):
+        workers = auth.load_personal(page, "grid-map", lambda: cached.load_grid_workers(scope, 50))
+        if workers is None:
+            return
         st.markdown(f"**{t('grid_map.grid_workers')}**")
-        workers = cached.load_grid_workers(scope, 50)
         workers["role_label"] = [code_label(codes.GRID_WORKER_ROLES, role, language) for role in workers["role"]]
         render_table(workers, {"name_masked": t("column.name"), "phone_masked": t("column.phone"),
                                "grid_code": t("filter.grid"), "role_label": t("column.role"),
                                "on_duty": t("column.on_duty")}, language=page.language, key="grid-workers", height=220)
     st.markdown(f"**{t('grid_map.recent')}**")
-    recent = cached.load_latest_orders(page.work_filter, 8)
     recent["time"] = [format_time(value) for value in recent["received_at"]]
     recent["state"] = [code_label(codes.WORK_ORDER_STATUSES, code, language) for code in recent["status"]]
     render_table(recent, {"time": t("column.received_at"), "title": t("column.title"), "state": t("column.status")},

@@ -113,10 +113,9 @@ def render_latest(page: PageContext) -> None:
     """The newest requests in the selection, caller masked."""
     t, language = page.t, page.language
     st.subheader(t("overview.ticker"))
-    if not auth.personal_view_allowed(page.viewer, "overview", page.scope.code):  # guests: aggregates only
-        st.caption(t("auth.aggregates_only"))
+    latest = auth.load_personal(page, "overview", lambda: cached.load_latest_orders(page.work_filter, 12))
+    if latest is None:
         return
-    latest = cached.load_latest_orders(page.work_filter, 12)
     if latest.empty:
         render_empty(page)
         return

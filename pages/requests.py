@@ -123,10 +123,9 @@ def render_whistles(page: PageContext) -> None:
     """Whistle-escalated cases (吹哨报到) of the period."""
     t, language = page.t, page.language
     st.subheader(t("requests.whistles"))
-    if not auth.personal_view_allowed(page.viewer, "requests", page.scope.code):  # guests: aggregates only
-        st.caption(t("auth.aggregates_only"))
+    whistles = auth.load_personal(page, "requests", lambda: cached.load_whistle_cases(page.work_filter, 100))
+    if whistles is None:
         return
-    whistles = cached.load_whistle_cases(page.work_filter, 100)
     if whistles.empty:
         st.info(t("requests.whistles.none"))
         return

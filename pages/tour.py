@@ -19,7 +19,8 @@ from components.views import escape_markdown, render_legend
 from data_access import codes
 from data_access.city_time import local_date, local_text, reference_now
 from data_access.coverage import DEFAULT_RADIUS_M
-from data_access.scope import CITY
+from data_access.roles import Viewer
+from data_access.scope import CITY, AreaScope
 
 log = logging.getLogger("cityscreen.tour")
 
@@ -28,21 +29,23 @@ STEPS = ("grid", "stations", "loop", "members")
 
 @dataclass(frozen=True)
 class Tour:
-    """What every step needs: the city's facts, the data's day, and ?auto=N seconds per step (0: by hand)."""
+    """What every step needs: the city's facts, the data's day, ?auto=N seconds per step (0: by hand), and the
+    viewer's scope (what they may read about people: a guest's tour shows no citizen's words)."""
 
     facts: dict
     today: date
     auto_seconds: int
+    scope: AreaScope
 
 
-def read_tour_settings() -> Tour:
-    """The tour's settings from the data and the URL."""
+def read_tour_settings(viewer: Viewer) -> Tour:
+    """The tour's settings from the data, the URL and the viewer."""
     facts = cached.load_city_facts()
     try:
         auto_seconds = min(max(int(st.query_params.get("auto", 0)), 0), 600)
     except ValueError:
         auto_seconds = 0
-    return Tour(facts, local_date(reference_now(facts, time.time())), auto_seconds)
+    return Tour(facts, local_date(reference_now(facts, time.time())), auto_seconds, viewer.scope())
 
 
 def both(key: str, **values) -> tuple[str, str]:
@@ -105,15 +108,16 @@ def step_stations(tour: Tour) -> None:
 
 
 def step_loop(tour: Tour) -> None:
-    order = cached.load_tour_order()
+    order = cached.load_tour_order(tour.scope)
     if order is None:
         st.info(" / ".join(both("tour.loop.empty")))
         return
-    title = escape_markdown(order["title"])
-    caption("tour.loop.caption",
-            {"order": order["order_no"], "title": title,
-             "category": code_label(codes.CATEGORIES_L1, order["category_l1"], "zh")},
-            {"order": order["order_no"], "title": title,
+    # The title is None for a viewer who may not read citizens' words (data_access withholds it).
+    key, titled = ("tour.loop.caption", {"title": order["title"]}) if order["title"] else \
+        ("tour.loop.caption_untitled", {})
+    caption(key, {"order": order["order_no"], **titled,
+                  "category": code_label(codes.CATEGORIES_L1, order["category_l1"], "zh")},
+            {"order": order["order_no"], **titled,
              "category": code_label(codes.CATEGORIES_L1, order["category_l1"], "en")})
     timeline = cached.load_order_timeline(order["order_no"])
     start = int(timeline["at"].iloc[0])
@@ -159,12 +163,13 @@ RENDER = {"grid": step_grid, "stations": step_stations, "loop": step_loop, "memb
 def render() -> None:
     """The tour (?mode=tour): one step at a time; buttons move it, and ?auto=N moves it every N seconds."""
     # Everyone signed in may take the tour (guests above all); no one else sees it.
-    auth.require_viewer(cached.get_engine(), pick_language(st.query_params.get("lang"), None, st.context.locale))
+    viewer = auth.require_viewer(cached.get_engine(),
+                                 pick_language(st.query_params.get("lang"), None, st.context.locale))
     try:
         if not cached.database_has_data():
             st.info(" / ".join(both("app.no_data")))
             return
-        tour = read_tour_settings()
+        tour = read_tour_settings(viewer)
         st.session_state.setdefault("tour_step", 0)
 
         @st.fragment(run_every=f"{tour.auto_seconds}s" if tour.auto_seconds else None)

@@ -130,7 +130,7 @@ def wall_scope(settings: WallSettings) -> AreaScope | None:
     cannot answer keeps the last answer (the figures go stale, the wall stays up)."""
     try:
         viewer = auth.wall_viewer(cached.get_wall_engine(), st.query_params.get("key"))
-        scope = None if viewer is None else AreaScope.from_text(settings.area_text, viewer.area_code)
+        scope = None if viewer is None else viewer.scope_from_text(settings.area_text)
     except OutsideArea:
         scope = None
     except Exception:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from data_access.personal import mask_personal_text
+
 # Enough to fix a file; a million copies of the same mistake help nobody.
 MAX_ERRORS_PER_FIELD = 20
 
@@ -67,6 +69,13 @@ class LoadRejected(Exception):
         super().__init__(f"load rejected, database unchanged ({len(errors) + suppressed} errors):\n" + "\n".join(lines))
 
 
+def masked_reason(field_name: str, reason: str) -> str:
+    """A reason that quotes a value, with any phone or ID number in it masked: a number typed into the wrong
+    field (an ID card in a phone or a code column) reaches no error, log or terminal whole. Personal fields
+    never quote their value at all (checks.PERSONAL_COLUMNS)."""
+    return mask_personal_text(reason, fifteen_digit_ids=not field_name.endswith("code"))
+
+
 @dataclass
 class ErrorLog:
     """Collects errors, capping repeats of the same file and field."""
@@ -86,7 +95,7 @@ class ErrorLog:
         count = self._per_field.get(key, 0)
         self._per_field[key] = count + 1
         if count < MAX_ERRORS_PER_FIELD:
-            self.errors.append(InputError(file, int(line), field_name, reason, code))
+            self.errors.append(InputError(file, int(line), field_name, masked_reason(field_name, reason), code))
         else:
             self.suppressed += 1
 

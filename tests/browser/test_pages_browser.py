@@ -145,3 +145,46 @@ def test_every_page_at_a_grid_draws_its_community(app_url, page, city_dir, path)
     assert len(np.unique(map_pixels(page).reshape(-1, 3), axis=0)) > 20
     screenshot(page, f"{path or 'overview'}-grid-en")
     assert app_errors(page) == []
+
+
+# What a map download may carry: codes, place names, station ids and types, and counts or rates.
+MAP_PROPERTIES = {"code", "name", "received", "per_10k", "open", "overdue", "satisfaction_rate", "coverage", "share",
+                  "members", "target", "h3", "station_id", "type"}
+
+
+def personal_values(city_dir) -> set[str]:
+    """Every person's name, number and words in the input files, whole and masked as the app masks them."""
+    orders = expected.work_orders(city_dir)
+    people = [expected.csv(city_dir, "members.csv"), expected.csv(city_dir, "grid_workers.csv")]
+    values = {*orders["caller_name"], *orders["caller_phone"], *orders["title"], *orders["description"],
+              *(expected.mask_name(name) for name in orders["caller_name"]),
+              *(expected.mask_phone(phone) for phone in orders["caller_phone"])}
+    for frame in people:
+        values |= {*frame["name"], *frame["phone"], *(expected.mask_name(name) for name in frame["name"]),
+                   *(expected.mask_phone(phone) for phone in frame["phone"])}
+    notes = expected.csv(city_dir, "member_activities.csv")["note"]
+    return {value for value in (*values, *notes) if isinstance(value, str) and value}
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_no_map_download_carries_personal_data(app_url, page, city_dir, path):
+    # Why GeoJSON downloads go without an audit record (docs/security.md): only places and figures are in them.
+    district = sorted(expected.orders_in(city_dir, None)["district_code"].unique())[0]
+    personal = personal_values(city_dir)
+    downloads = 0
+    for area in ("", district):
+        page.goto(f"{app_url}/{path}?lang=en&area={area}")
+        wait_for_app(page)
+        buttons = page.locator("[data-testid='stDownloadButton'] button").filter(has_text="GeoJSON")
+        assert buttons.count() >= 1, f"{path} at {area or 'the city'} offers a map download"
+        for index in range(buttons.count()):
+            with page.expect_download() as download:
+                buttons.nth(index).click()
+            collection = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+            properties = [feature["properties"] for feature in collection["features"]]
+            assert properties and set().union(*properties) <= MAP_PROPERTIES, path
+            assert not {value for record in properties for value in record.values()
+                        if isinstance(value, str)} & personal, path
+            downloads += 1
+    assert downloads >= 2
+    assert app_errors(page) == []

@@ -18,9 +18,10 @@ from data_access.roles import Viewer
 from deploy.oidc_provider import OidcUser, auth_secrets, running_provider
 from tests import expected
 from tests.browser.conftest import app_errors, screenshot, wait_for_app
-from tests.servers import free_port, streamlit_server
+from tests.servers import ARTIFACTS, free_port, streamlit_server
 
 ADMIN = Viewer("test-admin", "admin")
+SERVER_LOG = ARTIFACTS / "streamlit-signin.log"
 PASSWORD = "correct horse battery"
 
 
@@ -50,7 +51,7 @@ def signed_in_app(sqlite_city_url, districts, tmp_path_factory):
     with running_provider(work, free_port(), users, [f"{app_url}/oauth2callback"]) as provider:
         secrets_file = work / "secrets.toml"
         secrets_file.write_text(auth_secrets(provider, f"{app_url}/oauth2callback", secrets.token_urlsafe(32)))
-        with streamlit_server(url, "streamlit-signin", extra_args=("--secrets.files", str(secrets_file)),
+        with streamlit_server(url, SERVER_LOG.stem, extra_args=("--secrets.files", str(secrets_file)),
                               port=app_port):
             yield app_url, engine, wall_token
     engine.dispose()
@@ -84,18 +85,28 @@ def test_someone_not_signed_in_gets_the_sign_in_page_only(signed_in_app, page):
     assert translate("auth.wall_key", "zh") in page.locator("body").inner_text()
 
 
+def host_origins(page, app_url: str) -> list[str]:
+    """The allowed origins /_stcore/host-config tells this browser (its cookies go with the request)."""
+    return page.request.get(f"{app_url}/_stcore/host-config").json()["allowedOrigins"]
+
+
 def test_a_leader_signs_in_through_the_providers_form_and_sees_the_city(signed_in_app, page):
     app_url, engine, _token = signed_in_app
+    page.goto(app_url)
+    wait_for_app(page)
+    assert host_origins(page, app_url) == [], "the gate answers host-config with nothing before sign-in"
     sign_in(page, app_url, "leader")
+    # The real sign-in cookie is recognised by the gate: the server's own answer (Streamlit's default origins).
+    assert host_origins(page, app_url)
     assert translate("page.overview", "zh") in page.locator("h1").first.inner_text()
     assert "leader 测试" in page.locator("[data-testid='stSidebar']").inner_text()
     assert page.locator("[data-testid='stException']").count() == 0
     screenshot(page, "signin-leader")
     assert app_errors(page) == []
-    sign_ins = audit.read_audit(engine, subject="sub-leader", actions=("sign_in",))
+    sign_ins = audit.read_audit(engine, ADMIN, subject="sub-leader", actions=("sign_in",))
     assert len(sign_ins) == 1 and sign_ins["role"].iloc[0] == "leader"
     # The overview's newest requests carry masked callers: that view is audited, once.
-    views = audit.read_audit(engine, subject="sub-leader", actions=("view_personal",))
+    views = audit.read_audit(engine, ADMIN, subject="sub-leader", actions=("view_personal",))
     assert list(views["page"]) == ["overview"] and views["area_code"].isna().all()
 
 
@@ -110,7 +121,7 @@ def test_staff_see_their_district_and_get_a_plain_refusal_for_another(signed_in_
     assert translate("auth.outside_area", "zh") in page.locator("body").inner_text()
     assert page.locator("[data-testid='stDeckGlJsonChart']").count() == 0
     screenshot(page, "signin-staff-outside")
-    refused = audit.read_audit(engine, subject="sub-staff", actions=("refused",))
+    refused = audit.read_audit(engine, ADMIN, subject="sub-staff", actions=("refused",))
     assert districts[1] in set(refused["area_code"])
 
 
@@ -161,5 +172,53 @@ def test_a_case_handler_reveals_one_number_with_a_reason_and_it_is_audited(signe
     wait_for_app(page)
     assert order["caller_phone"] in page.locator("body").inner_text()
     screenshot(page, "signin-handler-reveal")
-    reveals = audit.read_audit(engine, subject="sub-handler", actions=("reveal",))
+    reveals = audit.read_audit(engine, ADMIN, subject="sub-handler", actions=("reveal",))
     assert list(reveals["target"]) == [order["order_no"]] and list(reveals["reason"]) == ["回访核实诉求人身份"]
+
+
+def test_a_deep_link_serves_the_sign_in_page_cleanly_and_lands_there_after_sign_in(signed_in_app, page, districts):
+    app_url, _engine, _token = signed_in_app
+    link = f"requests?area={districts[0]}&lang=zh"
+    page.goto(f"{app_url}/{link}")
+    wait_for_app(page)
+    # Streamlit's "page not found" dialog must not cover the sign-in page.
+    assert page.locator("[role='dialog']").count() == 0
+    assert "Page not found" not in page.locator("body").inner_text()
+    assert page.get_by_role("button", name=translate("auth.sign_in", "zh")).count() == 1
+    screenshot(page, "signin-deep-link")
+    sign_in(page, app_url, "staff", path=link)
+    assert page.url.startswith(f"{app_url}/requests"), page.url
+    assert f"area={districts[0]}" in page.url
+    assert translate("page.requests", "zh") in page.locator("h1").first.inner_text()
+    assert page.locator("[role='dialog']").count() == 0
+    screenshot(page, "signin-deep-link-landed")
+
+
+def test_a_reveal_that_cannot_be_audited_leaves_no_personal_number_in_the_servers_log(signed_in_app, page, city_dir,
+                                                                                       districts):
+    app_url, engine, _token = signed_in_app
+    orders = expected.work_orders(city_dir)
+    order = orders[(orders["district_code"] == districts[0]) & orders["caller_phone"].notna()].iloc[1]
+    typed = ("13600002222", "420102198502021234")
+    sign_in(page, app_url, "handler")
+    page.goto(f"{app_url}/requests?area={districts[0]}")
+    wait_for_app(page)
+    with engine.begin() as connection:  # the audit log breaks: the reveal must not happen, and its error is logged
+        connection.exec_driver_sql("ALTER TABLE audit_log RENAME TO audit_log_away")
+    try:
+        page.get_by_text(translate("reveal.title", "zh")).click()
+        page.get_by_label(translate("reveal.order", "zh")).fill(order["order_no"])
+        page.get_by_label(translate("reveal.reason", "zh")).fill(f"回访核实 {typed[0]} 身份证 {typed[1]}")
+        page.get_by_role("button", name=translate("reveal.submit", "zh")).click()
+        wait_for_app(page)
+        assert translate("reveal.failed", "zh") in page.locator("body").inner_text()
+        assert order["caller_phone"] not in page.locator("body").inner_text()
+    finally:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("ALTER TABLE audit_log_away RENAME TO audit_log")
+    logged = SERVER_LOG.read_text(encoding="utf-8", errors="replace")
+    assert "reveal failed" in logged, "the failure reached the server's log"
+    people = [expected.csv(city_dir, "members.csv"), expected.csv(city_dir, "grid_workers.csv")]
+    numbers = {*typed, *orders["caller_phone"].dropna(),
+               *(phone for frame in people for phone in frame["phone"].dropna())}
+    assert [number for number in numbers if number in logged] == []

@@ -13,6 +13,7 @@ from data_access.db import create_db_engine
 from data_access.roles import Viewer
 
 STAFF = Viewer("sub-9", "staff", "420102001")
+ADMIN = Viewer("sub-admin", "admin")
 
 
 @pytest.fixture
@@ -30,7 +31,7 @@ def test_an_export_is_formula_safe_and_writes_one_audit_record(engine):
     frame = pd.DataFrame({"标题": ["=HYPERLINK(\"http://x\")", "正常"], "数量": [-3, 4]})
     data = views.audited_export(frame, "whistles.csv").decode("utf-8-sig")
     assert "'=HYPERLINK" in data and ",-3\r\n" in data
-    records = audit.read_audit(engine)
+    records = audit.read_audit(engine, ADMIN)
     assert len(records) == 1
     record = records.iloc[0]
     assert (record["subject"], record["role"], record["action"], record["target"], record["area_code"]) == (

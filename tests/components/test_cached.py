@@ -7,7 +7,10 @@ import streamlit as st
 
 from components import cached, maps
 from data_access import wall as wall_data
-from data_access.scope import CITY, AreaScope
+from data_access.roles import Viewer
+
+# Walls read as a wall key does (requests without callers: data_access.roles.PERSONAL_DATA).
+WALL = Viewer("wall:test", "wall")
 
 
 @pytest.fixture
@@ -39,10 +42,10 @@ def test_walls_on_the_same_area_and_tick_share_one_read(city, monkeypatch):
     monkeypatch.setattr(wall_data, "read_wall_snapshot", counting)
     monkeypatch.setattr(cached.time, "time", lambda: 1_000_000.0)
     district = cached.load_areas("district")["code"].iloc[0]
-    walls = [cached.load_wall_reading(CITY, "overview", 5, 8) for _ in range(4)]
+    walls = [cached.load_wall_reading(WALL.scope(), "overview", 5, 8) for _ in range(4)]
     assert len(reads) == 1 and all(reading is walls[0] for reading in walls)
-    cached.load_wall_reading(AreaScope.of(district), "overview", 5, 8)
-    assert reads == [CITY.code, district]
+    cached.load_wall_reading(WALL.scope(district), "overview", 5, 8)
+    assert reads == [None, district]
     monkeypatch.setattr(cached.time, "time", lambda: 1_000_005.0)  # the next tick reads again
-    cached.load_wall_reading(CITY, "overview", 5, 8)
+    cached.load_wall_reading(WALL.scope(), "overview", 5, 8)
     assert len(reads) == 3

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from data_access import access, audit, migrate, schema
 from data_access.db import create_db_engine
 from data_access.roles import AccessDenied, OutsideArea, Viewer, check_role
-from data_access.scope import AreaScope
+from data_access.scope import AGGREGATES, CITIZEN_TEXT, MASKED_PERSONAL, AreaScope
 
 ADMIN = Viewer("admin-1", "admin")
 STREET, COMMUNITY, OTHER_STREET = "420102001", "420102001003", "420102002"
@@ -59,9 +59,10 @@ def test_an_area_role_sees_its_area_and_what_lies_under_it_only():
     assert not staff.allows(OTHER_STREET) and not staff.allows(None) and not staff.allows(STREET[:6])
     with pytest.raises(OutsideArea):
         staff.scope(OTHER_STREET)
-    assert staff.scope() == AreaScope(STREET, STREET) and staff.scope(COMMUNITY).code == COMMUNITY
+    assert staff.scope() == AreaScope(STREET, STREET, MASKED_PERSONAL) and staff.scope(COMMUNITY).code == COMMUNITY
     assert Viewer("l", "leader").allows(None) and Viewer("l", "leader").allows(COMMUNITY)
-    assert not Viewer("g", "guest").sees_personal_data and not Viewer("w", "wall").sees_personal_data
+    assert Viewer("g", "guest").personal == AGGREGATES and Viewer("w", "wall").personal == CITIZEN_TEXT
+    assert Viewer("l", "leader").personal == MASKED_PERSONAL and Viewer("x", "unknown").personal == AGGREGATES
     assert Viewer("c", "case_handler", STREET).may_reveal and not staff.may_reveal
 
 
@@ -75,7 +76,7 @@ def test_a_wall_key_works_until_revoked_and_only_its_hash_is_kept(engine):
     with engine.connect() as connection:
         stored = " ".join(str(value) for value in connection.execute(select(schema.wall_keys)).one())
     assert secret not in stored
-    assert all("secret" not in column for key in access.read_wall_keys(engine) for column in key)
+    assert all("secret" not in column for key in access.read_wall_keys(engine, ADMIN) for column in key)
     assert access.revoke_wall_key(engine, ADMIN, key_id)
     assert access.verify_wall_key(engine, token) is None
     assert not access.revoke_wall_key(engine, ADMIN, key_id), "revoking twice is not a second revocation"
@@ -103,10 +104,10 @@ def test_the_audit_log_refuses_updates_and_early_deletes(engine):
 def test_read_audit_filters_by_subject_action_and_time(engine):
     for subject, action in (("a", "export"), ("b", "export"), ("a", "reveal")):
         audit.record(engine, Viewer(subject, "case_handler", STREET), action, target=subject + action)
-    frame = audit.read_audit(engine, subject="a")
+    frame = audit.read_audit(engine, ADMIN, subject="a")
     assert list(frame["target"]) == ["areveal", "aexport"]
-    assert list(audit.read_audit(engine, actions=("export",))["subject"]) == ["b", "a"]
-    assert audit.read_audit(engine, start=int(time.time()) + 60).empty
+    assert list(audit.read_audit(engine, ADMIN, actions=("export",))["subject"]) == ["b", "a"]
+    assert audit.read_audit(engine, ADMIN, start=int(time.time()) + 60).empty
     with pytest.raises(ValueError):
         audit.record(engine, ADMIN, "made_up")
 
@@ -142,7 +143,7 @@ def test_the_administrators_commands_manage_roles_and_wall_keys(tmp_path, capsys
         assert [record["action"] for record in records] == ["wall_key_revoke", "wall_key_create", "role_change"]
         assert records[-1]["area_code"] is None and records[-1]["target"] == "sub-1"
         # Reading the audit is itself audited.
-        assert audit.read_audit(engine, actions=("audit_export",)).shape[0] == 1
+        assert audit.read_audit(engine, ADMIN, actions=("audit_export",)).shape[0] == 1
     finally:
         engine.dispose()
 
@@ -154,4 +155,14 @@ def test_only_an_administrator_manages_roles_and_wall_keys(engine):
             access.assign_role(engine, someone, "sub-1", "leader")
         with pytest.raises(AccessDenied):
             access.create_wall_key(engine, someone, "screen")
-    assert access.read_users(engine) == [] and audit_rows(engine) == []
+    assert access.read_users(engine, ADMIN) == [] and audit_rows(engine) == []
+
+
+def test_only_an_administrator_reads_users_wall_keys_and_the_audit_log(engine):
+    access.assign_role(engine, ADMIN, "sub-7", "staff", STREET, "王芳")
+    assert [viewer.display_name for viewer in access.read_users(engine, ADMIN)] == ["王芳"]
+    for role, area in (("leader", None), ("staff", STREET), ("case_handler", STREET), ("guest", None),
+                       ("wall", None)):
+        for read in (access.read_users, access.read_wall_keys, audit.read_audit):
+            with pytest.raises(AccessDenied):
+                read(engine, Viewer("x", role, area))

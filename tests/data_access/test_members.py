@@ -10,6 +10,7 @@ from sqlalchemy import inspect, select, update
 
 from data_access import grid_workers, members, rollup_upgrade, rollups, schema
 from data_access.ingest import load_directory
+from data_access.roles import Viewer
 from data_access.scope import CITY, AreaScope
 from sample_data.simulate import simulate
 from tests import expected
@@ -95,14 +96,15 @@ def test_claimed_posts(loaded_engine, member_rows):
 
 def test_people_lists_are_masked(loaded_engine, member_rows, city_dir):
     community = member_rows["community_code"].iloc[0]
-    frame = members.read_members_of_area(loaded_engine, AreaScope.of(community))
+    leader = Viewer("leader-1", "leader")
+    frame = members.read_members_of_area(loaded_engine, leader.scope(community))
     want = member_rows[member_rows["community_code"] == community].sort_values("member_id")
     assert list(frame["name_masked"]) == [expected.mask_name(name) for name in want["name"]]
     assert list(frame["phone_masked"]) == [expected.mask_phone(phone) for phone in want["phone"]]
     assert not {"name", "phone"} & set(frame.columns)
     workers = expected.csv(city_dir, "grid_workers.csv")
     grid = workers["grid_code"].iloc[0]
-    shown = grid_workers.read_grid_workers(loaded_engine, AreaScope.of(grid))
+    shown = grid_workers.read_grid_workers(loaded_engine, leader.scope(grid))
     want_workers = workers[workers["grid_code"] == grid].sort_values("worker_id")
     assert list(shown["name_masked"]) == [expected.mask_name(name) for name in want_workers["name"]]
     counts = grid_workers.read_grid_worker_counts(loaded_engine)

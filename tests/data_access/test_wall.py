@@ -6,7 +6,7 @@ import pytest
 
 from data_access.areas import read_city_facts
 from data_access.city_time import local_date, reference_now
-from data_access.scope import AreaScope
+from data_access.roles import Viewer
 from data_access.wall import (
     MembersView,
     OverviewView,
@@ -17,6 +17,9 @@ from data_access.wall import (
     read_wall_view,
 )
 from tests import expected
+
+# The wall reads as a wall key does: requests and titles, no caller.
+WALL = Viewer("wall:test", "wall")
 
 LEVELS = ("city", "district", "street", "community", "grid")
 DIGITS = {"city": 0, "district": 6, "street": 9, "community": 12, "grid": 15}
@@ -39,7 +42,7 @@ def clock(engine):
 @pytest.mark.parametrize("level", LEVELS)
 def test_snapshot_figures_equal_the_raw_files(loaded_engine, city_dir, level):
     area = area_at(city_dir, level)
-    scope = AreaScope.of(area)
+    scope = WALL.scope(area)
     now, today = clock(loaded_engine)
     snapshot = read_wall_snapshot(loaded_engine, scope, now, today, 7)
     start, end = expected.local_days_window(city_dir, 30)
@@ -66,14 +69,14 @@ def test_snapshot_figures_equal_the_raw_files(loaded_engine, city_dir, level):
 def test_a_quiet_grid_ranks_its_siblings_with_their_own_counts(loaded_engine, city_dir):
     grid = expected.quiet_grid(city_dir)
     now, today = clock(loaded_engine)
-    snapshot = read_wall_snapshot(loaded_engine, AreaScope.of(grid), now, today, 9)
+    snapshot = read_wall_snapshot(loaded_engine, WALL.scope(grid), now, today, 9)
     start, end = expected.local_days_window(city_dir, 30)
     community = len(expected.orders_in(city_dir, grid[:12], start, end))
     assert snapshot.received_30d == 0
     assert snapshot.daily.empty
     assert int(snapshot.ranking["received"].sum()) == community > 0
     assert set(snapshot.ranking["code"]) == set(expected.counts_per_area(city_dir, "grid", grid[:12], start, end))
-    base = read_wall_base(loaded_engine, AreaScope.of(grid))
+    base = read_wall_base(loaded_engine, WALL.scope(grid))
     assert set(base.shapes["code"]) == set(snapshot.ranking["code"])
 
 
@@ -81,7 +84,7 @@ def test_a_quiet_grid_ranks_its_siblings_with_their_own_counts(loaded_engine, ci
 def test_requests_view_hotspots_equal_the_raw_files(loaded_engine, city_dir, level):
     area = area_at(city_dir, level)
     now, today = clock(loaded_engine)
-    view = read_wall_view(loaded_engine, "requests", AreaScope.of(area), now, today)
+    view = read_wall_view(loaded_engine, "requests", WALL.scope(area), now, today)
     assert isinstance(view, RequestsView)
     start, end = expected.local_days_window(city_dir, 30)
     counts = expected.counts_per_area(city_dir, "community" if level == "city" else "grid", area, start, end)
@@ -94,7 +97,7 @@ def test_requests_view_hotspots_equal_the_raw_files(loaded_engine, city_dir, lev
 
 def test_requests_view_of_a_quiet_grid_is_empty(loaded_engine, city_dir):
     now, today = clock(loaded_engine)
-    view = read_wall_view(loaded_engine, "requests", AreaScope.of(expected.quiet_grid(city_dir)), now, today)
+    view = read_wall_view(loaded_engine, "requests", WALL.scope(expected.quiet_grid(city_dir)), now, today)
     assert view.hotspots.empty
 
 
@@ -102,7 +105,7 @@ def test_requests_view_of_a_quiet_grid_is_empty(loaded_engine, city_dir):
 def test_members_view_equals_the_raw_files(loaded_engine, city_dir, level):
     area = area_at(city_dir, level)
     now, today = clock(loaded_engine)
-    view = read_wall_view(loaded_engine, "members", AreaScope.of(area), now, today)
+    view = read_wall_view(loaded_engine, "members", WALL.scope(area), now, today)
     assert isinstance(view, MembersView)
     coverage = expected.member_coverage(city_dir)
     community_area = area[:12] if area else None
@@ -119,7 +122,7 @@ def test_members_view_equals_the_raw_files(loaded_engine, city_dir, level):
 def test_members_view_of_a_community_meeting_its_target_has_no_shortfall(loaded_engine, city_dir):
     community = expected.community_meeting_target(city_dir)
     now, today = clock(loaded_engine)
-    view = read_wall_view(loaded_engine, "members", AreaScope.of(community), now, today)
+    view = read_wall_view(loaded_engine, "members", WALL.scope(community), now, today)
     assert view.under.empty
     assert view.coverage["coverage"].iloc[0] >= 1
 
@@ -128,7 +131,7 @@ def test_members_view_of_a_community_meeting_its_target_has_no_shortfall(loaded_
 def test_stations_view_equals_the_raw_files(loaded_engine, city_dir, level):
     area = area_at(city_dir, level)
     now, today = clock(loaded_engine)
-    view = read_wall_view(loaded_engine, "stations", AreaScope.of(area), now, today)
+    view = read_wall_view(loaded_engine, "stations", WALL.scope(area), now, today)
     assert isinstance(view, StationsView)
     open_here = expected.open_stations_in(city_dir, area)
     assert sorted(view.stations["station_id"]) == sorted(open_here["station_id"])
@@ -139,4 +142,4 @@ def test_stations_view_equals_the_raw_files(loaded_engine, city_dir, level):
 
 def test_overview_view_has_nothing_extra(loaded_engine):
     now, today = clock(loaded_engine)
-    assert isinstance(read_wall_view(loaded_engine, "overview", AreaScope.of(None), now, today), OverviewView)
+    assert isinstance(read_wall_view(loaded_engine, "overview", WALL.scope(None), now, today), OverviewView)

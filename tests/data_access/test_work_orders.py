@@ -11,6 +11,7 @@ import pytest
 from data_access import kpis, work_orders
 from data_access.city_time import days_window
 from data_access.filters import WorkOrderFilter
+from data_access.roles import Viewer
 from data_access.scope import AreaScope
 from tests import expected
 from tests.conftest import TEST_AS_OF
@@ -18,6 +19,8 @@ from tests.conftest import TEST_AS_OF
 START, END = days_window(TEST_AS_OF, 30)
 NOW = END - 1
 YEAR_START, YEAR_END = days_window(TEST_AS_OF, 365)
+# Lists of requests are read for a viewer whose role allows them (tests/data_access/test_personal_access.py).
+LEADER = Viewer("leader-1", "leader").scope()
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +144,7 @@ def test_hotspots_and_growth(loaded_engine, orders):
 
 
 def test_latest_orders_are_masked_and_newest_first(loaded_engine, orders):
-    frame = work_orders.read_latest_orders(loaded_engine, WorkOrderFilter(START, END), limit=25)
+    frame = work_orders.read_latest_orders(loaded_engine, WorkOrderFilter(START, END, LEADER), limit=25)
     want = window(orders).sort_values(["received_at", "order_no"], ascending=False).head(25)
     assert list(frame["order_no"]) == list(want["order_no"])
     assert "caller_name" not in frame.columns and "caller_phone" not in frame.columns
@@ -153,7 +156,7 @@ def test_latest_orders_are_masked_and_newest_first(loaded_engine, orders):
 
 
 def test_whistle_cases(loaded_engine, orders):
-    work_filter = WorkOrderFilter(YEAR_START, YEAR_END)
+    work_filter = WorkOrderFilter(YEAR_START, YEAR_END, LEADER)
     frame = work_orders.read_whistle_cases(loaded_engine, work_filter, limit=500)
     want = window(orders, YEAR_START, YEAR_END)
     want = want[want["whistle"]]
@@ -200,6 +203,6 @@ def test_sample_kpis_are_in_the_domain_ranges(loaded_engine):
 
 
 def test_order_lists_do_not_read_the_long_description(loaded_engine):
-    window = WorkOrderFilter(START, END)
+    window = WorkOrderFilter(START, END, LEADER)
     assert "description" not in work_orders.read_latest_orders(loaded_engine, window, limit=5).columns
     assert "description" not in work_orders.read_whistle_cases(loaded_engine, window, limit=5).columns

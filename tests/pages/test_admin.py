@@ -61,5 +61,5 @@ def test_an_administrator_sets_a_role_and_creates_a_wall_key(database):
     shown = " ".join(element.value for element in at.code)
     token = shown.rsplit("key=", 1)[1]
     assert access.verify_wall_key(database, token).display_name == "指挥中心主屏"
-    actions = list(audit.read_audit(database)["action"])
+    actions = list(audit.read_audit(database, ADMIN)["action"])
     assert actions.count("role_change") == 2 and actions.count("wall_key_create") == 1

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from components.i18n import translate
 from data_access.db import create_db_engine
+from data_access.roles import OPEN_DEMO
 from data_access.work_orders import read_order_timeline, read_tour_order
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,7 +37,7 @@ def test_every_step_renders_with_both_languages(sqlite_city_url, monkeypatch, st
 def test_the_loop_step_follows_a_real_order_through_its_timestamps(sqlite_city_url, monkeypatch):
     monkeypatch.setenv("CITYSCREEN_DB_URL", sqlite_city_url)
     engine = create_db_engine(sqlite_city_url)
-    order = read_tour_order(engine)
+    order = read_tour_order(engine, OPEN_DEMO.scope())
     timeline = read_order_timeline(engine, order["order_no"])
     engine.dispose()
     assert order["satisfaction"] == "satisfied" and timeline["step"].iloc[-1] == "closed"
@@ -58,3 +59,22 @@ def test_the_tour_with_an_empty_database_says_how_to_load_data(tmp_path, monkeyp
     app.run()
     assert not app.exception and not app.error
     assert [item.value for item in app.info] == [f"{translate('app.no_data', 'zh')} / {translate('app.no_data', 'en')}"]
+
+
+@pytest.mark.parametrize(("role", "titled"), [("guest", False), ("leader", True)])
+def test_a_guests_tour_follows_the_loop_without_the_citizens_words(sqlite_city_url, monkeypatch, role, titled):
+    from components import auth
+    from data_access.roles import Viewer
+
+    monkeypatch.setenv("CITYSCREEN_DB_URL", sqlite_city_url)
+    monkeypatch.setattr(auth, "require_viewer", lambda *args, **kwargs: Viewer(f"sub-{role}", role))
+    engine = create_db_engine(sqlite_city_url)
+    order = read_tour_order(engine, OPEN_DEMO.scope())
+    engine.dispose()
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    app.query_params["mode"] = "tour"
+    app.session_state["tour_step"] = STEPS.index("loop")
+    app.run()
+    shown = " ".join(item.value for item in app.markdown).replace("\\", "")
+    assert order["order_no"] in shown
+    assert (order["title"] in shown) is titled
