@@ -87,7 +87,8 @@ def test_a_task_goes_through_its_whole_life_and_every_step_is_recorded_and_audit
     assert list(history["role"]) == ["leader", "staff", "staff", "leader", "staff", "leader"]
     assert list(history["at"]) == [now + minutes * 60 for minutes in range(6)]
     assert list(history["note"].fillna("")) == ["", "", "已清运并拍照", "照片未显示楼道", "补充楼道照片", ""]
-    records = audit.read_audit(engine, actions=tuple(action for action in audit.ACTIONS if action.startswith("task_")))
+    records = audit.read_audit(engine, Viewer("auditor", "admin"),
+                               actions=tuple(action for action in audit.ACTIONS if action.startswith("task_")))
     mine = records[records["target"] == f"task {task_id}"].iloc[::-1]
     assert list(mine["action"]) == ["task_create", "task_accept", "task_resolve", "task_return", "task_resolve",
                                     "task_verify"]
