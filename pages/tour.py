@@ -163,8 +163,12 @@ RENDER = {"grid": step_grid, "stations": step_stations, "loop": step_loop, "memb
 def render() -> None:
     """The tour (?mode=tour): one step at a time; buttons move it, and ?auto=N moves it every N seconds."""
     # Everyone signed in may take the tour (guests above all); no one else sees it.
-    viewer = auth.require_viewer(cached.get_engine(),
-                                 pick_language(st.query_params.get("lang"), None, st.context.locale))
+    language = pick_language(st.query_params.get("lang"), None, st.context.locale)
+    viewer = auth.require_viewer(cached.get_engine(), language)
+    if viewer.area_code is not None:
+        # The tour shows the whole city's figures: for viewers whose grant is the city (guests, leaders).
+        auth.render_outside_area(viewer, None, language, "tour")
+        return
     try:
         if not cached.database_has_data():
             st.info(" / ".join(both("app.no_data")))

@@ -78,3 +78,25 @@ def test_a_guests_tour_follows_the_loop_without_the_citizens_words(sqlite_city_u
     shown = " ".join(item.value for item in app.markdown).replace("\\", "")
     assert order["order_no"] in shown
     assert (order["title"] in shown) is titled
+
+
+def test_area_staff_get_the_outside_your_area_state_not_the_citys_tour(sqlite_city_url, monkeypatch):
+    from components import auth
+    from data_access import audit
+    from data_access.roles import Viewer
+
+    monkeypatch.setenv("CITYSCREEN_DB_URL", sqlite_city_url)
+    engine = create_db_engine(sqlite_city_url)
+    with engine.connect() as connection:
+        district = connection.exec_driver_sql("SELECT code FROM areas WHERE level = 'district' LIMIT 1").scalar()
+    staff = Viewer("sub-staff", "staff", district)
+    monkeypatch.setattr(auth, "require_viewer", lambda *args, **kwargs: staff)
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    app.query_params["mode"] = "tour"
+    app.run()
+    assert not app.exception
+    assert [item.value for item in app.warning] == [translate("auth.outside_area", "zh")]
+    assert not app.get("deck_gl_json_chart") and not app.metric
+    refused = audit.read_audit(engine, Viewer("auditor", "admin"), actions=("refused",))
+    engine.dispose()
+    assert (refused["subject"] == "sub-staff").any() and (refused["page"] == "tour").any()
