@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import Engine, and_, func, select
+from sqlalchemy import Engine, and_, func, not_, select, union_all
 
 from data_access.city_time import DAY_SECONDS, day_number_to_date
 from data_access.filters import WorkOrderFilter, work_order_conditions
@@ -36,14 +36,23 @@ def read_order_totals(engine: Engine, work_filter: WorkOrderFilter, now: int) ->
 
 
 def read_backlog(engine: Engine, work_filter: WorkOrderFilter, now: int) -> dict[str, int]:
-    """Return the backlog at `now` whatever the received date: open, overdue, and due within 24 h."""
+    """Return the backlog at the moment `now` whatever the received date: open, overdue, and due within 24 h.
+
+    An order was open at `now` when it had been received by then and not yet resolved: it is open today, or it
+    was resolved after `now`. So the same read gives a past moment's backlog (a previous period's); its due
+    times are today's (an extension granted since then counts from the start).
+    """
     table = work_orders
-    conditions = [table.c.is_open, *work_order_conditions(table, work_filter, with_time=False)]
-    frame = read_frame(engine, select(
-        func.count().label("open"),
-        count_if(table.c.due_at < now).label("overdue"),
-        count_if(and_(table.c.due_at >= now, table.c.due_at < now + DAY_SECONDS)).label("due_24h"),
-    ).where(*conditions))
+    area = work_order_conditions(table, work_filter, with_time=False)
+    counts = (func.count().label("open"), count_if(table.c.due_at < now).label("overdue"),
+              count_if(and_(table.c.due_at >= now, table.c.due_at < now + DAY_SECONDS)).label("due_24h"))
+    # Two parts, each on its own index: the orders open today, and those resolved since `now` (none for now).
+    still_open = select(*counts).where(table.c.is_open, table.c.received_at <= now, *area)
+    resolved_since = select(*counts).where(table.c.resolved_at > now, not_(table.c.is_open),
+                                           table.c.received_at <= now, *area)
+    parts = union_all(still_open, resolved_since).subquery()
+    frame = read_frame(engine, select(*(func.coalesce(func.sum(parts.c[name]), 0).label(name)
+                                        for name in ("open", "overdue", "due_24h"))))
     return {key: int(value) for key, value in frame.iloc[0].items()}
 
 
