@@ -25,7 +25,7 @@ from data_access.sql import read_frame
 # Why a figure has no previous value (Figure.missing).
 BEFORE_DATA = "before_data"    # the previous period reaches back before the first record
 NOT_RECORDED = "not_recorded"  # a stock whose past the records do not keep
-EMPTY = "empty"                # nothing counted in the previous period: no base to compare with
+EMPTY = "empty"                # a rate with nothing to count in the previous period (0 / 0)
 # A change smaller than this is shown as none (it rounds to 0.0 % or 0.0 points).
 NO_CHANGE_BELOW = 0.0005
 
@@ -57,7 +57,8 @@ class Figure:
 
     @property
     def change(self) -> float | None:
-        """The change against the previous period; None when there is nothing to compare (never a division by 0)."""
+        """The change against the previous period; None when there is nothing to compare, or a count rose from 0
+        (never a division by 0: see from_zero)."""
         if self.value is None or self.previous is None:
             return None
         if self.is_rate:
@@ -65,11 +66,19 @@ class Figure:
         return None if self.previous == 0 else self.value / self.previous - 1
 
     @property
+    def from_zero(self) -> bool:
+        """True for a count that was 0 in the previous period and is not now (a rise with no percentage)."""
+        return not self.is_rate and self.previous == 0 and bool(self.value)
+
+    @property
     def verdict(self) -> str | None:
-        """'better', 'worse' or 'same' (a change under NO_CHANGE_BELOW); None without a change."""
-        change = self.change
-        if change is None:
+        """'better', 'worse' or 'same' (a change under NO_CHANGE_BELOW, or 0 then and now); None without a
+        previous figure."""
+        if self.value is None or self.previous is None:
             return None
+        if self.from_zero:
+            return "better" if (self.value > 0) == (self.better == HIGHER) else "worse"
+        change = self.change if self.previous else 0.0
         if abs(change) < NO_CHANGE_BELOW:
             return "same"
         return "better" if (change > 0) == (self.better == HIGHER) else "worse"
@@ -98,8 +107,6 @@ def _previous(engine: Engine, work_filter: WorkOrderFilter, now: int) -> tuple[W
 
 
 def _count(key: str, value: int, previous: int | None, window: WorkOrderFilter | None, missing: str | None) -> Figure:
-    if previous == 0:
-        previous, missing = None, EMPTY
     return Figure(key, value, previous, window.start if window else None, window.end if window else None,
                   missing=missing)
 

@@ -91,15 +91,28 @@ def test_no_previous_data_before_the_first_record(loaded_engine, orders):
         figures.BEFORE_DATA  # no window, nothing to compare
 
 
-def test_an_empty_previous_period_is_no_previous_data_never_a_division_by_zero(loaded_engine, orders):
+def test_a_count_rising_from_zero_has_no_percentage_never_a_division_by_zero(loaded_engine, orders):
     start, end = days_window(TEST_AS_OF, 7)
     previous_start, previous_end = expected.previous_period(start, end, end - 1)
     now_counts = orders[expected.in_window(orders["received_at"], start, end)]["grid_code"].value_counts()
     before_counts = orders[expected.in_window(orders["received_at"], previous_start, previous_end)]["grid_code"]
     grid = next(code for code in now_counts.index if code not in set(before_counts))
     figure = figures.read_received_figure(loaded_engine, WorkOrderFilter(start, end, AreaScope.of(grid)), end - 1)
-    assert figure.value == now_counts[grid] > 0
-    assert figure.previous is None and figure.change is None and figure.missing == figures.EMPTY
+    assert figure.value == now_counts[grid] > 0 and figure.previous == 0
+    assert figure.change is None and figure.from_zero and figure.verdict == "worse"  # more requests
+    assert figures.Figure("received", 0, 0).verdict == "same"
+
+
+def test_a_rate_with_nothing_to_count_before_is_no_previous_data(loaded_engine, orders):
+    start, end = days_window(TEST_AS_OF, 1)
+    previous_start, previous_end = expected.previous_period(start, end, end - 1)
+    called = orders[expected.in_window(orders["called_back_at"], start, end)]["grid_code"].value_counts()
+    before = set(orders[expected.in_window(orders["called_back_at"], previous_start, previous_end)]["grid_code"])
+    grid = next(code for code in called.index if code not in before)
+    satisfaction = figures.read_order_figures(loaded_engine, WorkOrderFilter(start, end, AreaScope.of(grid)),
+                                              end - 1)["satisfaction_rate"]
+    assert satisfaction.denominator == called[grid] and satisfaction.previous_denominator == 0
+    assert satisfaction.previous is None and satisfaction.change is None and satisfaction.missing == figures.EMPTY
 
 
 def test_received_figure_equals_the_order_figures(loaded_engine):
@@ -143,7 +156,7 @@ def test_which_way_is_better_is_defined_once_for_every_figure():
     fewer_returns = figures.Figure("return_rate", 0.03, 0.04, is_rate=True)
     assert fewer_returns.verdict == "better"
     assert figures.Figure("members_active_week", 100, 100).verdict == "same"
-    assert figures.Figure("open", 5, 0).change is None
+    assert figures.Figure("open", 5, 0).change is None and figures.Figure("open", 5, 0).verdict == "worse"
 
 
 def test_previous_period_of_a_filter():

@@ -92,6 +92,63 @@ def test_overview_tiles_equal_the_data_access_results(app, engine):
     assert shown[translate("tile.members_week", "en")] == f"{people['active_week']:,} / {people['deployed']:,}"
 
 
+def change_text(current: float, previous: float, points: bool = False) -> str:
+    """The change as a tile writes it, from two plain numbers."""
+    change = current - previous if points else current / previous - 1
+    number = f"{'+' if change > 0 else '−'}{abs(change) * 100:.1f}"
+    return f"{number} pts" if points else f"{number}%"
+
+
+def colour_of(metric) -> str:
+    from streamlit.proto.Metric_pb2 import Metric
+
+    return Metric.MetricColor.Name(metric.proto.color)
+
+
+def test_overview_tiles_show_the_change_against_the_previous_period(app, engine, city_dir):
+    open_page(app, "overview", "en")
+    now, today = clock(engine)
+    tiles = {metric.label: metric for metric in app.metric}
+    orders = expected.work_orders(city_dir)
+    start, end = days_window(today, 30)
+    previous_start, previous_end = expected.previous_period(start, end, now)
+    received = int(expected.in_window(orders["received_at"], start, end).sum())
+    before = int(expected.in_window(orders["received_at"], previous_start, previous_end).sum())
+    tile = tiles[translate("tile.received_range", "en")]
+    assert tile.proto.delta == change_text(received, before)
+    assert tile.proto.help.endswith(f": {before:,}")
+    assert colour_of(tile) == ("RED" if received > before else "GREEN")  # more requests is worse
+    satisfied, called = expected.kpis(orders, start, end, now)["satisfaction_rate"]
+    satisfied_before, called_before = expected.kpis(orders, previous_start, previous_end,
+                                                    previous_end)["satisfaction_rate"]
+    tile = tiles[translate("tile.satisfaction", "en")]
+    assert tile.proto.delta == change_text(satisfied / called, satisfied_before / called_before, points=True)
+    assert f"{format_rate(satisfied_before / called_before)} = {satisfied_before:,} / {called_before:,}" in \
+        tile.proto.help
+    assert colour_of(tile) == ("GREEN" if satisfied / called > satisfied_before / called_before else "RED")
+    backlog_before = expected.backlog_at(orders, now - (end - start))
+    tile = tiles[translate("tile.overdue", "en")]
+    assert tile.proto.help.endswith(f": {backlog_before['overdue']:,}")
+    tile = tiles[translate("tile.stations_open", "en")]
+    assert tile.proto.delta == translate("change.none", "en") and colour_of(tile) == "GRAY"
+    assert translate("change.not_recorded", "en") in tile.proto.help
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_members_tiles_set_the_week_against_the_week_before(app, engine, city_dir, language):
+    from datetime import timedelta
+
+    app = open_page(app, "members", language)
+    _, today = clock(engine)
+    week = expected.member_activity(city_dir, None, today - timedelta(days=6), today)
+    before = expected.member_activity(city_dir, None, today - timedelta(days=13), today - timedelta(days=7))
+    tile = {metric.label: metric for metric in app.metric}[translate("members.week", language)]
+    assert tile.value == format_count(week["active"])
+    assert tile.proto.delta == change_text(week["active"], before["active"])
+    assert f"{before['active']:,}" in tile.proto.help
+    assert colour_of(tile) == ("GREEN" if week["active"] > before["active"] else "RED")
+
+
 def test_a_filter_change_changes_the_figures_correctly(app, sqlite_city_url, monkeypatch, engine):
     open_page(app, "overview", "en")
     now, today = clock(engine)
