@@ -195,6 +195,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "column.definition": ("口径", "Definition"),
     "column.previous": ("上一周期", "Previous period"),
     "column.growth": ("增量", "Growth"),
+    "column.change": ("较上期", "Change"),
     "column.departments": ("报到部门", "Departments reporting in"),
     "column.whistled_at": ("吹哨时间", "Whistled"),
     "column.channel": ("渠道", "Channel"),

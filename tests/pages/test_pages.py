@@ -221,10 +221,13 @@ def test_no_page_shows_a_full_phone_number_or_name(app, city_dir):
             assert not any(name in text for name in names), page
 
 
-def test_requests_page_kpi_table_equals_the_data_access_results(app, engine):
+def test_requests_page_kpi_table_equals_the_data_access_results(app, engine, city_dir):
     app = open_page(app, "requests", "en")
     now, today = clock(engine)
-    want = kpis.read_kpis(engine, WorkOrderFilter(*days_window(today, 30)), now).set_index("kpi")
+    start, end = days_window(today, 30)
+    want = kpis.read_kpis(engine, WorkOrderFilter(start, end), now).set_index("kpi")
+    previous_start, previous_end = expected.previous_period(start, end, now)
+    before = expected.kpis(expected.work_orders(city_dir), previous_start, previous_end, previous_end)
     table = next(frame.value for frame in app.dataframe if translate("column.numerator", "en") in frame.value.columns)
     by_name = table.set_index(translate("column.kpi", "en"))
     for key, definition in kpis.KPI_DEFINITIONS.items():
@@ -233,6 +236,10 @@ def test_requests_page_kpi_table_equals_the_data_access_results(app, engine):
         assert row[translate("column.denominator", "en")] == want.loc[key, "denominator"]
         assert row[translate("column.rate", "en")] == format_rate(want.loc[key, "rate"])
         assert row[translate("column.definition", "en")] == definition.definition_en
+        previous = before[key][0] / before[key][1]
+        assert row[translate("column.previous", "en")] == format_rate(previous)
+        assert row[translate("column.change", "en")].endswith(change_text(want.loc[key, "rate"], previous, True)) or \
+            abs(want.loc[key, "rate"] - previous) < 0.0005
 
 
 LEVEL_DIGITS = {"city": 0, "district": 6, "street": 9, "community": 12, "grid": 15}
