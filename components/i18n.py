@@ -81,7 +81,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                                "Members with an activity in the last 7 days / members deployed"),
     "tile.stations_open": ("开放阵地", "Stations open"),
     "kpi.formula": ("{definition} = {numerator} / {denominator}", "{definition} = {numerator} / {denominator}"),
-    "change.vs_previous": ("较上一周期", "vs previous period"),
+    "change.vs_previous": ("较上期", "vs prev."),
     "change.points": ("{value} 个百分点", "{value} pts"),
     "change.none": ("无上期数据", "no previous data"),
     "change.previous": ("上一周期（{window}）：{value}", "Previous period ({window}): {value}"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 
@@ -12,15 +13,17 @@ from components.i18n import translate
 from data_access.city_time import DAY_SECONDS, local_text
 from data_access.figures import BEFORE_DATA, EMPTY, NOT_RECORDED, Figure
 
-# The figure shrinks with its tile (container query units), so "13,786 / 15,000" fits a fifth of a 1280-pixel
-# page; below the cap it is the same size in every tile of a row. Fixed CSS, no data inside.
-TILE_CSS = """
-<style>
-[data-testid="stMetric"] { container-type: inline-size; }
-[data-testid="stMetricValue"] { font-size: clamp(1rem, 12cqi, 2.25rem) !important; }
-[data-testid="stMetricValue"] > div { overflow: visible !important; text-overflow: clip !important; }
-</style>
-"""
+# A figure's size follows its tile's width (container query units) and the longest figure of its row, so
+# "13,786 / 15,000" fits a fifth of a 1280-pixel page and "595" beside it is no bigger; at most Streamlit's
+# 2.25rem. A figure's characters are about 0.5 em wide on average. Fixed CSS, no data inside.
+LONGEST_SIZED = 30
+TILE_CSS = "<style>\n" + "\n".join(
+    [
+        '[data-testid="stMetric"] { container-type: inline-size; }',
+        '[data-testid="stMetricValue"] > div { overflow: visible !important; text-overflow: clip !important; }',
+        *(f'[class*="-chars{length}-"] [data-testid="stMetricValue"] {{ font-size: clamp(0.9rem, '
+          f'{100 / (0.5 * length + 0.8):.1f}cqi, 2.25rem) !important; }}' for length in range(1, LONGEST_SIZED + 1)),
+    ]) + "\n</style>"
 # Which hours a figure counts in tenths (the rest are whole numbers or rates).
 DECIMAL_FIGURES = {"service_hours_week"}
 
@@ -113,8 +116,13 @@ def render_tiles(tiles: list[Tile], language: str, columns: int = 4) -> None:
     """Show tiles in rows of `columns`, each with its change against the previous period where it has a figure."""
     st.html(TILE_CSS)
     for start in range(0, len(tiles), columns):
-        row = st.columns(columns)
-        for column, tile in zip(row, tiles[start:start + columns], strict=False):
+        shown = tiles[start:start + columns]
+        longest = min(max(len(tile.value) for tile in shown), LONGEST_SIZED)
+        # The container's key carries the row's longest figure to TILE_CSS (Streamlit adds it as a class).
+        labels = hashlib.sha1("|".join(tile.label for tile in shown).encode()).hexdigest()[:8]
+        with st.container(key=f"tiles-{labels}-chars{longest}-"):
+            row = st.columns(columns)
+        for column, tile in zip(row, shown, strict=False):
             if tile.figure is None:
                 column.metric(tile.label, tile.value, help=tile_help(tile, language), border=True)
                 continue
