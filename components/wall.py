@@ -205,7 +205,8 @@ def build_ranking(rows: list[tuple[str, int]], empty_text: str, colour: str = "#
     top = max(max(count for _, count in rows), 1)
     bars = "".join(
         '<div class="wall-rank-row">'
-        f'<span style="width:38%;white-space:nowrap;overflow:hidden;text-overflow:ellipsis">{html.escape(name)}</span>'
+        f'<span style="width:42%;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;padding-right:0.4vw">'
+        f'{html.escape(name)}</span>'
         f'<span style="flex:1;background:#14213d;border-radius:0.4vh;height:2vh">'
         f'<span style="display:block;height:100%;width:{count * 100 / top:.1f}%;background:{colour};'
         'border-radius:0.4vh"></span></span>'
