@@ -3,7 +3,7 @@
 The demo's data end at the minute it is built, so the wall's clock and its "data as of" agree and the live feed
 (`make demo`) goes on from there. A demo built earlier is built again once its data are more than STALE_SECONDS
 old (about a minute of work at `make run`): an hour-old snapshot is still honest about its time, yesterday's is
-not what a visitor should see. Its sign-in roles, wall keys and audit log are kept.
+not what a visitor should see. Its sign-in roles, wall keys, audit log and 督办 tasks are kept.
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ def demo_is_stale(engine: Engine, now: float) -> bool:
 
 def clear_city(engine: Engine) -> None:
     """Delete the city's data (areas, stations, orders, members, their rollups, alerts and facts), keeping who may
-    sign in, the wall keys and the audit log; the next load is then a first load."""
+    sign in, the wall keys, the audit log and the supervision tasks (people's work, which names areas by code and
+    alerts by id, with no foreign key); the next load is then a first load."""
     with engine.begin() as connection:
         for table in (schema.alert_days, schema.alerts, *schema.ROLLUP_TABLES,
                       *reversed(schema.TABLES_IN_LOAD_ORDER)):
