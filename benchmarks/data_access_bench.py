@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import event
 
 from benchmarks.backends import open_engine
-from data_access import areas, kpis, members, stations, work_orders
+from data_access import areas, figures, kpis, members, stations, wall, work_orders
 from data_access.city_time import days_window, local_date, reference_now
 from data_access.db import has_data
 from data_access.filters import WorkOrderFilter
@@ -45,6 +45,7 @@ def query_families(engine, work_filter: WorkOrderFilter, now: int, days: int, di
         ("totals + backlog", lambda: (work_orders.read_order_totals(engine, work_filter, now),
                                       work_orders.read_backlog(engine, work_filter, now))),
         ("kpis (7 rates)", lambda: kpis.read_kpis(engine, work_filter, now)),
+        ("figures + previous period", lambda: figures.read_order_figures(engine, work_filter, now)),
         ("counts by district", lambda: work_orders.read_counts_by_area(engine, work_filter, "district", now)),
         ("counts by grid in a district", lambda: work_orders.read_counts_by_area(
             engine, replace(work_filter, area=AreaScope.of(district)), "grid", now)),
@@ -58,6 +59,8 @@ def query_families(engine, work_filter: WorkOrderFilter, now: int, days: int, di
         ("district filter: kpis", lambda: kpis.read_kpis(
             engine, replace(work_filter, area=AreaScope.of(district)), now)),
         ("member activity by kind", lambda: members.read_activity_by_kind(engine, CITY, first_day, today)),
+        ("member figures + week before", lambda: figures.read_member_figures(engine, CITY, today)),
+        ("wall snapshot (30 d, fixed)", lambda: wall.read_wall_snapshot(engine, CITY, now, today, 8)),
         ("member coverage (community)", lambda: members.read_member_coverage(engine, "community")),
         ("stations per type", lambda: stations.read_station_counts(engine)),
     ]

@@ -11,7 +11,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from components import maps
-from data_access import areas, coverage, grid_workers, kpis, members, migrate, stations, work_orders
+from data_access import areas, coverage, figures, grid_workers, kpis, members, migrate, stations, work_orders
 from data_access import wall as wall_data
 from data_access.city_time import local_date, reference_now
 from data_access.db import WALL_TIMEOUT_MS, create_db_engine, database_url, has_data
@@ -123,6 +123,9 @@ load_area = _cached(areas.read_area)
 load_area_path = _cached(areas.read_area_path)
 load_water = _shared(_read_map_water)
 load_kpis = _cached(kpis.read_kpis)
+load_order_figures = _cached(figures.read_order_figures)
+load_received_figure = _cached(figures.read_received_figure)
+load_member_figures = _cached(figures.read_member_figures)
 load_order_totals = _cached(work_orders.read_order_totals)
 load_backlog = _cached(work_orders.read_backlog)
 load_counts_by_area = _cached(work_orders.read_counts_by_area)

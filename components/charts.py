@@ -5,7 +5,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from components.colours import SCALES, hex_colour
+from components.colours import SCALES, ColourClass, ColourClasses, hex_colour
+from components.i18n import translate
 
 ACCENT = "#e8473c"
 SECOND = "#4cc9f0"
@@ -85,3 +86,48 @@ def build_legend_items(breaks: list[float], scale: str, number_format: str = "{:
             text = f"{number_format.format(low)} – {number_format.format(high)}"
         items.append((hex_colour(palette[index]), text))
     return items
+
+
+def _class_values(klass: ColourClass, number_format: str) -> dict[str, str]:
+    """A class's meaning values as text: targets in the measure's format, spreads in per cent, gaps in points."""
+    shown = {}
+    for name, value in klass.values:
+        if name == "target":
+            shown[name] = number_format.format(value)
+        elif name == "points" or klass.meaning.startswith("legend.below_target"):
+            shown[name] = f"{value * 100:g}"
+        else:
+            shown[name] = f"{value * 100:g}%"
+    return shown
+
+
+def build_class_legend(classes: ColourClasses, language: str, number_format: str, reference_name: str = ""
+                       ) -> list[tuple[str, str]]:
+    """(colour hex, text) per class, lowest first: the class's bounds in the measure's format and what it means
+    ("≥ 18.4 · ≥ 20% above the city average")."""
+    items = []
+    for klass in classes.classes:
+        low = None if klass.low is None else number_format.format(klass.low)
+        high = None if klass.high is None else number_format.format(klass.high)
+        if low is None and high is None:
+            bounds = ""
+        elif low is None:
+            bounds = f"< {high}"
+        elif high is None:
+            bounds = f"≥ {low}"
+        else:
+            bounds = f"{low} – {high}"
+        meaning = translate(klass.meaning, language, reference=reference_name, **_class_values(klass, number_format))
+        items.append((hex_colour(klass.rgb), f"{bounds} · {meaning}" if bounds else meaning))
+    return items
+
+
+def build_legend_reference(classes: ColourClasses, language: str, number_format: str, reference_name: str = ""
+                           ) -> str:
+    """What the classes are set against, for the legend's title: "the city average 15.3" or "target 95%"."""
+    if classes.reference is None:
+        return ""
+    value = number_format.format(classes.reference)
+    if classes.kind == "target":
+        return translate("legend.target", language, value=value)
+    return f"{reference_name} {value}"

@@ -1,8 +1,14 @@
-"""Colours: one place for the palette, per-type station colours and sequential scales."""
+"""Colours: one place for the palette, per-type station colours, scales, and the classes a map colours by.
+
+Rates are classed against their target or norm (at or above it is the best colour, the rest by points short of
+it); loads against the average of the areas on the map, on a diverging scale whose middle class spans ±10 %,
+so areas a few per cent apart share one colour. Only the request heat (H3 cells) keeps quantile classes.
+"""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -27,12 +33,20 @@ SELECTED: RGB = (255, 255, 255)
 # Outlines of areas with supervision tasks (督办): unfinished ones, and overdue ones (apart from every fill scale).
 TASK_UNFINISHED: RGB = (0, 200, 255)
 TASK_OVERDUE: RGB = (255, 64, 255)
-# Low → high. "load" for volumes and backlogs (more is worse), "good" for rates where more is better.
+# Low → high. "load" for volumes and backlogs against their average (below it cool, near it neutral, above it
+# warm), "good" for rates where more is better (worst to best), "heat" for the request heat cells.
 SCALES: dict[str, list[RGB]] = {
-    "load": [(255, 245, 200), (254, 204, 92), (253, 141, 60), (240, 59, 32), (189, 0, 38)],
+    "load": [(69, 117, 180), (145, 191, 219), (232, 226, 200), (252, 141, 89), (215, 48, 39)],
     "good": [(215, 48, 39), (252, 141, 89), (254, 224, 139), (145, 207, 96), (26, 152, 80)],
     "heat": [(65, 182, 196), (127, 205, 187), (255, 255, 178), (254, 178, 76), (240, 59, 32)],
 }
+# A figure's change against the previous period: Streamlit's named colours for st.metric, hex for the wall.
+CHANGE_COLOURS: dict[str | None, str] = {"better": "green", "worse": "red", "same": "gray", None: "gray"}
+CHANGE_HEX: dict[str | None, str] = {"better": "#4ade80", "worse": "#ff6b5e", "same": "#9fb0cf", None: "#9fb0cf"}
+# A rate's classes below its target, in points short of it (0.02 = 2 points): 0–2, 2–5, 5–10, more.
+TARGET_GAPS = (0.02, 0.05, 0.10)
+# A load's classes around the average: within ±10 %, 10–20 % off, more than 20 % off.
+AVERAGE_SPREADS = (0.10, 0.20)
 
 
 def hex_colour(rgb: RGB) -> str:
@@ -59,3 +73,91 @@ def colour_for(value, breaks: list[float], scale: str, alpha: int = 200) -> list
     # Fewer classes than colours (few distinct values): spread them over the whole palette.
     index = round(klass * (len(palette) - 1) / len(breaks))
     return [*palette[index], alpha]
+
+
+@dataclass(frozen=True)
+class ColourClass:
+    """Values in [low, high) (None: unbounded on that side), their colour, and what they mean: a catalog key
+    of components/i18n.py with its values (percentages as fractions)."""
+
+    low: float | None
+    high: float | None
+    rgb: RGB
+    meaning: str
+    values: tuple[tuple[str, float], ...] = ()
+
+    def holds(self, value: float) -> bool:
+        return (self.low is None or value >= self.low) and (self.high is None or value < self.high)
+
+
+@dataclass(frozen=True)
+class ColourClasses:
+    """The classes of a map's measure, lowest values first; `reference` is the target or the average."""
+
+    kind: str  # "target" or "average"
+    reference: float | None
+    classes: tuple[ColourClass, ...]
+
+    def find(self, value) -> ColourClass | None:
+        """The class of a value; None for a missing one."""
+        if value is None or (isinstance(value, float) and not math.isfinite(value)):
+            return None
+        return next(klass for klass in self.classes if klass.holds(float(value)))
+
+    def colour(self, value, alpha: int = 200) -> list[int]:
+        """[r, g, b, a] of the value's class; the no-data grey for missing values."""
+        klass = self.find(value)
+        return [*NO_DATA, 120] if klass is None else [*klass.rgb, alpha]
+
+
+def _round_up(value: float, decimals: int) -> float:
+    """Round a class bound up to the shown precision: the legend's numbers are then the bounds themselves."""
+    scale = 10 ** decimals
+    return round(math.ceil(round(value * scale, 6)) / scale, decimals)
+
+
+def target_classes(target: float, gaps: tuple[float, ...] = TARGET_GAPS) -> ColourClasses:
+    """Classes of a rate where more is better, against its target: at or above it the best colour, then by
+    points short of it (never the worst colour at the target)."""
+    palette = SCALES["good"]
+    bounds = [round(target - gap, 6) for gap in reversed(gaps)]  # lowest first
+    edges = [None, *bounds, round(target, 6), None]
+    classes = []
+    for index in range(len(edges) - 1):
+        low, high = edges[index], edges[index + 1]
+        if high is None:
+            meaning, values = "legend.target_met", (("target", target),)
+        elif index == 0:
+            meaning, values = "legend.below_target_far", (("points", gaps[-1]),)
+        elif index == len(edges) - 3:
+            meaning, values = "legend.below_target_near", (("points", gaps[0]),)
+        else:
+            meaning, values = "legend.below_target", (("low", gaps[len(gaps) - index - 1]),
+                                                      ("high", gaps[len(gaps) - index]))
+        classes.append(ColourClass(low, high, palette[round(index * (len(palette) - 1) / (len(edges) - 2))],
+                                   meaning, values))
+    return ColourClasses("target", target, tuple(classes))
+
+
+def average_classes(values, average: float | None = None, spreads: tuple[float, float] = AVERAGE_SPREADS,
+                    decimals: int = 0) -> ColourClasses:
+    """Classes of a load against an average (the mean of `values` unless given): more than spreads[1] below,
+    spreads[0]–spreads[1] below, within spreads[0], and the same above; bounds rounded up to `decimals`, classes
+    that hold no number at that precision dropped."""
+    if average is None:
+        finite = [float(value) for value in values if value is not None and math.isfinite(value)]
+        average = sum(finite) / len(finite) if finite else None
+    palette = SCALES["load"]
+    if average is None or not math.isfinite(average) or average <= 0:
+        # Nothing to set against: every area alike, in the neutral middle colour.
+        return ColourClasses("average", average, (ColourClass(None, None, palette[2], "legend.all_alike"),))
+    near, far = spreads
+    bounds = [_round_up(average * (1 + factor), decimals) for factor in (-far, -near, near, far)]
+    edges = [None, *bounds, None]
+    meanings = [("legend.below_far", (("spread", far),)), ("legend.below", (("low", near), ("high", far))),
+                ("legend.near", (("spread", near),)), ("legend.above", (("low", near), ("high", far))),
+                ("legend.above_far", (("spread", far),))]
+    classes = [ColourClass(edges[index], edges[index + 1], palette[index], *meanings[index])
+               for index in range(5) if edges[index] is None or edges[index + 1] is None
+               or edges[index] < edges[index + 1]]
+    return ColourClasses("average", average, tuple(classes))

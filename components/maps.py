@@ -12,7 +12,16 @@ import pydeck as pdk
 import shapely
 from pydeck.bindings.json_tools import default_serialize
 
-from components.colours import LABEL, OUTLINE, SELECTED, STATION_COLOURS, WATER, colour_for, scale_breaks
+from components.colours import (
+    LABEL,
+    OUTLINE,
+    SELECTED,
+    STATION_COLOURS,
+    WATER,
+    ColourClasses,
+    colour_for,
+    scale_breaks,
+)
 
 # Simplification per level, in degrees (~1 m ≈ 1e-5°): enough for a screen, small for the browser.
 SIMPLIFY_DEGREES = {"district": 4e-4, "street": 2e-4, "community": 6e-5, "grid": 2e-5}
@@ -60,23 +69,21 @@ def _plain(value):
     return value
 
 
-def build_choropleth_layer(areas: gpd.GeoDataFrame, level: str, value_column: str, scale: str, label_column: str,
-                           layer_id: str = "areas", alpha: int = 200,
-                           extra_properties: tuple[str, ...] = ()) -> tuple[pdk.Layer, list[float]]:
-    """Areas filled by `value_column` in quantile classes (tooltip fields: label, value and any extra
-    properties); returns the layer and its class breaks."""
-    breaks = scale_breaks(areas[value_column].tolist())
+def build_choropleth_layer(areas: gpd.GeoDataFrame, level: str, value_column: str, classes: ColourClasses,
+                           label_column: str, layer_id: str = "areas", alpha: int = 200,
+                           extra_properties: tuple[str, ...] = ()) -> pdk.Layer:
+    """Areas filled by the class of `value_column` (colours.target_classes or average_classes; tooltip fields:
+    label, value and any extra properties)."""
     frame = areas.copy()
-    frame["fill"] = [colour_for(_plain(value), breaks, scale, alpha) for value in frame[value_column]]
+    frame["fill"] = [classes.colour(_plain(value), alpha) for value in frame[value_column]]
     frame["value"] = frame[value_column]
     frame["label"] = frame[label_column]
     data = build_area_features(frame, level, ["code", "label", "value", "fill", *extra_properties])
-    layer = pdk.Layer(
+    return pdk.Layer(
         "GeoJsonLayer", data, id=layer_id, pickable=True, stroked=True, filled=True,
         get_fill_color="properties.fill", get_line_color=[*OUTLINE, 160], line_width_min_pixels=1,
         auto_highlight=True, highlight_color=[255, 255, 255, 60],
     )
-    return layer, breaks
 
 
 def build_highlight_layer(areas: gpd.GeoDataFrame, level: str, colour: tuple[int, int, int], layer_id: str,
@@ -230,12 +237,42 @@ def h3_resolution_for(min_lon: float, min_lat: float, max_lon: float, max_lat: f
     return min(H3_CELL_WIDTH_KM)
 
 
+# Where a Chinese area name may end: the part of a child's name that repeats its parent's stops here.
+ZH_NAME_ENDS = ("社区", "街道", "村", "镇", "乡", "区")
+
+
+def short_names(names: list[str], language: str) -> list[str]:
+    """Names without the leading words every one of them shares (a community's grids: "Shuntang Community Grid 3"
+    → "Grid 3", "顺塘社区第3网格" → "第3网格"), so labels side by side do not run into each other; unchanged when
+    nothing is shared or one name would be left as a bare number."""
+    if len(names) < 2:
+        return names
+    if language == "en":
+        words = [name.split(" ") for name in names]
+        shared = 0
+        while all(len(parts) > shared + 1 and parts[shared] == words[0][shared] for parts in words):
+            shared += 1
+        if shared and any(len(parts) == shared + 1 and parts[-1].isdigit() for parts in words):
+            shared -= 1  # keep "Grid" before the number
+        return [" ".join(parts[shared:]) for parts in words] if shared else names
+    common = names[0]
+    for name in names[1:]:
+        while not name.startswith(common):
+            common = common[:-1]
+    cut = max((common.rfind(end) + len(end) for end in ZH_NAME_ENDS if end in common), default=0)
+    if cut == 0 or any(len(name) <= cut for name in names):
+        return names
+    return [name[cut:] for name in names]
+
+
 def build_area_labels(areas: gpd.GeoDataFrame | pd.DataFrame, language: str) -> pd.DataFrame:
-    """Label points (lon, lat, text) at each area's inner point, in the page's language."""
+    """Label points (lon, lat, text) at each area's inner point, in the page's language, without the words all
+    the labels share (short_names)."""
+    names = areas["name_en" if language == "en" else "name_zh"].astype(str).tolist()
     return pd.DataFrame({
         "lon": areas["centroid_lon"].round(COORDINATE_DECIMALS),
         "lat": areas["centroid_lat"].round(COORDINATE_DECIMALS),
-        "text": areas["name_en" if language == "en" else "name_zh"].astype(str),
+        "text": short_names(names, language),
     })
 
 

@@ -75,11 +75,20 @@ TABLE_ROWS_SHOWN = 500
 
 
 def render_table(frame: pd.DataFrame, columns: dict[str, str], key: str, height: int | None = None,
-                 download_name: str | None = None, download_label: str = "CSV", *, language: str) -> None:
+                 download_name: str | None = None, download_label: str = "CSV", *, language: str,
+                 text_colours: dict[str, list[str]] | None = None) -> None:
     """A read-only table with localised headers (cells render as text, never HTML) and a CSV download of every row;
-    past TABLE_ROWS_SHOWN rows only the first are sent to the browser, with a note saying so."""
+    past TABLE_ROWS_SHOWN rows only the first are sent to the browser, with a note saying so. `text_colours` gives
+    some columns a text colour per row (e.g. a change coloured by whether it is better)."""
     shown = frame[list(columns)].rename(columns=columns)
-    st.dataframe(shown.head(TABLE_ROWS_SHOWN), hide_index=True, width="stretch", height=height or "auto", key=key)
+    sent = shown.head(TABLE_ROWS_SHOWN)
+    styled = sent
+    if text_colours:
+        styled = sent.style
+        for column, row_colours in text_colours.items():
+            colours = [f"color: {colour}" for colour in row_colours[:len(sent)]]
+            styled = styled.apply(lambda _values, colours=colours: colours, subset=[columns[column]])
+    st.dataframe(styled, hide_index=True, width="stretch", height=height or "auto", key=key)
     if len(shown) > TABLE_ROWS_SHOWN:
         st.caption(translate("table.first_rows", language, shown=TABLE_ROWS_SHOWN, total=len(shown)))
     if download_name:

@@ -1,16 +1,37 @@
-"""The wall display's building blocks: page CSS, the title bar, big KPI tiles and the ticker, as escaped HTML."""
+"""The wall display's building blocks: page CSS and layout, the title bar, big KPI tiles with their change,
+the side panels and the ticker, as escaped HTML."""
 
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 
 import pydeck as pdk
 
 from components import maps
+from components.areas import measure_classes
+from components.colours import CHANGE_HEX
+from components.i18n import translate
+from components.tiles import format_change, format_figure
 from data_access.city_time import local_text
+from data_access.figures import Figure
 from data_access.wall import MembersView, OverviewView, StationsView, WallBase, WallSnapshot, WallView
 
-# Fixed CSS (no data inside): no Streamlit chrome, no scrollbars, sizes that scale with the screen.
+# The wall's vertical budget in % of the screen's height, bottom up: the ticker, then the main row of panels
+# (map, trend, ranking) above it, under the title bar and the tiles. The map's pixel size (the zoom that fits the
+# area into it) is computed from the same numbers (map_pixels).
+TICKER_VH = 5.0
+TICKER_GAP_VH = 1.0
+MAIN_VH = 70.0
+PANEL_TITLE_VH = 3.2
+BLOCK_GAP_VH = 0.8
+SIDE_PADDING_VW = 1.2
+CENTRE_SHARE = 2.3 / 4.3  # st.columns([1, 2.3, 1])
+# Streamlit's gap between columns (gap="small": 1rem); widened, the columns would wrap on a 4K screen.
+COLUMN_GAP_PX = 16
+
+# Fixed CSS (no data inside): no Streamlit chrome, no scrollbars, every size a share of the screen, so the wall
+# looks the same at 1920×1080 and 3840×2160.
 WALL_CSS = """
 <style>
 [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stSidebar"],
@@ -18,12 +39,14 @@ WALL_CSS = """
 html, body, [data-testid="stApp"], [data-testid="stAppViewContainer"], [data-testid="stMain"] {
   overflow: hidden !important; background: #070d1a !important; }
 [data-testid="stMainBlockContainer"], .block-container {
-  max-width: 100vw !important; padding: 1.2vh 1.2vw 0 1.2vw !important; }
+  max-width: 100vw !important; padding: 1.2vh __SIDE__vw 0 __SIDE__vw !important; }
+[data-testid="stMain"] [data-testid="stVerticalBlock"] { gap: __GAP__vh !important; }
+.st-key-wall-viewport { display: none !important; }
 ::-webkit-scrollbar { display: none; }
-[data-testid="stDeckGlJsonChart"] { height: 66vh !important; }
+[data-testid="stDeckGlJsonChart"] { height: calc(__MAIN__vh - __TITLE__vh - __GAP__vh) !important; }
 [data-testid="stDeckGlJsonChart"] > div { height: 100% !important; }
 .wall-bar { display: flex; justify-content: space-between; align-items: baseline; color: #e6ebf5;
-  border-bottom: 0.2vh solid #1f2c47; padding-bottom: 0.6vh; margin-bottom: 0.8vh; }
+  border-bottom: 0.2vh solid #1f2c47; padding-bottom: 0.6vh; }
 .wall-title { font-size: 3.4vh; font-weight: 700; letter-spacing: 0.1em; }
 .wall-meta { font-size: 1.9vh; color: #9fb0cf; }
 .wall-clock { font-size: 2.6vh; font-variant-numeric: tabular-nums; color: #e6ebf5; margin-left: 1.2vw; }
@@ -31,25 +54,71 @@ html, body, [data-testid="stApp"], [data-testid="stAppViewContainer"], [data-tes
   padding: 0.1vh 0.6vw; margin-left: 1vw; }
 .wall-stale { font-size: 1.8vh; color: #0b1220; background: #ffb454; border-radius: 0.6vh; padding: 0.2vh 0.8vw;
   margin-left: 1vw; }
-.wall-tiles { display: grid; grid-template-columns: repeat(6, 1fr); gap: 0.8vw; margin-bottom: 1vh; }
-.wall-tile { background: #0f1a30; border: 0.15vh solid #1f2c47; border-radius: 1vh; padding: 1vh 1vw; }
+.wall-tiles { display: grid; grid-template-columns: repeat(6, 1fr); gap: 0.8vw; }
+.wall-tile { background: #0f1a30; border: 0.15vh solid #1f2c47; border-radius: 1vh; padding: 0.9vh 1vw;
+  min-width: 0; }
 .wall-tile-label { font-size: 1.8vh; color: #9fb0cf; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .wall-tile-value { font-size: 5.6vh; font-weight: 700; color: #ffffff; line-height: 1.15;
   font-variant-numeric: tabular-nums; white-space: nowrap; }
 .wall-tile-value.alert { color: #ff6b5e; }
+.wall-tile-change { font-size: 1.8vh; white-space: nowrap; overflow: hidden; text-overflow: ellipsis;
+  font-variant-numeric: tabular-nums; }
+.wall-tile-previous { color: #9fb0cf; margin-left: 0.5vw; }
 .wall-empty { font-size: 2.2vh; color: #9fb0cf; padding: 2vh 0.6vw; }
 .wall-note { font-size: 1.9vh; color: #9fd3ff; margin: 0.2vh 0 0.4vh 0; }
 .wall-calm { font-size: 3.4vh; color: #9fb0cf; margin-top: 30vh; text-align: center; }
-.wall-panel-title { font-size: 2.1vh; color: #e6ebf5; font-weight: 600; margin: 0.4vh 0; }
+.wall-panel-title { font-size: 2.1vh; color: #e6ebf5; font-weight: 600; height: __TITLE__vh;
+  line-height: __TITLE__vh; margin: 0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.wall-side { height: __MAIN__vh; display: flex; flex-direction: column; gap: __GAP__vh; overflow: hidden; }
+.wall-trend-box { flex: 1 1 auto; min-height: 12vh; display: flex; flex-direction: column; }
+.wall-trend-bars { flex: 1 1 auto; display: flex; align-items: flex-end; border-bottom: 0.15vh solid #1f2c47; }
+.wall-trend-days { display: flex; justify-content: space-between; font-size: 1.5vh; color: #9fb0cf; }
+.wall-ranking { flex: 1 1 auto; display: flex; flex-direction: column; min-height: 0; }
+.wall-rank-row { flex: 1 1 0; max-height: 7vh; display: flex; align-items: center; font-size: 2vh; color: #e6ebf5; }
 .wall-ticker { overflow: hidden; white-space: nowrap; background: #0f1a30; border: 0.15vh solid #1f2c47;
-  border-radius: 1vh; padding: 0.8vh 0; font-size: 2.1vh; color: #e6ebf5;
-  position: fixed; left: 1.2vw; right: 1.2vw; bottom: 1vh; z-index: 10; }
+  border-radius: 1vh; height: __TICKER__vh; box-sizing: border-box; display: flex; align-items: center;
+  font-size: 2.1vh; color: #e6ebf5; position: fixed; left: __SIDE__vw; right: __SIDE__vw;
+  bottom: __TICKER_GAP__vh; z-index: 10; }
 .wall-ticker-track { display: inline-block; padding-left: 100%; animation: wall-scroll 90s linear infinite; }
 .wall-ticker-item { margin-right: 4vw; }
 .wall-ticker-item b { color: #ffb454; font-weight: 600; margin-right: 0.6vw; }
 @keyframes wall-scroll { from { transform: translateX(0); } to { transform: translateX(-100%); } }
 </style>
 """
+for _name, _value in (("SIDE", SIDE_PADDING_VW), ("GAP", BLOCK_GAP_VH),
+                      ("MAIN", MAIN_VH), ("TITLE", PANEL_TITLE_VH), ("TICKER", TICKER_VH),
+                      ("TICKER_GAP", TICKER_GAP_VH)):
+    WALL_CSS = WALL_CSS.replace(f"__{_name}__", f"{_value:g}")
+
+
+def map_pixels(screen_width: int, screen_height: int) -> tuple[int, int]:
+    """The centre map's size in pixels on a screen of this size (the layout above)."""
+    content = screen_width * (1 - 2 * SIDE_PADDING_VW / 100) - 2 * COLUMN_GAP_PX
+    height = screen_height * (MAIN_VH - PANEL_TITLE_VH - BLOCK_GAP_VH) / 100
+    return int(content * CENTRE_SHARE), int(height)
+
+
+@dataclass(frozen=True)
+class WallTile:
+    """A big tile: label, value, whether to show it in the alert colour, and its change line (None: no line)."""
+
+    label: str
+    value: str
+    alert: bool = False
+    change: str | None = None
+    change_colour: str = CHANGE_HEX[None]
+    previous: str | None = None
+
+
+def figure_tile(label: str, figure: Figure, language: str, alert: bool = False) -> WallTile:
+    """A tile of a figure with its change against the previous period and the previous value, in words."""
+    text, arrow, _ = format_change(figure, language)
+    arrow_mark = {"up": "▲ ", "down": "▼ "}.get(arrow, "")
+    previous = None
+    if figure.previous is not None and (figure.is_rate or figure.previous):  # "up from 0" says it already
+        previous = translate("wall.previous", language, value=format_figure(figure, figure.previous))
+    return WallTile(label, format_figure(figure, figure.value), alert, arrow_mark + text,
+                    CHANGE_HEX[figure.verdict], previous)
 
 
 def build_title_bar(city: str, title: str, data_time_label: str, data_time: int, clock: str,
@@ -66,14 +135,20 @@ def build_title_bar(city: str, title: str, data_time_label: str, data_time: int,
             f'<span>{"".join(parts)}</span></div>')
 
 
-def build_tiles(tiles: list[tuple[str, str, bool]], columns: int = 6) -> str:
-    """Big KPI tiles: (label, value, alert) each, in a row of `columns`."""
-    cells = "".join(
-        f'<div class="wall-tile" data-testid="wall-tile"><div class="wall-tile-label">{html.escape(label)}</div>'
-        f'<div class="wall-tile-value{" alert" if alert else ""}">{html.escape(value)}</div></div>'
-        for label, value, alert in tiles
-    )
-    return f'<div class="wall-tiles" style="grid-template-columns:repeat({int(columns)}, 1fr)">{cells}</div>'
+def build_tiles(tiles: list[WallTile], columns: int = 6) -> str:
+    """Big KPI tiles in a row of `columns`: label, value and the change line (every text escaped)."""
+    cells = []
+    for tile in tiles:
+        change = ""
+        if tile.change is not None:
+            previous = (f'<span class="wall-tile-previous">{html.escape(tile.previous)}</span>'
+                        if tile.previous else "")
+            change = (f'<div class="wall-tile-change" data-testid="wall-change" style="color:{tile.change_colour}">'
+                      f"{html.escape(tile.change)}{previous}</div>")
+        cells.append(f'<div class="wall-tile" data-testid="wall-tile"><div class="wall-tile-label">'
+                     f'{html.escape(tile.label)}</div><div class="wall-tile-value{" alert" if tile.alert else ""}">'
+                     f"{html.escape(tile.value)}</div>{change}</div>")
+    return f'<div class="wall-tiles" style="grid-template-columns:repeat({int(columns)}, 1fr)">{"".join(cells)}</div>'
 
 
 def build_empty(text: str, css_class: str = "wall-empty") -> str:
@@ -96,8 +171,19 @@ def build_ticker(items: list[tuple[str, str]], empty_text: str) -> str:
     return f'<div class="wall-ticker" data-testid="wall-ticker"><div class="wall-ticker-track">{spans}</div></div>'
 
 
+def build_panel_title(text: str, test_id: str | None = None) -> str:
+    """A panel's title line."""
+    marker = f' data-testid="{test_id}"' if test_id else ""
+    return f'<div class="wall-panel-title"{marker}>{html.escape(text)}</div>'
+
+
+def build_side(parts: list[str], test_id: str) -> str:
+    """A side panel: its parts (already built, escaped HTML) stacked to fill the main row's height."""
+    return f'<div class="wall-side" data-testid="{test_id}">{"".join(parts)}</div>'
+
+
 def build_trend_bars(values: list[int], labels: tuple[str, str], empty_text: str, colour: str = "#4cc9f0") -> str:
-    """Daily counts as columns sized in % of the box, so the panel scales with any screen."""
+    """Daily counts as columns sized in % of the box, which grows to fill its panel."""
     if not values:
         return build_empty(empty_text)
     top = max(max(values), 1)
@@ -107,29 +193,27 @@ def build_trend_bars(values: list[int], labels: tuple[str, str], empty_text: str
         for value in values
     )
     first, last = (html.escape(text) for text in labels)
-    return (
-        f'<div data-testid="wall-trend" style="display:flex;align-items:flex-end;height:20vh;'
-        f'border-bottom:0.15vh solid #1f2c47">{columns}</div>'
-        f'<div style="display:flex;justify-content:space-between;font-size:1.5vh;color:#9fb0cf;margin-bottom:1vh">'
-        f"<span>{first}</span><span>{last}</span></div>"
-    )
+    return (f'<div class="wall-trend-box"><div class="wall-trend-bars" data-testid="wall-trend">{columns}</div>'
+            f'<div class="wall-trend-days"><span>{first}</span><span>{last}</span></div></div>')
 
 
 def build_ranking(rows: list[tuple[str, int]], empty_text: str, colour: str = "#e8473c") -> str:
-    """Horizontal bars of (name, count), widths relative to the largest; the words `empty_text` when all are 0."""
+    """Horizontal bars of (name, count), widths relative to the largest, rows sharing the panel's height; the
+    words `empty_text` when all are 0."""
     if not any(count for _, count in rows):
         return f'<div data-testid="wall-ranking">{build_empty(empty_text)}</div>'
     top = max(max(count for _, count in rows), 1)
     bars = "".join(
-        '<div style="display:flex;align-items:center;margin:0.35vh 0;font-size:1.8vh;color:#e6ebf5">'
-        f'<span style="width:38%;white-space:nowrap;overflow:hidden;text-overflow:ellipsis">{html.escape(name)}</span>'
-        f'<span style="flex:1;background:#14213d;border-radius:0.4vh;height:1.8vh">'
+        '<div class="wall-rank-row">'
+        f'<span style="width:42%;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;padding-right:0.4vw">'
+        f'{html.escape(name)}</span>'
+        f'<span style="flex:1;background:#14213d;border-radius:0.4vh;height:2vh">'
         f'<span style="display:block;height:100%;width:{count * 100 / top:.1f}%;background:{colour};'
         'border-radius:0.4vh"></span></span>'
         f'<span style="width:18%;text-align:right;font-variant-numeric:tabular-nums">{count:,}</span></div>'
         for name, count in rows
     )
-    return f'<div data-testid="wall-ranking">{bars}</div>'
+    return f'<div class="wall-ranking" data-testid="wall-ranking">{bars}</div>'
 
 
 def build_view_layers(view: WallView, snapshot: WallSnapshot, base: WallBase, language: str, label_size: int,
@@ -144,7 +228,8 @@ def build_view_layers(view: WallView, snapshot: WallSnapshot, base: WallBase, la
         digits = len(view.coverage["code"].iloc[0]) if len(view.coverage) else 0
         coverage = view.coverage.set_index("code")["coverage"]
         member_shapes = shapes.assign(coverage=shapes["code"].str[:digits].map(coverage))
-        layer, _ = maps.build_choropleth_layer(member_shapes, level, "coverage", "good", "name", alpha=170)
+        layer = maps.build_choropleth_layer(member_shapes, level, "coverage", measure_classes("member_coverage",
+                                            member_shapes), "name", alpha=170)
         return [layer, *layers, *maps.build_selected_layers(shapes, level), labels]
     if isinstance(view, StationsView):
         return [*layers, maps.build_outline_layer(shapes, level, "area-outlines", 1.0),
@@ -152,8 +237,8 @@ def build_view_layers(view: WallView, snapshot: WallSnapshot, base: WallBase, la
                 *maps.build_station_layers(view.stations, name_column, radius_m=70)]
     counts = snapshot.ranking.set_index("code")["received"]
     area_data = shapes.assign(received=shapes["code"].map(counts).fillna(0))
-    choropleth, _ = maps.build_choropleth_layer(area_data, level, "received", "load", "name",
-                                                alpha=90 if isinstance(view, OverviewView) else 30)
+    choropleth = maps.build_choropleth_layer(area_data, level, "received", measure_classes("received", area_data),
+                                             "name", alpha=90 if isinstance(view, OverviewView) else 30)
     heat = [maps.build_h3_layer(snapshot.heat)[0]] if len(snapshot.heat) else []
     return [choropleth, *layers, *heat, *maps.build_selected_layers(shapes, level), labels]
 

@@ -37,6 +37,18 @@ class WorkOrderFilter:
         return replace(self, start=None if self.start is None else self.start + seconds,
                        end=None if self.end is None else self.end + seconds)
 
+    def previous_period(self, now: int) -> WorkOrderFilter | None:
+        """The window of the same length just before this one (None without a bounded window).
+
+        A window still running at `now` is compared up to the same point: its previous period ends `length`
+        before `now`, so today until 15:00 is set against yesterday until 15:00, not against all of yesterday.
+        """
+        length = self.window_seconds()
+        if length is None or length <= 0:
+            return None
+        cut = min(self.end, max(now, self.start))
+        return replace(self, start=self.start - length, end=cut - length)
+
 
 def group_column_name(level: str) -> str:
     """Return the column that groups rows by this area level."""

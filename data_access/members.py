@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pandas as pd
-from sqlalchemy import Engine, and_, distinct, func, literal, select
+from sqlalchemy import ColumnElement, Engine, and_, case, distinct, func, literal, select
 
 from data_access.codes import ACTIVITY_KINDS, AREA_LEVELS, MEMBER_POSTS
 from data_access.filters import group_column_name
@@ -35,11 +35,13 @@ def coverage_scope(scope: AreaScope) -> tuple[str, AreaScope]:
 
 
 def read_member_summary(engine: Engine, scope: AreaScope, today: date) -> dict[str, float]:
-    """Return headline member figures for the area as of `today` (a local date).
+    """Return headline member figures for the area as of `today` (a local date), and the same activity figures
+    for the period before (yesterday, the 7 days before those 7).
 
     Keys: deployed (active members), registered (all), target (sum of community targets), active_today and
     active_week (distinct members with an activity today / in the 7 days to today), hours_week,
-    whistle_responses_week.
+    whistle_responses_week; active_yesterday, active_previous_week, hours_previous_week,
+    whistle_responses_previous_week.
     """
     deployed = read_frame(engine, select(func.count().label("registered"),
                                          count_if(members.c.status == ACTIVE).label("deployed"))
@@ -48,26 +50,41 @@ def read_member_summary(engine: Engine, scope: AreaScope, today: date) -> dict[s
     target_conditions = [areas.c.level == "community", *scope.condition(areas)]
     target = read_frame(engine, select(func.coalesce(func.sum(areas.c.member_target), 0).label("target"))
                         .where(*target_conditions)).iloc[0]["target"]
-    week_start = today - timedelta(days=6)
-    activity = member_activities
-    week = read_frame(engine, select(
-        func.count(distinct(activity.c.member_id)).label("active_week"),
-        func.coalesce(func.sum(activity.c.hours), 0).label("hours_week"),
-        count_if(activity.c.kind == "whistle_response").label("whistle_responses_week"),
-    ).where(activity.c.activity_date >= week_start, activity.c.activity_date <= today,
-            *scope.condition(activity))).iloc[0]
-    active_today = read_frame(engine, select(func.count(distinct(activity.c.member_id)).label("n"))
-                              .where(activity.c.activity_date == today,
-                                     *scope.condition(activity))).iloc[0]["n"]
     return {
         "deployed": int(deployed["deployed"]),
         "registered": int(deployed["registered"]),
         "target": int(target),
-        "active_today": int(active_today),
-        "active_week": int(week["active_week"]),
-        "hours_week": float(week["hours_week"]),
-        "whistle_responses_week": int(week["whistle_responses_week"]),
+        **read_activity_periods(engine, scope, today),
     }
+
+
+def read_activity_periods(engine: Engine, scope: AreaScope, today: date) -> dict[str, float]:
+    """Members active today and yesterday, and active, service hours and whistle responses in the 7 days to
+    today and the 7 before: one read over the 14 days (keys as read_member_summary's)."""
+    activity = member_activities
+    week_start, previous_start = today - timedelta(days=6), today - timedelta(days=13)
+    this_week = activity.c.activity_date >= week_start
+    previous_week = activity.c.activity_date < week_start
+    whistle = activity.c.kind == "whistle_response"
+
+    def distinct_members(condition) -> ColumnElement:
+        return func.count(distinct(case((condition, activity.c.member_id))))
+
+    def hours(condition) -> ColumnElement:
+        return func.coalesce(func.sum(case((condition, activity.c.hours), else_=0.0)), 0)
+
+    row = read_frame(engine, select(
+        distinct_members(activity.c.activity_date == today).label("active_today"),
+        distinct_members(activity.c.activity_date == today - timedelta(days=1)).label("active_yesterday"),
+        distinct_members(this_week).label("active_week"),
+        distinct_members(previous_week).label("active_previous_week"),
+        hours(this_week).label("hours_week"),
+        hours(previous_week).label("hours_previous_week"),
+        count_if(and_(this_week, whistle)).label("whistle_responses_week"),
+        count_if(and_(previous_week, whistle)).label("whistle_responses_previous_week"),
+    ).where(activity.c.activity_date >= previous_start, activity.c.activity_date <= today,
+            *scope.condition(activity))).iloc[0]
+    return {name: float(value) if name.startswith("hours") else int(value) for name, value in row.items()}
 
 
 def read_member_coverage(engine: Engine, level: str, inside: AreaScope = CITY) -> pd.DataFrame:

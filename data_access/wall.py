@@ -9,8 +9,9 @@ import geopandas as gpd
 import pandas as pd
 from sqlalchemy import Engine
 
-from data_access import areas, kpis, members, stations, tasks, work_orders
+from data_access import areas, figures, members, stations, tasks, work_orders
 from data_access.city_time import days_window
+from data_access.figures import Figure
 from data_access.filters import WorkOrderFilter
 from data_access.scope import AreaScope
 
@@ -28,11 +29,10 @@ class WallSnapshot:
     """
 
     taken_at: int
-    received_today: int
-    received_30d: int
-    backlog: dict
-    rates: pd.DataFrame
-    people: dict
+    # Each with its previous period: received_today (against yesterday up to the same time), and for the last
+    # 30 days received, the KPIs (KPI_DEFINITIONS keys), open and overdue (now, against 30 days ago), and
+    # members_active_week (against the week before).
+    figures: dict[str, Figure]
     stations_open: int
     daily: pd.DataFrame
     ranking: pd.DataFrame
@@ -41,6 +41,18 @@ class WallSnapshot:
     heat_resolution: int
     # Supervision tasks about the scope's area and inside it: by state, unfinished and overdue (data_access.tasks).
     tasks: dict
+
+    @property
+    def received_today(self) -> int:
+        return int(self.figures["received_today"].value)
+
+    @property
+    def received_30d(self) -> int:
+        return int(self.figures["received"].value)
+
+    @property
+    def backlog(self) -> dict[str, int]:
+        return {key: int(self.figures[key].value) for key in ("open", "overdue")}
 
 
 @dataclass(frozen=True)
@@ -107,12 +119,12 @@ def read_wall_snapshot(engine: Engine, scope: AreaScope, now: int, today: date,
     latest = work_orders.read_latest_orders(engine, WorkOrderFilter(None, now + 1, area=scope), TICKER_ORDERS)
     return WallSnapshot(
         taken_at=now,
-        received_today=work_orders.read_order_totals(engine, WorkOrderFilter(*days_window(today, 1), area=scope),
-                                                     now)["received"],
-        received_30d=work_orders.read_order_totals(engine, month, now)["received"],
-        backlog=work_orders.read_backlog(engine, month, now),
-        rates=kpis.read_kpis(engine, month, now).set_index("kpi"),
-        people=members.read_member_summary(engine, scope, today),
+        figures={
+            "received_today": figures.read_received_figure(engine, WorkOrderFilter(*days_window(today, 1), area=scope),
+                                                           now),
+            **figures.read_order_figures(engine, month, now),
+            "members_active_week": figures.read_member_figures(engine, scope, today)["members_active_week"],
+        },
         stations_open=int(stations.read_station_counts(engine, scope)["open"].sum()),
         daily=work_orders.read_daily_counts(engine, month),
         ranking=ranking.sort_values(["received", "code"], ascending=[False, True])

@@ -5,14 +5,14 @@ from __future__ import annotations
 import geopandas as gpd
 import streamlit as st
 
-from components import auth, cached, charts, maps
+from components import auth, cached, maps
 from components import tasks as task_views
-from components.areas import load_mapped_areas, render_water_note
+from components.areas import MAP_MEASURES, load_mapped_areas, measure_classes, render_class_legend, render_water_note
 from components.context import PageContext
 from components.filters import request_area
 from components.frame import run_from_pages_folder
 from components.i18n import code_label
-from components.tiles import format_count, render_tiles
+from components.tiles import Tile, format_count, render_tiles
 from components.views import (
     escape_markdown,
     format_time,
@@ -25,14 +25,8 @@ from data_access import codes
 from data_access.coverage import DEFAULT_RADIUS_M, summarise_coverage
 from data_access.scope import AreaScope
 
-METRICS = {  # metric: (column, colour scale, number format)
-    "per_10k": ("per_10k", "load", "{:,.1f}"),
-    "open": ("open", "load", "{:,.0f}"),
-    "overdue": ("overdue", "load", "{:,.0f}"),
-    "satisfaction": ("satisfaction_rate", "good", "{:.1%}"),
-    "member_coverage": ("coverage", "good", "{:.0%}"),
-    "station_coverage": ("share", "good", "{:.0%}"),
-}
+# The measures a user can colour the map by (components.areas.MAP_MEASURES: column, format, classes).
+METRICS = ("per_10k", "open", "overdue", "satisfaction", "member_coverage", "station_coverage")
 
 
 def load_metric_areas(page: PageContext, metric: str) -> gpd.GeoDataFrame:
@@ -46,7 +40,7 @@ def load_metric_areas(page: PageContext, metric: str) -> gpd.GeoDataFrame:
         grid_coverage = cached.load_grid_coverage(DEFAULT_RADIUS_M, scope.map_parent)
         data = data.merge(summarise_coverage(grid_coverage, level)[["code", "share"]], on="code", how="left")
     data = task_views.with_task_counts(page, data, level)
-    column, _, number_format = METRICS[metric]
+    column, number_format = MAP_MEASURES[metric].column, MAP_MEASURES[metric].number_format
     data["shown"] = [number_format.format(value) if value == value and value is not None else "—"
                      for value in data[column]]
     return data
@@ -55,12 +49,13 @@ def load_metric_areas(page: PageContext, metric: str) -> gpd.GeoDataFrame:
 def render_area_map(page: PageContext, data: gpd.GeoDataFrame, metric: str) -> None:
     """The coloured map with its breadcrumb, legend and drill-down."""
     t, scope, level = page.t, page.scope, page.scope.child_level
-    column, scale, number_format = METRICS[metric]
+    column, number_format = MAP_MEASURES[metric].column, MAP_MEASURES[metric].number_format
     path = cached.load_area_path(scope)
     st.markdown(" › ".join([t("filter.whole_city"), *(escape_markdown(name) for name in path[page.name_column])]))
     render_water_note(page, data)
-    layer, breaks = maps.build_choropleth_layer(data, level, column, scale, "name", layer_id="areas",
-                                                extra_properties=("shown", "tasks_unfinished", "tasks_overdue"))
+    classes = measure_classes(metric, data)
+    layer = maps.build_choropleth_layer(data, level, column, classes, "name", layer_id="areas",
+                                        extra_properties=("shown", "tasks_unfinished", "tasks_overdue"))
     layers = [layer, *maps.build_base_layers(cached.load_water(), cached.load_areas("district")),
               *task_views.build_task_outline_layers(data, level), *maps.build_selected_layers(data, level),
               maps.build_label_layer(maps.build_area_labels(data, page.language))]
@@ -70,7 +65,7 @@ def render_area_map(page: PageContext, data: gpd.GeoDataFrame, metric: str) -> N
                "style": {"fontSize": "13px"}}
     picked = render_map(maps.build_deck(layers, view, tooltip, page.map_style), key=f"grid-map-{scope.code or 'city'}",
                         height=560, selectable=True)
-    render_legend(t(f"metric.{metric}"), charts.build_legend_items(breaks, scale, number_format))
+    render_class_legend(page, t(f"metric.{metric}"), classes, number_format)
     if data["tasks_unfinished"].any():
         render_legend(t("tasks.map.legend"), task_views.task_legend_items(page))
     st.caption(t("grid_map.click_hint"))
@@ -100,12 +95,14 @@ def render_detail(page: PageContext, data: gpd.GeoDataFrame) -> None:
         members_here = int(coverage_rows.loc[coverage_rows["code"] == scope.code, "members"].sum())
     station_total = int(cached.load_station_counts(scope)["total"].sum())
     task_totals = task_views.load_task_totals(page)
-    render_tiles([(t("column.population"), format_count(population), None),
-                  (t("grid_map.households"), format_count(households), None),
-                  (t("grid_map.members"), format_count(members_here), None),
-                  (t("grid_map.stations"), format_count(station_total), None),
-                  (t("tasks.unfinished"), format_count(task_totals["unfinished"]), t("tasks.unfinished.help")),
-                  (t("tasks.overdue"), format_count(task_totals["overdue"]), t("tasks.overdue.help"))], columns=2)
+    # Facts about the area now, not figures of a period: shown without a change.
+    render_tiles([Tile(t("column.population"), format_count(population)),
+                  Tile(t("grid_map.households"), format_count(households)),
+                  Tile(t("grid_map.members"), format_count(members_here)),
+                  Tile(t("grid_map.stations"), format_count(station_total)),
+                  Tile(t("tasks.unfinished"), format_count(task_totals["unfinished"]), t("tasks.unfinished.help")),
+                  Tile(t("tasks.overdue"), format_count(task_totals["overdue"]), t("tasks.overdue.help"))],
+                 page.language, columns=2)
     recent = auth.load_personal(page, "grid-map", lambda: cached.load_latest_orders(page.work_filter, 8))
     if recent is None:
         return

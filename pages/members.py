@@ -7,27 +7,33 @@ from datetime import timedelta
 import streamlit as st
 
 from components import cached, charts, maps
+from components.areas import MAP_MEASURES, measure_classes, render_class_legend
 from components.context import PageContext
 from components.frame import run_from_pages_folder
 from components.i18n import code_label
-from components.tiles import format_count, format_rate, render_tiles
-from components.views import render_empty, render_geojson_download, render_legend, render_map, render_table
+from components.tiles import Tile, format_count, format_rate, render_tiles
+from components.views import render_empty, render_geojson_download, render_map, render_table
 from data_access import codes
 from data_access.members import coverage_scope
 
 
 def render_figures(page: PageContext) -> None:
-    """Deployment against target and this week's activity."""
+    """Deployment against target and this week's activity, each against the period before."""
     t = page.t
+    shown = cached.load_member_figures(page.scope, page.today)
     summary = cached.load_member_summary(page.scope, page.today)
+    deployed = shown["members_deployed"]
     render_tiles([
-        (t("members.deployed"), f"{summary['deployed']:,} / {summary['target']:,}",
-         format_rate(summary["deployed"] / summary["target"]) if summary["target"] else None),
-        (t("members.today"), format_count(summary["active_today"]), None),
-        (t("members.week"), format_count(summary["active_week"]), t("tile.members_week.help")),
-        (t("members.hours"), f"{summary['hours_week']:,.1f}", None),
-        (t("members.whistles"), format_count(summary["whistle_responses_week"]), None),
-    ], columns=5)
+        Tile(t("members.deployed"), f"{format_count(deployed.value)} / {format_count(summary['target'])}",
+             format_rate(summary["deployed"] / summary["target"]) if summary["target"] else None, deployed),
+        Tile(t("members.today"), format_count(shown["members_active_today"].value), None,
+             shown["members_active_today"]),
+        Tile(t("members.week"), format_count(shown["members_active_week"].value), t("tile.members_week.help"),
+             shown["members_active_week"]),
+        Tile(t("members.hours"), f"{shown['service_hours_week'].value:,.1f}", None, shown["service_hours_week"]),
+        Tile(t("members.whistles"), format_count(shown["whistle_responses_week"].value), None,
+             shown["whistle_responses_week"]),
+    ], page.language, columns=5)
 
 
 def render_coverage_map(page: PageContext) -> None:
@@ -40,8 +46,9 @@ def render_coverage_map(page: PageContext) -> None:
     if shapes.empty:
         render_empty(page)
         return
-    layer, breaks = maps.build_choropleth_layer(shapes.assign(name=shapes[page.name_column]), level, "coverage",
-                                                "good", "name", layer_id="coverage")
+    classes = measure_classes("member_coverage", shapes)
+    layer = maps.build_choropleth_layer(shapes.assign(name=shapes[page.name_column]), level, "coverage", classes,
+                                        "name", layer_id="coverage")
     layers = [layer, *maps.build_base_layers(cached.load_water(), cached.load_areas("district"))]
     if level != "community":
         layers.append(maps.build_label_layer(maps.build_area_labels(shapes, page.language)))
@@ -49,7 +56,7 @@ def render_coverage_map(page: PageContext) -> None:
     tooltip = {"html": f"<b>{{label}}</b><br/>{t('column.coverage')}: {{value}}", "style": {"fontSize": "13px"}}
     render_map(maps.build_deck(layers, view, tooltip, page.map_style),
                key=f"members-map-{page.scope.code or 'city'}")
-    render_legend(t("column.coverage"), charts.build_legend_items(breaks, "good", "{:.0%}"))
+    render_class_legend(page, t("column.coverage"), classes, MAP_MEASURES["member_coverage"].number_format, inside)
     render_geojson_download(lambda: maps.build_area_features(shapes, level, ["code", "members", "target", "coverage"]),
                             f"member-coverage-{level}.geojson", t("grid_map.geojson"), key="members-geojson")
 

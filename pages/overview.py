@@ -6,62 +6,69 @@ from dataclasses import replace
 from datetime import timedelta
 
 import geopandas as gpd
-import pandas as pd
 import streamlit as st
 
 from components import auth, cached, charts, maps
-from components.areas import load_mapped_areas, mapped_filter, render_water_note
+from components.areas import (
+    MAP_MEASURES,
+    load_mapped_areas,
+    mapped_filter,
+    measure_classes,
+    render_class_legend,
+    render_water_note,
+)
 from components.context import PageContext
 from components.frame import run_from_pages_folder
 from components.i18n import code_label
-from components.tiles import format_count, format_rate, render_tiles
-from components.views import format_time, render_empty, render_geojson_download, render_legend, render_map, render_table
+from components.tiles import Tile, format_count, format_rate, render_tiles
+from components.views import format_time, render_empty, render_geojson_download, render_map, render_table
 from data_access import codes
 from data_access.city_time import days_window
+from data_access.figures import Figure, unrecorded
 from data_access.kpis import KPI_DEFINITIONS
 
 
-def kpi_help(page: PageContext, rates: pd.DataFrame, key: str) -> str:
+def kpi_help(page: PageContext, figure: Figure) -> str:
     """A KPI's definition with its numerator and denominator."""
-    definition = KPI_DEFINITIONS[key]
-    row = rates.loc[key]
+    definition = KPI_DEFINITIONS[figure.key]
     text = definition.definition_en if page.language == "en" else definition.definition_zh
-    return page.t("kpi.formula", definition=text, numerator=f"{row['numerator']:,}",
-                  denominator=f"{row['denominator']:,}")
+    return page.t("kpi.formula", definition=text, numerator=f"{figure.numerator:,}",
+                  denominator=f"{figure.denominator:,}")
 
 
 def render_figures(page: PageContext) -> int:
-    """The headline tiles; returns the orders received in the period."""
+    """The headline tiles, each with its change against the previous period; returns the orders received."""
     t, work_filter, now = page.t, page.work_filter, page.now
     start, end = days_window(page.today, 1)
-    today_filter = replace(work_filter, start=start, end=end)
-    received_today = cached.load_order_totals(today_filter, now)["received"]
-    totals = cached.load_order_totals(work_filter, now)
-    backlog = cached.load_backlog(work_filter, now)
-    rates = cached.load_kpis(work_filter, now).set_index("kpi")
-    people = cached.load_member_summary(page.scope, page.today)
+    received_today = cached.load_received_figure(replace(work_filter, start=start, end=end), now)
+    figures = cached.load_order_figures(work_filter, now)
+    people = cached.load_member_figures(page.scope, page.today)
     station_counts = cached.load_station_counts(page.scope)
+    active, deployed = people["members_active_week"], people["members_deployed"]
     render_tiles([
-        (t("tile.received_today"), format_count(received_today), None),
-        (t("tile.received_range"), format_count(totals["received"]), None),
-        (t("tile.open"), format_count(backlog["open"]), t("tile.open.help")),
-        (t("tile.overdue"), format_count(backlog["overdue"]), t("tile.overdue.help")),
-        (t("tile.on_time"), format_rate(rates.loc["on_time_closure_rate", "rate"]),
-         kpi_help(page, rates, "on_time_closure_rate")),
-        (t("tile.satisfaction"), format_rate(rates.loc["satisfaction_rate", "rate"]),
-         kpi_help(page, rates, "satisfaction_rate")),
-        (t("tile.members_week"), f"{people['active_week']:,} / {people['deployed']:,}", t("tile.members_week.help")),
-        (t("tile.stations_open"), format_count(station_counts["open"].sum()), None),
-    ])
-    return totals["received"]
+        Tile(t("tile.received_today"), format_count(received_today.value), None, received_today),
+        Tile(t("tile.received_range"), format_count(figures["received"].value), None, figures["received"]),
+        Tile(t("tile.open"), format_count(figures["open"].value), t("tile.open.help"), figures["open"]),
+        Tile(t("tile.overdue"), format_count(figures["overdue"].value), t("tile.overdue.help"), figures["overdue"]),
+        Tile(t("tile.on_time"), format_rate(figures["on_time_closure_rate"].value),
+             kpi_help(page, figures["on_time_closure_rate"]), figures["on_time_closure_rate"]),
+        Tile(t("tile.satisfaction"), format_rate(figures["satisfaction_rate"].value),
+             kpi_help(page, figures["satisfaction_rate"]), figures["satisfaction_rate"]),
+        Tile(t("tile.members_week"), f"{format_count(active.value)} / {format_count(deployed.value)}",
+             t("tile.members_week.help"), active),
+        Tile(t("tile.stations_open"), format_count(station_counts["open"].sum()), None,
+             unrecorded("stations_open", int(station_counts["open"].sum()))),
+    ], page.language)
+    return figures["received"].value
 
 
 def render_area_map(page: PageContext, area_data: gpd.GeoDataFrame) -> None:
-    """Areas coloured by load, with the request heat over them."""
+    """Areas coloured by load against the average, with the request heat over them."""
     t, level = page.t, page.scope.child_level
     st.subheader(t("overview.map"))
     render_water_note(page, area_data)
-    choropleth, breaks = maps.build_choropleth_layer(area_data, level, "per_10k", "load", "name", alpha=110)
+    classes = measure_classes("per_10k", area_data)
+    choropleth = maps.build_choropleth_layer(area_data, level, "per_10k", classes, "name", alpha=110)
     heat = cached.load_h3_heat(mapped_filter(page), maps.h3_resolution_for(*maps.bounds_of(area_data)), page.now)
     heat_layer, _ = maps.build_h3_layer(heat)
     layers = [choropleth, *maps.build_base_layers(cached.load_water(), cached.load_areas("district")), heat_layer,
@@ -70,7 +77,7 @@ def render_area_map(page: PageContext, area_data: gpd.GeoDataFrame) -> None:
     view = maps.build_view_state(*maps.bounds_of(area_data), width_px=620, height_px=480)
     tooltip = {"html": f"<b>{{label}}</b><br/>{t('overview.map.legend')}: {{value}}", "style": {"fontSize": "13px"}}
     render_map(maps.build_deck(layers, view, tooltip, page.map_style), key=f"overview-map-{page.scope.code or 'city'}")
-    render_legend(t("overview.map.legend"), charts.build_legend_items(breaks, "load", "{:,.1f}"))
+    render_class_legend(page, t("overview.map.legend"), classes, MAP_MEASURES["per_10k"].number_format)
     render_geojson_download(lambda: maps.build_area_features(area_data, level, ["code", "name", "received", "per_10k"]),
                             f"overview-{level}.geojson", t("grid_map.geojson"), key="overview-geojson")
 

@@ -11,11 +11,12 @@ import streamlit as st
 from components import auth, cached, charts, maps
 from components import tasks as task_views
 from components.areas import mapped_filter
+from components.colours import CHANGE_HEX
 from components.context import PageContext
 from components.filters import window_steps
 from components.frame import run_from_pages_folder
 from components.i18n import code_label
-from components.tiles import format_rate
+from components.tiles import format_change, format_rate
 from components.views import format_time, render_empty, render_geojson_download, render_legend, render_map, render_table
 from data_access import codes
 from data_access.city_time import local_day_start
@@ -86,16 +87,26 @@ def render_heat_panel(page: PageContext) -> None:
 
 
 def render_kpis_and_channels(page: PageContext) -> None:
-    """The closed-loop KPI table and the channels chart."""
+    """The closed-loop KPI table, each KPI beside the previous period's, and the channels chart."""
     t, language = page.t, page.language
     st.subheader(t("requests.kpis"))
-    rates = cached.load_kpis(page.work_filter, page.now)
+    shown = cached.load_order_figures(page.work_filter, page.now)
+    rates = pd.DataFrame({"kpi": list(KPI_DEFINITIONS)})
+    figures = [shown[key] for key in rates["kpi"]]
     rates["name"] = [getattr(KPI_DEFINITIONS[key], f"name_{language}") for key in rates["kpi"]]
     rates["definition"] = [getattr(KPI_DEFINITIONS[key], f"definition_{language}") for key in rates["kpi"]]
-    rates["rate_text"] = [format_rate(value) for value in rates["rate"]]
-    render_table(rates, {"name": t("column.kpi"), "rate_text": t("column.rate"), "numerator": t("column.numerator"),
-                         "denominator": t("column.denominator"), "definition": t("column.definition")},
-                 language=page.language, key="requests-kpis", download_name="kpis.csv")
+    rates["rate_text"] = [format_rate(figure.value) for figure in figures]
+    rates["numerator"] = [figure.numerator for figure in figures]
+    rates["denominator"] = [figure.denominator for figure in figures]
+    rates["previous_text"] = [format_rate(figure.previous) for figure in figures]
+    changes = [format_change(figure, language) for figure in figures]
+    rates["change_text"] = [{"up": "▲ ", "down": "▼ "}.get(arrow, "") + text for text, arrow, _ in changes]
+    render_table(rates, {"name": t("column.kpi"), "rate_text": t("column.rate"),
+                         "previous_text": t("column.previous"), "change_text": t("column.change"),
+                         "numerator": t("column.numerator"), "denominator": t("column.denominator"),
+                         "definition": t("column.definition")},
+                 language=page.language, key="requests-kpis", download_name="kpis.csv",
+                 text_colours={"change_text": [CHANGE_HEX[figure.verdict] for figure in figures]})
     st.subheader(t("requests.channels"))
     channels = cached.load_channel_counts(page.work_filter)
     if channels.empty:

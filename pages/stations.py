@@ -10,10 +10,11 @@ from components.colours import STATION_COLOURS, UNDERSERVED, hex_colour
 from components.context import PageContext
 from components.frame import run_from_pages_folder
 from components.i18n import code_label
-from components.tiles import format_count, format_rate, render_tiles
+from components.tiles import Tile, format_count, format_rate, render_tiles
 from components.views import render_empty, render_geojson_download, render_legend, render_map, render_table
 from data_access import codes
 from data_access.coverage import DEFAULT_RADIUS_M, summarise_coverage
+from data_access.figures import unrecorded
 
 
 def render_figures(page: PageContext, chosen_types: tuple[str, ...], grid_coverage: pd.DataFrame) -> None:
@@ -23,13 +24,17 @@ def render_figures(page: PageContext, chosen_types: tuple[str, ...], grid_covera
     counts = counts[counts["station_type"].isin(chosen_types)]
     covered_population = grid_coverage.loc[grid_coverage["covered"], "population"].sum()
     population = grid_coverage["population"].sum()
+    residents = covered_population / population if population else None
     render_tiles([
-        (t("stations.total"), format_count(counts["total"].sum()), None),
-        (t("stations.open"), format_count(counts["open"].sum()), None),
-        (t("stations.residents_covered"), format_rate(covered_population / population if population else None),
-         t("stations.coverage.help")),
-        (t("stations.grids_covered"), f"{int(grid_coverage['covered'].sum()):,} / {len(grid_coverage):,}", None),
-    ])
+        Tile(t("stations.total"), format_count(counts["total"].sum()), None,
+             unrecorded("stations", int(counts["total"].sum()))),
+        Tile(t("stations.open"), format_count(counts["open"].sum()), None,
+             unrecorded("stations_open", int(counts["open"].sum()))),
+        Tile(t("stations.residents_covered"), format_rate(residents), t("stations.coverage.help"),
+             unrecorded("residents_covered", residents)),
+        Tile(t("stations.grids_covered"), f"{int(grid_coverage['covered'].sum()):,} / {len(grid_coverage):,}", None,
+             unrecorded("grids_covered", int(grid_coverage["covered"].sum()))),
+    ], page.language)
 
 
 def render_station_map(page: PageContext, stations: pd.DataFrame, grid_coverage: pd.DataFrame,

@@ -11,7 +11,7 @@ from components import tasks as task_views
 from components.context import PageContext
 from components.frame import run_from_pages_folder
 from components.i18n import code_label
-from components.tiles import format_count, render_tiles
+from components.tiles import Tile, format_count, render_tiles
 from data_access import codes, tasks
 from data_access.roles import AccessDenied
 from data_access.scope import MASKED_PERSONAL, inside
@@ -48,10 +48,11 @@ def render_totals(page: PageContext) -> None:
     """Unfinished, overdue, awaiting acceptance and awaiting verification inside the selected area."""
     t = page.t
     totals = task_views.load_task_totals(page)
-    render_tiles([(t("tasks.unfinished"), format_count(totals["unfinished"]), t("tasks.unfinished.help")),
-                  (t("tasks.overdue"), format_count(totals["overdue"]), t("tasks.overdue.help")),
-                  (t("tasks.awaiting_acceptance"), format_count(totals["open"] + totals["returned"]), None),
-                  (t("tasks.awaiting_verification"), format_count(totals["resolved"]), None)])
+    # The tasks as they stand now (no previous period is read for them yet): shown without a change.
+    render_tiles([Tile(t("tasks.unfinished"), format_count(totals["unfinished"]), t("tasks.unfinished.help")),
+                  Tile(t("tasks.overdue"), format_count(totals["overdue"]), t("tasks.overdue.help")),
+                  Tile(t("tasks.awaiting_acceptance"), format_count(totals["open"] + totals["returned"])),
+                  Tile(t("tasks.awaiting_verification"), format_count(totals["resolved"]))], page.language)
 
 
 def render_create(page: PageContext) -> None:

@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from components import auth, cached, maps
+from components.areas import measure_classes
 from components.colours import STATION_COLOURS, hex_colour
 from components.frame import run_from_pages_folder
 from components.i18n import code_label, pick_language, translate
@@ -149,8 +150,9 @@ def step_members(tour: Tour) -> None:
     coverage = cached.load_member_coverage("district")
     districts, base = city_base()
     shapes = districts.merge(coverage[["code", "members", "target", "coverage"]], on="code")
-    layer, _ = maps.build_choropleth_layer(shapes.assign(name=shapes["name_zh"] + " " + shapes["name_en"]),
-                                           "district", "coverage", "good", "name", layer_id="tour-coverage")
+    layer = maps.build_choropleth_layer(shapes.assign(name=shapes["name_zh"] + " " + shapes["name_en"]),
+                                        "district", "coverage", measure_classes("member_coverage", shapes), "name",
+                                        layer_id="tour-coverage")
     layers = [layer, *base, maps.build_label_layer(maps.build_area_labels(districts, "zh"), size=15)]
     st.pydeck_chart(maps.build_deck(layers, maps.build_view_state(*maps.bounds_of(districts), 1100, 520)),
                     height=520, key="tour-map-members")

@@ -11,9 +11,11 @@ import streamlit as st
 from components import auth, cached, maps, wall
 from components.frame import run_from_pages_folder
 from components.i18n import code_label, pick_language, translate
-from components.tiles import format_count, format_rate
+from components.tiles import format_count
+from components.viewport import read_viewport
 from data_access import codes
 from data_access.city_time import local_text
+from data_access.figures import unrecorded
 from data_access.scope import AreaScope, OutsideArea
 from data_access.wall import (
     WALL_VIEWS,
@@ -29,6 +31,9 @@ from data_access.wall import (
 log = logging.getLogger("cityscreen.wall")
 PANELS = ("kpis", "map", "trend", "ranking", "ticker")
 DEFAULT_REFRESH_SECONDS = 15
+# The screen a wall is laid out for until its browser reports its window (and when it never does).
+DEFAULT_SCREEN = (1920, 1080)
+VIEWPORT_KEY = "wall-viewport"
 RANKED_ROWS = 12
 
 
@@ -64,14 +69,15 @@ def _bounded_int(text: str | None, default: int, low: int, high: int) -> int:
 
 def read_wall_settings() -> WallSettings:
     """Language, refresh, panels, area, carousel (?rotate=overview,requests,members,stations&every=30) and the
-    screen's pixel size (?screen=WxH, default 1920x1080, so the map fits it from the first frame)."""
+    screen's pixel size: ?screen=WxH when the bookmark gives one, else the browser window's (1920x1080 until the
+    browser has reported it)."""
     params = st.query_params
     panels = frozenset(panel for panel in params.get("panels", ",".join(PANELS)).split(",") if panel in PANELS)
     views = tuple(view for view in params.get("rotate", "").split(",") if view in WALL_VIEWS)
     try:
-        width, height = (int(part) for part in params.get("screen", "1920x1080").lower().split("x"))
+        width, height = (int(part) for part in params.get("screen", "").lower().split("x"))
     except ValueError:
-        width, height = 1920, 1080
+        width, height = read_viewport(VIEWPORT_KEY) or DEFAULT_SCREEN
     return WallSettings(
         language=pick_language(params.get("lang"), None, st.context.locale),
         refresh_seconds=_bounded_int(params.get("refresh"), DEFAULT_REFRESH_SECONDS, 2, 3600),
@@ -172,15 +178,15 @@ def render_live(settings: WallSettings) -> None:
     mark = " · ".join(marks) or None
     st.html(wall.build_title_bar(city, t("wall.title"), t("app.data_as_of", when="").strip(), snapshot.taken_at,
                                  clock, mark, stale_label))
-    rates = snapshot.rates
+    figures, language = snapshot.figures, settings.language
     if "kpis" in settings.panels:
         st.html(wall.build_tiles([
-            (t("wall.received_today"), format_count(snapshot.received_today), False),
-            (t("wall.received_30d"), format_count(snapshot.received_30d), False),
-            (t("wall.open"), format_count(snapshot.backlog["open"]), False),
-            (t("wall.overdue"), format_count(snapshot.backlog["overdue"]), snapshot.backlog["overdue"] > 0),
-            (t("wall.satisfaction"), format_rate(rates.loc["satisfaction_rate", "rate"]), False),
-            (t("wall.members"), f"{snapshot.people['active_week']:,}", False),
+            wall.figure_tile(t("wall.received_today"), figures["received_today"], language),
+            wall.figure_tile(t("wall.received_30d"), figures["received"], language),
+            wall.figure_tile(t("wall.open"), figures["open"], language),
+            wall.figure_tile(t("wall.overdue"), figures["overdue"], language, alert=figures["overdue"].value > 0),
+            wall.figure_tile(t("wall.satisfaction"), figures["satisfaction_rate"], language),
+            wall.figure_tile(t("wall.members"), figures["members_active_week"], language),
         ]))
     left, centre, right = st.columns([1, 2.3, 1], gap="small")
     if "trend" in settings.panels:
@@ -192,15 +198,14 @@ def render_live(settings: WallSettings) -> None:
         view, extra = "overview", OverviewView()
     if "map" in settings.panels:
         with centre:
-            st.html(f'<div class="wall-panel-title" data-testid="wall-view">{t(f"wall.view.{view}")}</div>')
+            st.html(wall.build_panel_title(t(f"wall.view.{view}"), "wall-view"))
             if wall.water_grid(base):
                 st.html(wall.build_note(t("area.water_grid")))
             label_size = round(16 * settings.screen_height / 1080)
-            # The map takes ~58% of the width and 66% of the height (see WALL_CSS).
-            view_state = maps.build_view_state(*maps.bounds_of(base.shapes), width_px=int(settings.screen_width * 0.55),
-                                               height_px=int(settings.screen_height * 0.62))
+            width_px, height_px = wall.map_pixels(settings.screen_width, settings.screen_height)
+            view_state = maps.build_view_state(*maps.bounds_of(base.shapes), width_px=width_px, height_px=height_px)
             layers = wall.build_view_layers(extra, snapshot, base, settings.language, label_size)
-            st.pydeck_chart(maps.build_deck(layers, view_state), height=640, key=f"wall-map-{view}")
+            st.pydeck_chart(maps.build_deck(layers, view_state), height=height_px, key=f"wall-map-{view}")
     if "ranking" in settings.panels:
         with right:
             render_side(settings, extra, snapshot)
@@ -214,20 +219,23 @@ def render_live(settings: WallSettings) -> None:
 
 
 def render_trend(settings: WallSettings, snapshot: WallSnapshot) -> None:
-    """Requests per day over 30 days, on-time closure, open stations, and supervision tasks open and overdue."""
-    t = settings.t
-    st.html(f'<div class="wall-panel-title">{t("wall.trend")}</div>')
+    """Requests per day over 30 days, on-time closure, open stations, and supervision tasks open and overdue,
+    filling the panel's height."""
+    t, figures = settings.t, snapshot.figures
     days = snapshot.daily
     labels = (days["day"].iloc[0].strftime("%m-%d"), days["day"].iloc[-1].strftime("%m-%d")) if len(days) else ("", "")
-    st.html(wall.build_trend_bars(days["received"].tolist(), labels, t("wall.empty.orders")))
-    st.html(wall.build_tiles([
-        (t("wall.on_time"), format_rate(snapshot.rates.loc["on_time_closure_rate", "rate"]), False),
-        (t("wall.stations"), format_count(snapshot.stations_open), False),
-    ], columns=1))
-    st.html(wall.build_tiles([
-        (t("wall.tasks_unfinished"), format_count(snapshot.tasks["unfinished"]), False),
-        (t("wall.tasks_overdue"), format_count(snapshot.tasks["overdue"]), snapshot.tasks["overdue"] > 0),
-    ], columns=2))
+    stations = unrecorded("stations_open", snapshot.stations_open)
+    st.html(wall.build_side([
+        wall.build_panel_title(t("wall.trend")),
+        wall.build_trend_bars(days["received"].tolist(), labels, t("wall.empty.orders")),
+        wall.build_tiles([wall.figure_tile(t("wall.on_time"), figures["on_time_closure_rate"], settings.language),
+                          wall.figure_tile(t("wall.stations"), stations, settings.language)], columns=2),
+        # Tasks as they stand now (the 督办 records keep no figure of a previous period yet): no change line.
+        wall.build_tiles([
+            wall.WallTile(t("wall.tasks_unfinished"), format_count(snapshot.tasks["unfinished"])),
+            wall.WallTile(t("wall.tasks_overdue"), format_count(snapshot.tasks["overdue"]),
+                          snapshot.tasks["overdue"] > 0)], columns=2),
+    ], "wall-left"))
 
 
 def render_side(settings: WallSettings, view: WallView, snapshot: WallSnapshot) -> None:
@@ -246,8 +254,10 @@ def render_side(settings: WallSettings, view: WallView, snapshot: WallSnapshot) 
     else:
         title, empty = t("wall.ranking"), t("wall.empty.orders")
         rows = [(row[name_column], int(row["received"])) for _, row in snapshot.ranking.head(RANKED_ROWS).iterrows()]
-    st.html(f'<div class="wall-panel-title">{title}</div>')
-    st.html(wall.build_ranking(rows, empty))
+    # A narrow column: the words every name shares (a community's grids' community) are left out.
+    names = maps.short_names([name for name, _ in rows], settings.language)
+    rows = [(name, count) for name, (_, count) in zip(names, rows, strict=True)]
+    st.html(wall.build_side([wall.build_panel_title(title), wall.build_ranking(rows, empty)], "wall-right"))
 
 
 def render() -> None:

@@ -26,6 +26,11 @@ def _range(text: str) -> tuple[int, int]:
     return values
 
 
+def end_argument(text: str) -> dt.date | dt.datetime:
+    """--as-of: a date, or a moment with a time of day."""
+    return dt.datetime.fromisoformat(text) if "T" in text or " " in text.strip() else dt.date.fromisoformat(text)
+
+
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(
@@ -42,9 +47,10 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     generate.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     generate.add_argument(
         "--as-of",
-        type=dt.date.fromisoformat,
+        type=end_argument,
         default=None,
-        help="last day covered, YYYY-MM-DD (default: today in Asia/Shanghai)",
+        help="when the data end: YYYY-MM-DD (that day's last second) or YYYY-MM-DDTHH:MM (city time; default: "
+        "the current minute in Asia/Shanghai)",
     )
     events = generate.add_argument_group("labelled events (written to events.truth.csv; default: the scale's)")
     events.add_argument("--surges", type=int, default=None, help="how many surges to inject")
@@ -59,7 +65,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
                         help="requests in a repeat cluster (default 3-5)")
     events.add_argument("--event-weeks", type=int, default=None,
                         help="injected events fall in the data's last N weeks")
-    commands.add_parser("demo", help="build the demo city into the default SQLite database when it is empty")
+    commands.add_parser("demo", help="build the demo city (data up to now) into the default SQLite database "
+                        "when it is empty or its demo is more than an hour old")
     simulate = commands.add_parser("simulate", help="keep appending and advancing work orders until stopped")
     simulate.add_argument("--db", help=DATABASE_URL_HELP)
     simulate.add_argument("--rate", type=float, default=30, help="new work orders per minute (default 30)")

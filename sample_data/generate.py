@@ -86,9 +86,15 @@ AREA_FILES = {
 }
 
 
-def today_in_city() -> dt.date:
-    """Today's date in the city's time zone."""
-    return dt.datetime.now(CITY_ZONE).date()
+def end_moment(as_of: dt.date | dt.datetime | None = None) -> dt.datetime:
+    """When the generated data end, in city time: a date's last second, a moment to its minute, or (None) the
+    current minute, so a demo built now says "data as of" the time on the wall's clock."""
+    if as_of is None:
+        as_of = dt.datetime.now(CITY_ZONE)
+    if isinstance(as_of, dt.datetime):
+        moment = as_of.astimezone(CITY_ZONE) if as_of.tzinfo else as_of.replace(tzinfo=CITY_ZONE)
+        return moment.replace(second=0, microsecond=0)
+    return dt.datetime.combine(as_of, dt.time(23, 59, 59), CITY_ZONE)
 
 
 def stream(seed: int, purpose: int) -> np.random.Generator:
@@ -128,14 +134,14 @@ def write_areas(out_dir: Path, city: CityGeography) -> dict[str, int]:
     return counts
 
 
-def write_city_json(out_dir: Path, as_of: dt.date) -> None:
-    """Write city.json: names, code, centre, the as-of moment and the synthetic flag."""
+def write_city_json(out_dir: Path, end: dt.datetime) -> None:
+    """Write city.json: names, code, centre, the as-of moment (when the data end) and the synthetic flag."""
     city = {
         "name_zh": "临江市",
         "name_en": "Linjiang",
         "code": CITY_CODE,
         "synthetic": True,
-        "as_of": f"{as_of.isoformat()}T23:59:59+08:00",
+        "as_of": end.isoformat(),
         "center": list(CITY_CENTER),
     }
     (out_dir / "city.json").write_text(
@@ -156,16 +162,22 @@ def write_csv(path: Path, table: pd.DataFrame) -> int:
 
 
 def generate_city(
-    out_dir, scale: str = "demo", seed: int = 42, as_of: dt.date | None = None, events: EventSpec | None = None
+    out_dir, scale: str = "demo", seed: int = 42, as_of: dt.date | dt.datetime | None = None,
+    events: EventSpec | None = None,
 ) -> dict[str, int]:
     """Write every sample file into `out_dir` and return the number of records (rows/features) per file.
 
+    The data end at `as_of` (end_moment: a date's last second, a given minute, or now). The same seed and end
+    give the same files; a day cut short holds what had happened by then (orders, their steps, check-ins).
     `events`: the labelled surges and repeat clusters to inject (default: the scale's); every labelled event,
     the hotspots and storm and heat-wave days included, goes to events.truth.csv, which the loader ignores.
     """
     settings = SCALES[scale]
     events = settings.events if events is None else events
-    as_of = as_of or today_in_city()
+    end = end_moment(as_of)
+    as_of = end.date()
+    # Seconds of the last day that had passed at the end (86,400 for a whole day).
+    day_seconds = end.hour * 3600 + end.minute * 60 + end.second + 1
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     city = build_geography(stream(seed, 1), settings.geography, FIRST_DISTRICT_CODE)
@@ -173,14 +185,14 @@ def generate_city(
     LOG.info("geography: %d grids", len(city.grids))
     water = shapely.union_all(city.water["geometry"].to_numpy())
     sampler = LandSampler(city.grids["geometry"].to_numpy(), city.grids["land"].to_numpy(), water)
-    write_city_json(out_dir, as_of)
+    write_city_json(out_dir, end)
     counts = {"city.json": 1, **write_areas(out_dir, city)}
     counts["stations.csv"] = write_csv(
         out_dir / "stations.csv",
         build_stations(stream(seed, 2), city, sampler, as_of, settings.station_scale),
     )
     orders = build_work_orders(stream(seed, 3), city, sampler, settings.work_orders, as_of, settings.hotspots,
-                               events, stream(seed, 7), CITY_CODE)
+                               events, stream(seed, 7), CITY_CODE, day_seconds)
     LOG.info("work orders generated: %d", len(orders))
     counts["work_orders.csv"] = write_work_orders(orders, out_dir / "work_orders.csv")
     counts[TRUTH_FILE] = write_csv(out_dir / TRUTH_FILE, orders.truth)
@@ -189,7 +201,7 @@ def generate_city(
     names, phones = person_names(people_rng, settings.members), mobile_numbers(people_rng, settings.members)
     members = build_members(people_rng, city, settings.members, as_of, names, phones)
     counts["members.csv"] = write_csv(out_dir / "members.csv", members)
-    activities = build_activities(stream(seed, 5), members, orders, settings.activities, as_of)
+    activities = build_activities(stream(seed, 5), members, orders, settings.activities, as_of, day_seconds)
     counts["member_activities.csv"] = write_csv(out_dir / "member_activities.csv", activities)
     worker_rng = stream(seed, 6)
     worker_count = len(city.grids) * 6

@@ -274,9 +274,15 @@ def link_orders(
 
 
 def build_activities(
-    rng: np.random.Generator, members: pd.DataFrame, orders: WorkOrderTable, count: int, as_of: dt.date
+    rng: np.random.Generator,
+    members: pd.DataFrame,
+    orders: WorkOrderTable,
+    count: int,
+    as_of: dt.date,
+    day_seconds: int = DAY,
 ) -> pd.DataFrame:
-    """Service records over the past year, Poisson per member, linking orders of the member's community."""
+    """Service records over the past year, Poisson per member, linking orders of the member's community; of the
+    last day's, the share recorded by `day_seconds` into it."""
     communities = orders.city.communities
     community_row = pd.Series(np.arange(len(communities)), index=communities["code"])
     rate = rng.gamma(1.3, 1 / 1.3, len(members)) * count / len(members)
@@ -321,6 +327,9 @@ def build_activities(
     for name, options in ACTIVITY_NOTES.items():
         rows = np.flatnonzero((kind == name) & (rng.random(total) < 0.6))
         notes[rows] = np.array(options, dtype=object)[rng.integers(0, len(options), len(rows))]
+    keep = np.ones(total, dtype=bool)
+    if day_seconds < DAY:  # a day still running: its check-ins so far (drawn last, so whole days stay the same)
+        keep = (activity_date != np.datetime64(as_of)) | (rng.random(total) < day_seconds / DAY)
     activities = pd.DataFrame(
         {
             "member_id": members["member_id"].to_numpy()[member],
@@ -331,7 +340,7 @@ def build_activities(
             "work_order_no": np.where(linked >= 0, orders.order_no[np.maximum(linked, 0)], ""),
             "note": notes,
         }
-    )
+    )[keep]
     activities = activities.sort_values(["activity_date", "member_id"], kind="stable").reset_index(drop=True)
     activities.insert(0, "activity_id", [f"A{number:08d}" for number in range(1, len(activities) + 1)])
     return activities[ACTIVITY_COLUMNS]

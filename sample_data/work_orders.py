@@ -382,6 +382,17 @@ def settle_at(columns: dict, end: int) -> dict:
     return settled
 
 
+def received_by(columns: dict, end: int) -> dict:
+    """The orders received by `end`, their repeat_of references renumbered (a repeat comes after its original)."""
+    keep = columns["received"] <= end
+    if keep.all():
+        return columns
+    position = np.cumsum(keep) - 1
+    kept = {name: values[keep] for name, values in columns.items()}
+    kept["repeat_of"] = np.where(kept["repeat_of"] >= 0, position[np.maximum(kept["repeat_of"], 0)], -1)
+    return kept
+
+
 def number_orders(received: np.ndarray) -> np.ndarray:
     """Order numbers LJ + date + 5-digit sequence of the day, for orders already sorted by time."""
     day = received // DAY
@@ -403,13 +414,16 @@ def build_work_orders(
     events: EventSpec | None = None,
     events_rng: np.random.Generator | None = None,
     city_code: str = "",
+    day_seconds: int = DAY,
 ) -> WorkOrderTable:
-    """Generate `count` orders received in the 365 days ending at the end of `as_of` (local time), with the
-    injected `events` (drawn from `events_rng`, so the ordinary orders stay the same) on top; `truth` labels
-    them, the hotspots and the storm and heat-wave days (`city_code` labels city-wide events)."""
+    """Generate about `count` orders received in the 365 days ending on `as_of` (local time), `day_seconds` into
+    that day (the orders of its later hours, drawn like any day's, are left out), with the injected `events`
+    (drawn from `events_rng`, so the ordinary orders stay the same) on top; `truth` labels them, the hotspots
+    and the storm and heat-wave days (`city_code` labels city-wide events). A label's extra_orders counts its
+    whole days, a cut last day too."""
     days = 365
     start = local_seconds(as_of - dt.timedelta(days=days - 1))
-    end = local_seconds(as_of) + DAY - 1
+    end = local_seconds(as_of) + day_seconds - 1
     repeat_count = int(count * REPEAT_SHARE)
     hotspot_count = int(count * HOTSPOT_SHARE)
     base, storm_days, heat_days = base_orders(rng, city, count - repeat_count - hotspot_count, start, days)
@@ -433,6 +447,7 @@ def build_work_orders(
     repeats = make_repeats(rng, columns, repeat_count, end)
     simulate_lifecycle(rng, repeats, city)
     columns = concat_columns([columns, repeats])
+    columns = received_by(columns, end)
     order = np.lexsort((columns["grid"], columns["received"]))
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))

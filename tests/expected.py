@@ -260,3 +260,44 @@ def task_counts(tasks: pd.DataFrame, level: str, area: str | None, now: int) -> 
     for code, state_deadline in rows.groupby(rows["area_code"].str[:digits]):
         counts[code] = (len(state_deadline), int((state_deadline["deadline"] < now).sum()))
     return counts
+
+
+# ---------------------------------------------------------------- the previous period
+
+
+def previous_period(start: int, end: int, now: int) -> tuple[int, int]:
+    """[start, end) of the window of equal length before [start, end), cut as the current one is cut by `now`
+    (a window still running is compared up to the same point)."""
+    length = end - start
+    return start - length, min(end, now) - length
+
+
+def backlog_at(orders: pd.DataFrame, moment: int) -> dict[str, int]:
+    """The backlog at a moment from the lifecycle words: received by then, not a merged duplicate, and not yet
+    resolved by then; overdue when its due time had passed."""
+    received = orders["received_at"].notna() & (orders["received_at"] <= moment)
+    unresolved = orders["resolved_at"].isna() | (orders["resolved_at"] > moment)
+    open_then = orders[(received & unresolved & (orders["status"] != "merged")).fillna(False).astype(bool)]
+    return {"open": len(open_then), "overdue": int((open_then["due_at"] < moment).fillna(False).sum())}
+
+
+@functools.cache
+def member_activities(city_dir: Path) -> pd.DataFrame:
+    """member_activities.csv with dates, hours and the community the loader gives it (its own grid's, else its
+    member's)."""
+    people = csv(city_dir, "members.csv").set_index("member_id")
+    frame = csv(city_dir, "member_activities.csv").copy()
+    frame["activity_date"] = pd.to_datetime(frame["activity_date"]).dt.date
+    frame["hours"] = frame["hours"].astype(float)
+    grid = frame["grid_code"].fillna(frame["member_id"].map(people["grid_code"]))
+    frame["community_code"] = grid.str[:12].fillna(frame["member_id"].map(people["community_code"]))
+    return frame
+
+
+def member_activity(city_dir: Path, area: str | None, first_day, last_day) -> dict[str, float]:
+    """Distinct members active, service hours and whistle responses from first_day to last_day (inclusive)."""
+    rows = member_activities(city_dir)
+    rows = rows[inside(rows["community_code"], area) & (rows["activity_date"] >= first_day)
+                & (rows["activity_date"] <= last_day)]
+    return {"active": rows["member_id"].nunique(), "hours": float(rows["hours"].sum()),
+            "whistle_responses": int((rows["kind"] == "whistle_response").sum())}

@@ -51,6 +51,74 @@ def test_wall_fills_the_screen_without_chrome(browser, app_url, width, height):
     context.close()
 
 
+def box(page, selector: str) -> dict:
+    return page.locator(selector).first.bounding_box()
+
+
+def city_share(page) -> float:
+    """How much of the map panel the drawn city spans: the larger of its width and height shares (the panel's
+    corners are background)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    pixels = np.asarray(Image.open(io.BytesIO(page.locator("[data-testid='stDeckGlJsonChart']").first.screenshot()))
+                        .convert("RGB"), dtype=float)
+    drawn = np.abs(pixels - pixels[3, 3]).sum(axis=2) > 40
+    rows, columns = np.flatnonzero(drawn.any(axis=1)), np.flatnonzero(drawn.any(axis=0))
+    return max((columns[-1] - columns[0] + 1) / pixels.shape[1], (rows[-1] - rows[0] + 1) / pixels.shape[0])
+
+
+def settle(page) -> int:
+    """Wait until the wall has laid itself out for the window (its browser reports the size once: one more run);
+    return how many runs started in the 5 seconds after (none: no loop)."""
+    wait_for_app(page)
+    page.wait_for_timeout(1500)
+    wait_for_app(page)
+    page.evaluate("""() => { window.__runs = 0; const app = document.querySelector("[data-testid='stApp']");
+        new MutationObserver(() => { if (app.getAttribute("data-test-script-state") === "running") window.__runs++; })
+        .observe(app, {attributes: true, attributeFilter: ["data-test-script-state"]}); }""")
+    page.wait_for_timeout(5000)
+    return page.evaluate("window.__runs")
+
+
+@pytest.mark.parametrize(("width", "height"), [(1920, 1080), (3840, 2160)])
+def test_the_wall_fits_the_screen_it_is_on(browser, app_url, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="en-US")
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda message: message.type == "error" and page.console_errors.append(message.text))
+    # No screen=: the wall asks the browser. The requests view ranks 12 communities (the test city has 3 districts).
+    page.goto(f"{app_url}/?mode=wall&refresh=60&lang=en&rotate=requests")
+    assert settle(page) == 0
+    assert city_share(page) > 0.85, "the city does not fill its map panel"
+    # The map and both side panels reach down to the ticker, and the side panels' contents fill them.
+    ticker_top = box(page, "[data-testid='wall-ticker']")["y"]
+    for selector in ("[data-testid='stDeckGlJsonChart']", "[data-testid='wall-left']", "[data-testid='wall-right']"):
+        panel = box(page, selector)
+        assert ticker_top - 0.04 * height <= panel["y"] + panel["height"] <= ticker_top, selector
+    left, right = box(page, "[data-testid='wall-left']"), box(page, "[data-testid='wall-right']")
+    last_tile = page.locator("[data-testid='wall-left'] [data-testid='wall-tile']").last.bounding_box()
+    last_row = page.locator("[data-testid='wall-right'] .wall-rank-row").last.bounding_box()
+    assert last_tile["y"] + last_tile["height"] >= left["y"] + left["height"] - 0.02 * height
+    assert last_row["y"] + last_row["height"] >= right["y"] + right["height"] - 0.04 * height
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"wall-fit-{width}x{height}.png"))
+    assert app_errors(page) == []
+    context.close()
+
+
+def test_screen_in_the_link_overrides_the_window(browser, app_url):
+    context = browser.new_context(viewport={"width": 3840, "height": 2160}, locale="en-US")
+    page = context.new_page()
+    page.goto(f"{app_url}/?mode=wall&refresh=60&lang=en&screen=1920x1080")
+    settle(page)
+    # Laid out for a screen a quarter the size: the city takes about half of the panel's width or height.
+    assert city_share(page) < 0.7
+    context.close()
+
+
 @pytest.fixture
 def live_wall(browser, browser_city_url, tmp_path):
     """A wall on its own copy of the city, which the test may write to; yields (page, engine)."""
@@ -187,6 +255,9 @@ def test_the_wall_at_a_grid_draws_its_community(browser, app_url, city_dir):
     ranking = page.locator("[data-testid='wall-ranking']").inner_text()
     siblings = expected.areas(city_dir, "grid")
     siblings = siblings[siblings["code"].str.startswith(grid[:12])]
-    assert sum(name in ranking for name in siblings["name_zh"]) == min(len(siblings), 12)
+    community = expected.areas(city_dir, "community").set_index("code").loc[grid[:12], "name_zh"]
+    shown = ranking.splitlines()
+    # Named without their community's name, which every one of them shares.
+    assert sum(name.removeprefix(community) in shown for name in siblings["name_zh"]) == min(len(siblings), 12)
     page.screenshot(path=str(ARTIFACTS / "wall-grid-1920x1080.png"))
     context.close()

@@ -10,7 +10,7 @@ import pandas as pd
 import pydeck as pdk
 import shapely
 
-from components import charts, colours, maps
+from components import colours, maps
 
 
 def squares() -> gpd.GeoDataFrame:
@@ -20,16 +20,26 @@ def squares() -> gpd.GeoDataFrame:
                  shapely.box(113.2, 30.0, 113.3, 30.1)], crs="EPSG:4326")
 
 
-def test_choropleth_classes_and_no_data_colour():
-    layer, breaks = maps.build_choropleth_layer(squares(), "district", "value", "load", "name")
+def test_choropleth_fills_by_class_and_no_data_colour():
+    areas = squares()
+    classes = colours.average_classes(areas["value"].tolist())
+    layer = maps.build_choropleth_layer(areas, "district", "value", classes, "name")
     features = layer.data["features"]
     assert [feature["properties"]["code"] for feature in features] == ["429902", "429903", "429904"]
     fills = [feature["properties"]["fill"] for feature in features]
-    assert fills[0] != fills[1]
+    assert fills[0] == classes.colour(1.0) != fills[1] == classes.colour(5.0)
     assert fills[2][:3] == list(colours.NO_DATA)
     assert set(features[0]["properties"]) == {"code", "label", "value", "fill"}
-    legend = charts.build_legend_items(breaks, "load")
-    assert len(legend) == len(breaks) + 1
+
+
+def test_labels_leave_out_the_words_every_name_shares():
+    assert maps.short_names(["Shuntang Community Grid 1", "Shuntang Community Grid 12"], "en") == ["Grid 1",
+                                                                                                   "Grid 12"]
+    assert maps.short_names(["顺塘社区第1网格", "顺塘社区第12网格"], "zh") == ["第1网格", "第12网格"]
+    assert maps.short_names(["Xincheng District", "Baihu District"], "en") == ["Xincheng District", "Baihu District"]
+    assert maps.short_names(["新城区", "兴园区"], "zh") == ["新城区", "兴园区"]
+    assert maps.short_names(["Grid 1", "Grid 10"], "en") == ["Grid 1", "Grid 10"]
+    assert maps.short_names(["Shuntang Community Grid 1"], "en") == ["Shuntang Community Grid 1"]
 
 
 def test_view_state_fits_the_box_in_deck_gl_pixels():

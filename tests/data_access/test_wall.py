@@ -143,3 +143,28 @@ def test_stations_view_equals_the_raw_files(loaded_engine, city_dir, level):
 def test_overview_view_has_nothing_extra(loaded_engine):
     now, today = clock(loaded_engine)
     assert isinstance(read_wall_view(loaded_engine, "overview", WALL.scope(None), now, today), OverviewView)
+
+
+@pytest.mark.parametrize("level", ["city", "street"])
+def test_snapshot_figures_carry_their_previous_period(loaded_engine, city_dir, level):
+    from datetime import timedelta
+
+    area = area_at(city_dir, level)
+    now, today = clock(loaded_engine)
+    figures = read_wall_snapshot(loaded_engine, WALL.scope(area), now, today, 7).figures
+
+    start, end = expected.local_days_window(city_dir, 30)
+    previous_start, previous_end = expected.previous_period(start, end, now)
+    assert figures["received"].previous == (len(expected.orders_in(city_dir, area, previous_start,
+                                                                                previous_end)))
+    day_start, day_end = expected.local_days_window(city_dir, 1)
+    assert figures["received_today"].previous == (len(expected.orders_in(
+        city_dir, area, *expected.previous_period(day_start, day_end, now))))
+    everything = expected.orders_in(city_dir, area)
+    earlier = expected.backlog_at(everything, now - (end - start))
+    assert (figures["open"].previous, figures["overdue"].previous) == (earlier["open"], earlier["overdue"])
+    satisfied, called_back = expected.kpis(everything, previous_start, previous_end, previous_end)["satisfaction_rate"]
+    satisfaction = figures["satisfaction_rate"]
+    assert (satisfaction.previous_numerator, satisfaction.previous_denominator) == (satisfied, called_back)
+    week = expected.member_activity(city_dir, area, today - timedelta(days=13), today - timedelta(days=7))
+    assert figures["members_active_week"].previous == (week["active"])

@@ -92,6 +92,63 @@ def test_overview_tiles_equal_the_data_access_results(app, engine):
     assert shown[translate("tile.members_week", "en")] == f"{people['active_week']:,} / {people['deployed']:,}"
 
 
+def change_text(current: float, previous: float, points: bool = False) -> str:
+    """The change as a tile writes it, from two plain numbers."""
+    change = current - previous if points else current / previous - 1
+    number = f"{'+' if change > 0 else '−'}{abs(change) * 100:.1f}"
+    return f"{number} pts" if points else f"{number}%"
+
+
+def colour_of(metric) -> str:
+    from streamlit.proto.Metric_pb2 import Metric
+
+    return Metric.MetricColor.Name(metric.proto.color)
+
+
+def test_overview_tiles_show_the_change_against_the_previous_period(app, engine, city_dir):
+    open_page(app, "overview", "en")
+    now, today = clock(engine)
+    tiles = {metric.label: metric for metric in app.metric}
+    orders = expected.work_orders(city_dir)
+    start, end = days_window(today, 30)
+    previous_start, previous_end = expected.previous_period(start, end, now)
+    received = int(expected.in_window(orders["received_at"], start, end).sum())
+    before = int(expected.in_window(orders["received_at"], previous_start, previous_end).sum())
+    tile = tiles[translate("tile.received_range", "en")]
+    assert tile.proto.delta == change_text(received, before)
+    assert tile.proto.help.endswith(f": {before:,}")
+    assert colour_of(tile) == ("RED" if received > before else "GREEN")  # more requests is worse
+    satisfied, called = expected.kpis(orders, start, end, now)["satisfaction_rate"]
+    satisfied_before, called_before = expected.kpis(orders, previous_start, previous_end,
+                                                    previous_end)["satisfaction_rate"]
+    tile = tiles[translate("tile.satisfaction", "en")]
+    assert tile.proto.delta == change_text(satisfied / called, satisfied_before / called_before, points=True)
+    assert f"{format_rate(satisfied_before / called_before)} = {satisfied_before:,} / {called_before:,}" in \
+        tile.proto.help
+    assert colour_of(tile) == ("GREEN" if satisfied / called > satisfied_before / called_before else "RED")
+    backlog_before = expected.backlog_at(orders, now - (end - start))
+    tile = tiles[translate("tile.overdue", "en")]
+    assert tile.proto.help.endswith(f": {backlog_before['overdue']:,}")
+    tile = tiles[translate("tile.stations_open", "en")]
+    assert tile.proto.delta == translate("change.none", "en") and colour_of(tile) == "GRAY"
+    assert translate("change.not_recorded", "en") in tile.proto.help
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_members_tiles_set_the_week_against_the_week_before(app, engine, city_dir, language):
+    from datetime import timedelta
+
+    app = open_page(app, "members", language)
+    _, today = clock(engine)
+    week = expected.member_activity(city_dir, None, today - timedelta(days=6), today)
+    before = expected.member_activity(city_dir, None, today - timedelta(days=13), today - timedelta(days=7))
+    tile = {metric.label: metric for metric in app.metric}[translate("members.week", language)]
+    assert tile.value == format_count(week["active"])
+    assert tile.proto.delta == change_text(week["active"], before["active"])
+    assert f"{before['active']:,}" in tile.proto.help
+    assert colour_of(tile) == ("GREEN" if week["active"] > before["active"] else "RED")
+
+
 def test_a_filter_change_changes_the_figures_correctly(app, sqlite_city_url, monkeypatch, engine):
     open_page(app, "overview", "en")
     now, today = clock(engine)
@@ -164,10 +221,13 @@ def test_no_page_shows_a_full_phone_number_or_name(app, city_dir):
             assert not any(name in text for name in names), page
 
 
-def test_requests_page_kpi_table_equals_the_data_access_results(app, engine):
+def test_requests_page_kpi_table_equals_the_data_access_results(app, engine, city_dir):
     app = open_page(app, "requests", "en")
     now, today = clock(engine)
-    want = kpis.read_kpis(engine, WorkOrderFilter(*days_window(today, 30)), now).set_index("kpi")
+    start, end = days_window(today, 30)
+    want = kpis.read_kpis(engine, WorkOrderFilter(start, end), now).set_index("kpi")
+    previous_start, previous_end = expected.previous_period(start, end, now)
+    before = expected.kpis(expected.work_orders(city_dir), previous_start, previous_end, previous_end)
     table = next(frame.value for frame in app.dataframe if translate("column.numerator", "en") in frame.value.columns)
     by_name = table.set_index(translate("column.kpi", "en"))
     for key, definition in kpis.KPI_DEFINITIONS.items():
@@ -176,6 +236,10 @@ def test_requests_page_kpi_table_equals_the_data_access_results(app, engine):
         assert row[translate("column.denominator", "en")] == want.loc[key, "denominator"]
         assert row[translate("column.rate", "en")] == format_rate(want.loc[key, "rate"])
         assert row[translate("column.definition", "en")] == definition.definition_en
+        previous = before[key][0] / before[key][1]
+        assert row[translate("column.previous", "en")] == format_rate(previous)
+        assert row[translate("column.change", "en")].endswith(change_text(want.loc[key, "rate"], previous, True)) or \
+            abs(want.loc[key, "rate"] - previous) < 0.0005
 
 
 LEVEL_DIGITS = {"city": 0, "district": 6, "street": 9, "community": 12, "grid": 15}

@@ -86,7 +86,7 @@ def test_wall_keeps_the_last_figures_when_the_database_fails(wall, monkeypatch):
     from components import cached
 
     with monkeypatch.context() as outage:
-        outage.setattr(wall_queries.work_orders, "read_order_totals", database_down)
+        outage.setattr(wall_queries.work_orders, "read_latest_orders", database_down)
         cached._wall_reading.clear()  # a new tick: walls share one reading per tick
         wall.run()
         assert not wall.exception and not wall.error
@@ -162,6 +162,9 @@ def test_the_wall_at_every_level_shows_the_raw_files_counts(wall, city_dir, leve
     scope = AreaScope.of(area)
     shown = expected.counts_per_area(city_dir, scope.child_level, scope.map_parent.code, start, end)
     names = expected.areas(city_dir, scope.child_level).set_index("code")["name_en"]
+    if scope.child_level == "grid":  # a community's grids are named without their community's name
+        community = expected.areas(city_dir, "community").set_index("code").loc[scope.map_parent.code, "name_en"]
+        names = names.str.removeprefix(f"{community} ")
     ranking = body.split('data-testid="wall-ranking"')[1]
     for code, count in sorted(shown.items(), key=lambda item: (-item[1], item[0]))[:12]:
         assert f">{names[code]}</span>" in ranking and f">{count:,}</span>" in ranking, code
@@ -203,3 +206,21 @@ def test_a_grid_in_water_says_so(city_dir, tmp_path, monkeypatch):
         staff.run()
         assert not staff.exception and not staff.error
         assert translate("area.water_grid", "zh") in [item.value for item in staff.info]
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_wall_tiles_show_their_change_and_the_previous_value(wall, city_dir, language):
+    body = open_wall(wall, lang=language)
+    start, end = expected.local_days_window(city_dir, 30)
+    now = int(expected.as_of(city_dir).timestamp())
+    received = len(expected.orders_in(city_dir, None, start, end))
+    before = len(expected.orders_in(city_dir, None, *expected.previous_period(start, end, now)))
+    change = received / before - 1
+    arrow = "▲" if change > 0 else "▼"
+    line = (f"{arrow} {'+' if change > 0 else '−'}{abs(change) * 100:.1f}%<span class=\"wall-tile-previous\">"
+            f"{translate('wall.previous', language, value=format_count(before))}</span>")
+    tile = body.split(f">{format_count(received)}</div>")[1].split("</div>")[0]
+    assert line in tile
+    assert ("#ff6b5e" if change > 0 else "#4ade80") in tile  # more requests is worse
+    assert body.count('data-testid="wall-change"') == 8  # six tiles across the top, two beside the trend
+    assert translate("change.none", language) in body  # stations open: the register keeps no history

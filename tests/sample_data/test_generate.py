@@ -332,3 +332,54 @@ def test_parallel_work_order_writing_gives_the_same_bytes(tmp_path, monkeypatch)
     generate_city(parallel, scale="test", seed=5, as_of=date(2026, 2, 1))
     assert not list(parallel.glob("*.part*"))
     assert (sequential / "work_orders.csv").read_bytes() == (parallel / "work_orders.csv").read_bytes()
+
+
+def test_a_city_ending_mid_afternoon_holds_what_had_happened_by_then(tmp_path):
+    from datetime import datetime
+
+    from data_access.city_time import CITY_ZONE
+
+    whole, cut, again = tmp_path / "whole", tmp_path / "cut", tmp_path / "again"
+    generate_city(whole, scale="test", seed=5, as_of=date(2026, 2, 3))
+    end = datetime(2026, 2, 3, 15, 30, 41, tzinfo=CITY_ZONE)
+    generate_city(cut, scale="test", seed=5, as_of=end)
+    generate_city(again, scale="test", seed=5, as_of=end)
+    for name in OUTPUT_FILES:  # the same end time gives the same files
+        assert (cut / name).read_bytes() == (again / name).read_bytes(), name
+    city = json.loads((cut / "city.json").read_text(encoding="utf-8"))
+    assert city["as_of"] == "2026-02-03T15:30:00+08:00"  # to the minute
+    last = pd.Timestamp("2026-02-03 15:30:00")
+    orders = pd.read_csv(cut / "work_orders.csv", dtype=str, keep_default_na=False, na_values=[""])
+    for column in LIFECYCLE_TIMESTAMPS:
+        if column in orders:
+            assert (pd.to_datetime(orders[column]).dropna() <= last).all(), column
+    received = pd.to_datetime(orders["received_at"])
+    assert received.max() > pd.Timestamp("2026-02-03 12:00:00")  # the day so far is there
+    # The same orders up to the cut as in the whole day's city, and nothing after it.
+    full = pd.read_csv(whole / "work_orders.csv", dtype=str, keep_default_na=False, na_values=[""])
+    before = full[pd.to_datetime(full["received_at"]) <= last]
+    assert list(orders["order_no"]) == list(before["order_no"])
+    assert list(orders["received_at"]) == list(before["received_at"])
+    assert len(orders) < len(full)
+    repeats = orders[orders["repeat_of"].notna()]
+    assert repeats["repeat_of"].isin(set(orders["order_no"])).all()
+    # Check-ins of a running day are the share recorded so far; earlier days are untouched.
+    cut_activities = pd.read_csv(cut / "member_activities.csv", dtype=str)
+    full_activities = pd.read_csv(whole / "member_activities.csv", dtype=str)
+    today = (cut_activities["activity_date"] == "2026-02-03").sum()
+    whole_day = (full_activities["activity_date"] == "2026-02-03").sum()
+    assert 0.4 * whole_day < today < 0.9 * whole_day
+    earlier = full_activities[full_activities["activity_date"] < "2026-02-03"]
+    assert len(cut_activities) - today == len(earlier)
+
+
+def test_the_default_end_is_the_current_minute():
+    from datetime import datetime, timedelta
+
+    from data_access.city_time import CITY_ZONE
+    from sample_data.generate import end_moment
+
+    before = datetime.now(CITY_ZONE).replace(second=0, microsecond=0)
+    end = end_moment()
+    assert before <= end <= before + timedelta(minutes=1) and end.second == 0 and end.tzinfo is not None
+    assert end_moment(date(2026, 6, 30)).isoformat() == "2026-06-30T23:59:59+08:00"
