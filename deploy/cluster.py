@@ -420,6 +420,7 @@ class Cluster:
             started.append((index, port, self._start_app(index, port)))
         for index, port, process in started:
             self._wait_healthy(index, port, process)
+            warm_up(port)
             print(f"app {index}: started on 127.0.0.1:{port} (pid {process.pid})")
 
     def app_environment(self) -> dict[str, str]:
@@ -508,11 +509,7 @@ class Cluster:
         if pid:
             stop_pid(pid, "nginx", signal.SIGQUIT)
             print(f"nginx: stopped (pid {pid})")
-        for index, app_pid in sorted(self.app_pids().items()):
-            stop_pid(app_pid, f"app {index}")
-            print(f"app {index}: stopped (pid {app_pid})")
-        for path in self.layout.pids.glob("app-*.pid"):
-            path.unlink()
+        self.stop_apps()
         bin_dir = postgres_bin()
         for name, data in (("replica", self.layout.replica), ("primary", self.layout.primary)):
             if self._postgres_running(data, bin_dir):
@@ -521,6 +518,14 @@ class Cluster:
                      f"stopping the {name}")
                 print(f"{name}: stopped (pid {postmaster})")
         print("stopped")
+
+    def stop_apps(self) -> None:
+        """Stop every app process by its pid (the next start starts them afresh)."""
+        for index, pid in sorted(self.app_pids().items()):
+            stop_pid(pid, f"app {index}")
+            print(f"app {index}: stopped (pid {pid})")
+        for path in self.layout.pids.glob("app-*.pid"):
+            path.unlink()
 
     def status(self) -> dict:
         """What runs, on which port, with which pid; the replica's state."""
@@ -542,6 +547,28 @@ class Cluster:
             finally:
                 engine.dispose()
         return report
+
+
+def warm_up(port: int) -> None:
+    """Run the app once at its root in a fresh process. Streamlit starts in its legacy pages-folder mode (a pages/
+    folder sits beside app.py) until a run calls st.navigation: a browser's first deep link (/grid-map) would
+    otherwise be answered "page not found"."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from websockets.sync.client import connect
+
+    request = BackMsg()
+    request.rerun_script.query_string = ""
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    with connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=["streamlit"], max_size=None,
+                 open_timeout=30) as socket:
+        socket.send(request.SerializeToString())
+        while time.monotonic() < deadline:
+            message = ForwardMsg()
+            message.ParseFromString(socket.recv(timeout=max(deadline - time.monotonic(), 0.1)))
+            if message.WhichOneof("type") == "script_finished":
+                return
+    raise ClusterError(f"the app on port {port} did not finish its first run")
 
 
 def nginx_site(upstreams: list[str], listen: str, server_name: str, maintenance_root: Path,
