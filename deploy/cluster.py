@@ -250,6 +250,7 @@ class Cluster:
         self._wait_streaming()
         self._reconcile_apps()
         self._start_nginx(nginx)
+        self._wait_answering()
         print(f"Cityscreen: {self.url}  (primary {self.primary_url}, replica {self.replica_url}; "
               f"`make cluster-stop` stops it)")
 
@@ -498,6 +499,20 @@ class Cluster:
                 raise ClusterError(f"nginx did not start; see {self.layout.logs / 'nginx-error.log'}")
             time.sleep(0.1)
         print(f"nginx: started on {self.url} (pid {self.nginx_pid()})")
+
+    def _wait_answering(self) -> None:
+        """Until nginx reaches an app process (after an outage nginx skips a process for its fail_timeout)."""
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self.url}_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise ClusterError(f"nginx does not reach the app processes; see {self.layout.logs}")
+            time.sleep(0.5)
 
     # --- stop and status ---------------------------------------------------------------------------------
     def stop(self) -> None:

@@ -1,0 +1,103 @@
+"""Dashboards read the replica, the primary when the replica is out of reach, and the replica when the primary is;
+writes (the audit) go to the primary. Real PostgreSQL: the primary and streaming replica the test starts."""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+from sqlalchemy import text
+
+from components import auth, cached
+from data_access import audit, db
+from data_access.roles import Viewer
+from tests import apps
+from tests.cluster import engine_of, replay_paused, stopped, wait_until
+
+HANDLER = Viewer("sub-handler", "case_handler", None, "Handler")
+
+
+@pytest.fixture
+def urls(cluster, monkeypatch):
+    """The app configured as the cluster's processes are: the primary and the read URL."""
+    monkeypatch.setenv(db.DATABASE_URL_VARIABLE, cluster.primary_url)
+    monkeypatch.setenv(db.READ_DATABASE_URL_VARIABLE, cluster.replica_url)
+    monkeypatch.setattr(cached, "_unavailable_until", {})
+    st.cache_data.clear()
+    yield cluster
+    st.cache_data.clear()
+
+
+def _city_name(url: str) -> str:
+    engine = engine_of(url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT value FROM meta WHERE key = 'city_name_en'")).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def _rename_city_on_the_primary(cluster, name: str) -> None:
+    engine = engine_of(cluster.primary_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE meta SET value = :name WHERE key = 'city_name_en'"), {"name": name})
+    finally:
+        engine.dispose()
+
+
+def _overview_title() -> str:
+    app = apps.whole_app()
+    app.query_params["lang"] = "en"
+    app.run()
+    assert not app.exception and not app.error, [element.value for element in app.error]
+    return app.title[0].value
+
+
+def _wall_html() -> str:
+    app = apps.whole_app()
+    app.query_params.update({"mode": "wall", "lang": "en"})
+    app.run()
+    assert not app.exception and not app.error
+    return "\n".join(element.proto.body for element in app.get("html"))
+
+
+def test_pages_and_the_wall_read_the_replica(urls):
+    cluster = urls
+    name = _city_name(cluster.primary_url)
+    try:
+        with replay_paused(cluster):
+            _rename_city_on_the_primary(cluster, "Renamed on the primary")
+            assert _city_name(cluster.replica_url) == name
+            assert name in _overview_title()
+            assert name in _wall_html() and "Renamed on the primary" not in _wall_html()
+    finally:
+        _rename_city_on_the_primary(cluster, name)
+    wait_until(lambda: _city_name(cluster.replica_url) == name, timeout=10)
+
+
+def test_with_the_replica_down_pages_and_the_wall_read_the_primary(urls):
+    cluster = urls
+    name = _city_name(cluster.primary_url)
+    with stopped(cluster, "replica"):
+        assert name in _overview_title()
+        wall = _wall_html()
+        assert name in wall and 'data-testid="wall-stale"' not in wall and 'data-testid="wall-tile"' in wall
+
+
+def test_with_the_primary_down_pages_and_the_wall_show_what_the_replica_has(urls):
+    cluster = urls
+    name = _city_name(cluster.replica_url)
+    with stopped(cluster, "primary"):
+        assert name in _overview_title()
+        wall = _wall_html()
+        assert name in wall and 'data-testid="wall-stale"' not in wall and 'data-testid="wall-tile"' in wall
+
+
+def test_personal_data_is_not_shown_when_its_audit_cannot_be_written_on_the_primary(urls, monkeypatch):
+    cluster = urls
+    monkeypatch.setitem(st.session_state, "audited_views", set())
+    with stopped(cluster, "primary"):
+        assert auth.personal_view_allowed(HANDLER, "requests", None) is False
+    assert auth.personal_view_allowed(HANDLER, "requests", None) is True
+    records = audit.read_audit(engine_of(cluster.primary_url), subject=HANDLER.subject)
+    assert list(records["action"]) == ["view_personal"]
