@@ -201,10 +201,13 @@ class Cluster:
     (or the input files in `city_dir`)."""
 
     def __init__(self, root: Path = DEFAULT_ROOT, first_port: int | None = None, apps: int | None = None,
-                 scale: str = "demo", city_dir: Path | None = None):
+                 scale: str = "demo", city_dir: Path | None = None, secrets_file: Path | None = None):
         self.layout = Layout(Path(root).resolve())
         self.scale = scale
         self.city_dir = city_dir
+        # Every app process reads the same secrets ([auth] and its cookie_secret): a signed-in browser moved to
+        # another process stays signed in. Default: the project's .streamlit/secrets.toml, as Streamlit reads it.
+        self.secrets_file = secrets_file
         saved = self._saved_ports()
         count = apps if apps is not None else (len(saved.apps) if saved else DEFAULT_APPS)
         if count < 1:
@@ -438,7 +441,8 @@ class Cluster:
             process = subprocess.Popen(
                 [sys.executable, "-m", "streamlit", "run", "deploy/server.py", "--server.port", str(port),
                  "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats",
-                 "false", "--server.fileWatcherType", "none"],
+                 "false", "--server.fileWatcherType", "none",
+                 *(("--secrets.files", str(self.secrets_file)) if self.secrets_file else ())],
                 cwd=PROJECT_ROOT, env=self.app_environment(), stdout=log, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True)
         self.layout.app_pid(index).write_text(f"{process.pid}\n")
@@ -621,6 +625,8 @@ def main(argv: list[str] | None = None) -> int:
                             f"(default {DEFAULT_FIRST_PORT})")
     start.add_argument("--scale", default="demo", help="the generated city loaded into an empty primary")
     start.add_argument("--city", type=Path, default=None, help="load these input files instead of generating")
+    start.add_argument("--secrets", type=Path, default=None,
+                       help="the app processes' secrets file (default: .streamlit/secrets.toml)")
     site = commands.add_parser("nginx-site", help="print the nginx site configuration for a real server")
     site.add_argument("--upstream", action="append", required=True, help="HOST:PORT of an app process (repeat)")
     site.add_argument("--listen", default="80")
@@ -634,7 +640,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         if arguments.command == "start":
-            Cluster(arguments.root, arguments.first_port, arguments.apps, arguments.scale, arguments.city).start()
+            Cluster(arguments.root, arguments.first_port, arguments.apps, arguments.scale, arguments.city,
+                    arguments.secrets).start()
         elif arguments.command == "stop":
             Cluster(arguments.root).stop()
         else:

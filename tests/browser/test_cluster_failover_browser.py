@@ -57,3 +57,67 @@ def test_pages_of_a_lost_process_reconnect_to_a_survivor_within_ten_seconds(brow
     finally:
         context.close()
         cluster.start()  # the lost process back, for the tests after this one
+
+
+@pytest.fixture
+def signed_in_cluster(cluster, tmp_path):
+    """The cluster's app processes restarted behind sign-in (a real provider on loopback), a leader registered."""
+    from data_access import access
+    from data_access.db import create_db_engine
+    from data_access.roles import Viewer
+    from deploy.oidc_provider import OidcUser, auth_secrets, running_provider
+    from tests.servers import free_port
+
+    engine = create_db_engine(cluster.primary_url)
+    access.assign_role(engine, Viewer("test-admin", "admin"), "sub-leader", "leader", None, "Leader 测试")
+    engine.dispose()
+    app_url = f"http://localhost:{cluster.ports.nginx}"
+    user = OidcUser("sub-leader", "leader", PASSWORD, "Leader 测试")
+    with running_provider(tmp_path, free_port(), [user], [f"{app_url}/oauth2callback"]) as provider:
+        secrets_file = tmp_path / "secrets.toml"
+        secrets_file.write_text(auth_secrets(provider, f"{app_url}/oauth2callback", "one-secret-for-every-process"))
+        secrets_file.chmod(0o644)
+        cluster.secrets_file = secrets_file
+        cluster.stop_apps()
+        cluster.start()
+        try:
+            yield app_url
+        finally:
+            cluster.secrets_file = None
+            cluster.stop_apps()
+            cluster.start()
+
+
+PASSWORD = "correct horse battery"
+
+
+def test_a_signed_in_person_stays_signed_in_when_their_process_is_lost(browser, cluster, signed_in_cluster):
+    from components.i18n import translate
+
+    app_url = signed_in_cluster
+    context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        page.goto(f"{app_url}/")
+        wait_for_app(page)
+        page.get_by_role("button", name=translate("auth.sign_in", "zh")).click()
+        page.wait_for_selector("input[name='username']", timeout=30_000)
+        page.fill("input[name='username']", "leader")
+        page.fill("input[name='password']", PASSWORD)
+        page.get_by_role("button", name="登录 Sign in").click()
+        page.wait_for_url(f"{app_url}/**", timeout=30_000)
+        wait_for_app(page)
+        assert page.get_by_text("Leader 测试").count() == 1
+        ports = cluster.ports.apps
+        serving = wait_until(lambda: next((port for port in ports if established_connections(port) >= 1), None))
+        survivor = next(port for port in ports if port != serving)
+        os.kill(cluster.app_pids()[ports.index(serving) + 1], signal.SIGKILL)
+        killed = time.monotonic()
+        # The sign-in lives in a cookie signed with the secret every process shares, not in the lost session.
+        wait_until(lambda: established_connections(survivor) >= 1 and _healthy(page)
+                   and page.get_by_text("Leader 测试").count() == 1, timeout=FAILOVER_SECONDS)
+        assert time.monotonic() - killed <= FAILOVER_SECONDS
+        assert page.get_by_role("button", name=translate("auth.sign_in", "zh"), exact=True).count() == 0
+        screenshot(page, "failover-signed-in")
+    finally:
+        context.close()
