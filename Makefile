@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 APPS ?= 2
+# The cluster's first loopback port (nginx; then the primary, the replica, the apps); default 8600.
+CLUSTER_FIRST_PORT ?=
 
 .DEFAULT_GOAL := test
 .PHONY: run demo signin-demo cluster cluster-stop cluster-status cluster-packages test lint pytest demo-db browser oidc \
@@ -44,7 +46,7 @@ signin-demo: demo-db oidc
 ## The production topology on this machine's loopback (deploy/cluster.py, docs/deploy.md): a PostgreSQL primary and
 ## a streaming replica under var/cluster/, APPS app processes, nginx in front; the demo city loaded into the primary.
 cluster: install cluster-packages
-	$(BIN)/python -m deploy.cluster start --apps $(APPS)
+	$(BIN)/python -m deploy.cluster start --apps $(APPS) $(if $(CLUSTER_FIRST_PORT),--first-port $(CLUSTER_FIRST_PORT))
 
 ## Stops, by process id, everything `make cluster` started.
 cluster-stop:

@@ -244,6 +244,13 @@ class Cluster:
     def start(self) -> None:
         """Start whatever is not running; print the URL."""
         bin_dir, nginx = postgres_bin(), nginx_binary()
+        if not self.layout.state.exists():
+            wanted = [self.ports.nginx, self.ports.primary, self.ports.replica, *self.ports.apps]
+            taken = [port for port in wanted if port_in_use(port)]
+            if taken:
+                raise ClusterError(f"loopback port(s) {', '.join(map(str, taken))} of {wanted[0]}-{wanted[-1]} are "
+                                   "taken by other programs: choose another range with --first-port "
+                                   "(make cluster CLUSTER_FIRST_PORT=...)")
         self._prepare_folders()
         self._save_state()
         self._start_postgres(self.layout.primary, self.ports.primary, "primary", bin_dir, self._init_primary)
