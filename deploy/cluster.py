@@ -1,7 +1,8 @@
 """The local production topology on one machine's loopback: a PostgreSQL primary and a streaming replica,
 N app processes (`streamlit run deploy/server.py`) and nginx in front of them.
 
-Usage: python -m deploy.cluster start [--apps 2] [--scale demo] | stop | status | nginx-site --upstream HOST:PORT ...
+Usage: python -m deploy.cluster start [--apps 2] [--first-port 8600] | stop | status
+       python -m deploy.cluster nginx-site --upstream HOST:PORT ... | warm-up --port PORT   (for real servers)
 (`make cluster` / `make cluster-stop`). Everything lives under var/cluster/ (--root): data directories, logs, pid
 files, the generated nginx configuration. `start` is idempotent: it starts what is not running, loads the demo
 city into the primary when it is empty, and with another --apps starts or stops app processes and reloads nginx.
@@ -634,6 +635,9 @@ def main(argv: list[str] | None = None) -> int:
     start.add_argument("--city", type=Path, default=None, help="load these input files instead of generating")
     start.add_argument("--secrets", type=Path, default=None,
                        help="the app processes' secrets file (default: .streamlit/secrets.toml)")
+    warm = commands.add_parser("warm-up", help="run a freshly started app process once at its root "
+                                                "(a systemd unit's ExecStartPost)")
+    warm.add_argument("--port", type=int, required=True)
     site = commands.add_parser("nginx-site", help="print the nginx site configuration for a real server")
     site.add_argument("--upstream", action="append", required=True, help="HOST:PORT of an app process (repeat)")
     site.add_argument("--listen", default="80")
@@ -646,7 +650,9 @@ def main(argv: list[str] | None = None) -> int:
                          Path(arguments.maintenance_root), arguments.secure_cookie), end="")
         return 0
     try:
-        if arguments.command == "start":
+        if arguments.command == "warm-up":
+            warm_up(arguments.port)
+        elif arguments.command == "start":
             Cluster(arguments.root, arguments.first_port, arguments.apps, arguments.scale, arguments.city,
                     arguments.secrets).start()
         elif arguments.command == "stop":
