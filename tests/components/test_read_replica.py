@@ -22,9 +22,15 @@ def urls(cluster, monkeypatch):
     monkeypatch.setenv(db.DATABASE_URL_VARIABLE, cluster.primary_url)
     monkeypatch.setenv(db.READ_DATABASE_URL_VARIABLE, cluster.replica_url)
     monkeypatch.setattr(cached, "_unavailable_until", {})
-    st.cache_data.clear()
+    _forget_every_read()
     yield cluster
+    _forget_every_read()
+
+
+def _forget_every_read() -> None:
+    """Cached figures, shared geography and the walls' per-tick readings: each run reads its database again."""
     st.cache_data.clear()
+    st.cache_resource.clear()
 
 
 def _city_name(url: str) -> str:
@@ -46,6 +52,7 @@ def _rename_city_on_the_primary(cluster, name: str) -> None:
 
 
 def _overview_title() -> str:
+    _forget_every_read()
     app = apps.whole_app()
     app.query_params["lang"] = "en"
     app.run()
@@ -54,6 +61,7 @@ def _overview_title() -> str:
 
 
 def _wall_html() -> str:
+    _forget_every_read()
     app = apps.whole_app()
     app.query_params.update({"mode": "wall", "lang": "en"})
     app.run()
