@@ -93,6 +93,8 @@ class RoundResult:
     round: int
     runs: list[Run] = field(default_factory=list)
     servers: list[ProcessFigures] = field(default_factory=list)
+    # The machine's 1-minute load average at the round's start and end (others' work shows here).
+    load_average: tuple[float, float] = (0.0, 0.0)
 
     @property
     def pages(self) -> list[Run]:
@@ -115,6 +117,7 @@ class RoundResult:
             "peak_mib": [round(server.peak_mib) for server in self.servers],
             "end_mib": [round(server.end_mib) for server in self.servers],
             "sessions": [server.sessions for server in self.servers],
+            "load_average": list(self.load_average),
         }
 
 
@@ -389,9 +392,10 @@ async def _round(base: str, model: LoadModel, areas: dict[str, list[str]]) -> li
 def run_round(base: str, model: LoadModel, areas: dict[str, list[str]], apps: dict[int, tuple[int, int]],
               processes: int, number: int) -> RoundResult:
     """One round of the load against `base` (nginx), watching the app processes {index: (pid, port)}."""
+    started_load = os.getloadavg()[0]
     with ProcessWatch(apps) as watch:
         runs = asyncio.run(_round(base, model, areas))
-    return RoundResult(processes, number, runs, watch.figures)
+    return RoundResult(processes, number, runs, watch.figures, (started_load, os.getloadavg()[0]))
 
 
 def _seconds(value: float | None) -> str:
@@ -400,14 +404,14 @@ def _seconds(value: float | None) -> str:
 
 def print_table(results: list[RoundResult]) -> None:
     print("\n| processes | round | pages | page p50 / p95 s | errors | wall late p95 s | CPU per run s | "
-          "peak MiB per process | sessions per process |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "peak MiB per process | sessions per process | machine load |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for result in results:
         row = result.summary()
         print(f"| {row['processes']} | {row['round']} | {row['pages']} | {_seconds(row['page_p50'])} / "
               f"{_seconds(row['page_p95'])} | {row['errors']} | {_seconds(row['wall_late_p95'])} | "
               f"{_seconds(row['cpu_per_run'])} | {', '.join(map(str, row['peak_mib']))} | "
-              f"{', '.join(map(str, row['sessions']))} |")
+              f"{', '.join(map(str, row['sessions']))} | {row['load_average'][0]:.1f} → {row['load_average'][1]:.1f} |")
 
 
 def main(argv: list[str] | None = None) -> int:

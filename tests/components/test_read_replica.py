@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from components import auth, cached
 from data_access import audit, db
+from data_access.city_time import local_text
 from data_access.roles import Viewer
 from tests import apps
 from tests.cluster import engine_of, replay_paused, stopped, wait_until
@@ -33,22 +34,30 @@ def _forget_every_read() -> None:
     st.cache_resource.clear()
 
 
-def _city_name(url: str) -> str:
+def _fact(url: str, key: str) -> str:
     engine = engine_of(url)
     try:
         with engine.connect() as connection:
-            return connection.execute(text("SELECT value FROM meta WHERE key = 'city_name_en'")).scalar_one()
+            return connection.execute(text("SELECT value FROM meta WHERE key = :key"), {"key": key}).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def _city_name(url: str) -> str:
+    return _fact(url, "city_name_en")
+
+
+def _set_fact_on_the_primary(cluster, key: str, value: str) -> None:
+    engine = engine_of(cluster.primary_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE meta SET value = :value WHERE key = :key"), {"key": key, "value": value})
     finally:
         engine.dispose()
 
 
 def _rename_city_on_the_primary(cluster, name: str) -> None:
-    engine = engine_of(cluster.primary_url)
-    try:
-        with engine.begin() as connection:
-            connection.execute(text("UPDATE meta SET value = :name WHERE key = 'city_name_en'"), {"name": name})
-    finally:
-        engine.dispose()
+    _set_fact_on_the_primary(cluster, "city_name_en", name)
 
 
 def _overview_title() -> str:
@@ -69,18 +78,23 @@ def _wall_html() -> str:
     return "\n".join(element.proto.body for element in app.get("html"))
 
 
-def test_pages_and_the_wall_read_the_replica(urls):
+def test_pages_and_the_wall_read_the_replica_and_date_the_figures_by_what_it_holds(urls):
     cluster = urls
-    name = _city_name(cluster.primary_url)
+    name, as_of = _city_name(cluster.primary_url), _fact(cluster.primary_url, "as_of")
+    later = str(int(as_of) + 3 * 3600)  # as the live feed moves the data's clock
     try:
         with replay_paused(cluster):
             _rename_city_on_the_primary(cluster, "Renamed on the primary")
+            _set_fact_on_the_primary(cluster, "as_of", later)
             assert _city_name(cluster.replica_url) == name
             assert name in _overview_title()
-            assert name in _wall_html() and "Renamed on the primary" not in _wall_html()
+            wall = _wall_html()
+            assert name in wall and "Renamed on the primary" not in wall
+            assert local_text(int(as_of)) in wall and local_text(int(later)) not in wall
     finally:
         _rename_city_on_the_primary(cluster, name)
-    wait_until(lambda: _city_name(cluster.replica_url) == name, timeout=10)
+        _set_fact_on_the_primary(cluster, "as_of", as_of)
+    wait_until(lambda: _fact(cluster.replica_url, "as_of") == as_of, timeout=10)
 
 
 def test_with_the_replica_down_pages_and_the_wall_read_the_primary(urls):
