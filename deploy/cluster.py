@@ -7,6 +7,9 @@ Usage: python -m deploy.cluster start [--apps 2] [--first-port 8600] | stop | st
 files, the generated nginx configuration. `start` is idempotent: it starts what is not running, loads the demo
 city into the primary when it is empty, and with another --apps starts or stops app processes and reloads nginx.
 `stop` stops, by process id, everything `start` started. docs/deploy.md maps each piece onto real servers.
+
+Long module: the whole life of one topology (its folders and ports, PostgreSQL, the app processes, nginx, stop and
+status) in one file an operator can read top to bottom; the nginx site itself is a template in deploy/nginx/.
 """
 
 from __future__ import annotations
