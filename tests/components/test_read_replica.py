@@ -106,11 +106,21 @@ def test_with_the_replica_down_pages_and_the_wall_read_the_primary(urls):
         assert name in wall and 'data-testid="wall-stale"' not in wall and 'data-testid="wall-tile"' in wall
 
 
+def _grid_map_title() -> str:
+    _forget_every_read()
+    app = apps.staff_page("grid-map")
+    app.query_params["lang"] = "en"
+    app.run()
+    assert not app.exception and not app.error, [element.value for element in app.error]
+    return app.title[0].value
+
+
 def test_with_the_primary_down_pages_and_the_wall_show_what_the_replica_has(urls):
     cluster = urls
     name = _city_name(cluster.replica_url)
     with stopped(cluster, "primary"):
         assert name in _overview_title()
+        assert name in _grid_map_title()  # its task counts too (read from the primary while it answers)
         wall = _wall_html()
         assert name in wall and 'data-testid="wall-stale"' not in wall and 'data-testid="wall-tile"' in wall
 
