@@ -3,6 +3,8 @@ writes (the audit) go to the primary. Real PostgreSQL: the primary and streaming
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 import streamlit as st
 from sqlalchemy import text
@@ -128,8 +130,13 @@ def test_with_the_primary_down_pages_and_the_wall_show_what_the_replica_has(urls
 def test_personal_data_is_not_shown_when_its_audit_cannot_be_written_on_the_primary(urls, monkeypatch):
     cluster = urls
     monkeypatch.setitem(st.session_state, "audited_views", set())
+    page = SimpleNamespace(language="en", viewer=HANDLER, scope=SimpleNamespace(code=None))
     with stopped(cluster, "primary"):
-        assert auth.personal_view_allowed(HANDLER, "requests", None) is False
-    assert auth.personal_view_allowed(HANDLER, "requests", None) is True
-    records = audit.read_audit(engine_of(cluster.primary_url), subject=HANDLER.subject)
+        assert auth.load_personal(page, "requests", lambda: "masked rows") is None
+    assert auth.load_personal(page, "requests", lambda: "masked rows") == "masked rows"
+    engine = engine_of(cluster.primary_url)
+    try:
+        records = audit.read_audit(engine, Viewer("test-admin", "admin"), subject=HANDLER.subject)
+    finally:
+        engine.dispose()
     assert list(records["action"]) == ["view_personal"]
