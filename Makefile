@@ -3,9 +3,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+APPS ?= 2
+# The cluster's first loopback port (nginx; then the primary, the replica, the apps); default 8600.
+CLUSTER_FIRST_PORT ?=
 
 .DEFAULT_GOAL := test
-.PHONY: run demo signin-demo test lint pytest demo-db browser oidc install install-dev benchmark clean
+.PHONY: run demo signin-demo cluster cluster-stop cluster-status cluster-packages test lint pytest demo-db browser oidc \
+	install install-dev benchmark load-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +43,22 @@ demo: demo-db
 signin-demo: demo-db oidc
 	$(BIN)/python -m deploy.signin_demo --port $(PORT)
 
+## The production topology on this machine's loopback (deploy/cluster.py, docs/deploy.md): a PostgreSQL primary and
+## a streaming replica under var/cluster/, APPS app processes, nginx in front; the demo city loaded into the primary.
+cluster: install cluster-packages
+	$(BIN)/python -m deploy.cluster start --apps $(APPS) $(if $(CLUSTER_FIRST_PORT),--first-port $(CLUSTER_FIRST_PORT))
+
+## Stops, by process id, everything `make cluster` started.
+cluster-stop:
+	$(BIN)/python -m deploy.cluster stop
+
+cluster-status:
+	$(BIN)/python -m deploy.cluster status
+
+## Debian's nginx and PostgreSQL server binaries for the cluster (installed only when missing and we are root).
+cluster-packages:
+	@bash .ci/install-cluster.sh
+
 ## Debian's chromium and CJK fonts for the browser tests (installed only when missing and we are root).
 browser:
 	@bash .ci/install-browser.sh
@@ -53,7 +73,7 @@ oidc: deploy/oidc/node_modules/.installed
 lint: install-dev
 	$(BIN)/ruff check .
 
-pytest: install-dev browser oidc
+pytest: install-dev browser oidc cluster-packages
 	$(BIN)/python -m pytest
 
 test: lint pytest
@@ -61,5 +81,10 @@ test: lint pytest
 benchmark: install-dev
 	$(BIN)/python benchmarks/data_access_bench.py
 
+## 36 staff and 4 walls through the websocket protocol against `make cluster`, 1 process then APPS (benchmarks/load_test.py).
+load-test: install-dev cluster
+	$(BIN)/python benchmarks/load_test.py --processes 1,$(APPS)
+
 clean:
+	-@[ ! -x $(BIN)/python ] || [ ! -d var/cluster ] || $(BIN)/python -m deploy.cluster stop
 	rm -rf $(VENV) var .pytest_cache .ruff_cache test-artifacts deploy/oidc/node_modules

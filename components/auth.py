@@ -45,7 +45,8 @@ def require_viewer(engine: Engine, language: str, url_paths: Sequence[str] = ())
 
     `url_paths` are the app's page paths: a link to one of them (/requests?area=…) opened before signing in is
     answered with the sign-in page under its own path, so the link stays in the address bar for the gate to
-    bring the person back to after the provider (deploy/gate.py).
+    bring the person back to after the provider (deploy/gate.py). `engine` is the primary, where sign-ins are
+    audited; the role is read there, or from the replica while the primary is out of reach.
     """
     if not sign_in_configured():
         return OPEN_DEMO
@@ -53,7 +54,7 @@ def require_viewer(engine: Engine, language: str, url_paths: Sequence[str] = ())
         _only(lambda: render_sign_in(language), url_paths)
     subject = str(st.user.get("sub") or "")
     try:
-        viewer = access.read_viewer(engine, subject)
+        viewer = cached.read_through(lambda database: access.read_viewer(database, subject), primary_first=True)
     except SQLAlchemyError:
         log.exception("reading the viewer's role failed")
         viewer = None
@@ -80,10 +81,15 @@ def wall_viewer(engine: Engine, token: str | None) -> Viewer | None:
 
 
 def _audit_once(engine: Engine, viewer: Viewer, action: str, detail: str | None) -> None:
-    """One record per browser session for a sign-in or a refusal."""
+    """One record per browser session for a sign-in or a refusal. A primary out of reach does not stop
+    aggregates being shown (they hold no personal data); the record is tried again on the next run."""
     if st.session_state.get(SIGNED_IN_KEY) == (viewer.subject, action):
         return
-    audit.record(engine, viewer, action, detail=detail)
+    try:
+        audit.record(engine, viewer, action, detail=detail)
+    except audit.AuditUnavailable:
+        log.exception("could not audit a %s; trying again on the next run", action)
+        return
     st.session_state[SIGNED_IN_KEY] = (viewer.subject, action)
 
 

@@ -1,24 +1,41 @@
-"""Cached wrappers that pages call: `load_x(...)` = `read_x(engine, ...)` through st.cache_data."""
+"""Cached wrappers that pages call: `load_x(...)` = `read_x(engine, ...)` through st.cache_data.
+
+Reads go to the read database (a streaming replica, `database_url(reads=True)`) and, when it cannot answer,
+to the primary; writes (the audit, the administration page) go to the primary through `get_engine()`.
+"""
 
 from __future__ import annotations
 
 import functools
+import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import streamlit as st
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 
 from components import maps
-from data_access import areas, coverage, figures, grid_workers, kpis, members, migrate, stations, work_orders
+from data_access import areas, coverage, figures, grid_workers, kpis, members, migrate, replica, stations, work_orders
 from data_access import wall as wall_data
 from data_access.city_time import local_date, reference_now
-from data_access.db import WALL_TIMEOUT_MS, create_db_engine, database_url, has_data
+from data_access.db import WALL_TIMEOUT_MS, create_db_engine, database_unavailable, database_url, has_data
 from data_access.scope import CITY, AreaScope
 
+log = logging.getLogger("cityscreen.cached")
 # Dashboard figures may be this many seconds old; the wall display refreshes on its own timer.
 CACHE_SECONDS = 60
+# A database that could not answer is asked last for this long (a replica down costs one failed connection,
+# not one per read); then it is asked first again.
+UNAVAILABLE_SECONDS = 10
+# How often a page asks how far the replica is behind (the wall asks on every tick).
+LAG_CACHE_SECONDS = 5
+_unavailable_until: dict[str, float] = {}
+_unavailable_lock = threading.Lock()
+T = TypeVar("T")
 
 
 @st.cache_resource(show_spinner=False)
@@ -33,6 +50,42 @@ def _wall_engine_for(url: str) -> Engine:
     return create_db_engine(url, timeout_ms=WALL_TIMEOUT_MS)
 
 
+def _shown(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _urls_to_try(primary_first: bool) -> list[str]:
+    """The read database and the primary (one URL when no read URL is set), those that just failed last."""
+    primary, reads = database_url(), database_url(reads=True)
+    urls = list(dict.fromkeys([primary, reads] if primary_first else [reads, primary]))
+    now = time.monotonic()
+    return sorted(urls, key=lambda url: _unavailable_until.get(url, 0.0) > now)
+
+
+def _through(read: Callable[[str], T], primary_first: bool = False) -> T:
+    """read(url) on the first database to try; on the next one when that one cannot be reached."""
+    urls = _urls_to_try(primary_first)
+    for url in urls[:-1]:
+        try:
+            return read(url)
+        except Exception as error:
+            if not database_unavailable(error):
+                raise
+            with _unavailable_lock:
+                _unavailable_until[url] = time.monotonic() + UNAVAILABLE_SECONDS
+            log.warning("%s did not answer (%s); reading from %s", _shown(url), type(error).__name__,
+                        _shown(urls[-1]))
+    return read(urls[-1])
+
+
+def read_through(read: Callable[[Engine], T], *, wall: bool = False, primary_first: bool = False) -> T:
+    """Run read(engine) uncached on the read database, or on the primary when the read database is out of reach
+    (the other way round with primary_first: who may see what is read fresh from the primary while it answers).
+    `wall` uses the wall's pools, whose short time limits turn a slow database into its stale badge."""
+    pool = _wall_engine_for if wall else _engine_for
+    return _through(lambda url: read(pool(url)), primary_first)
+
+
 @st.cache_data(ttl=10, show_spinner=False)
 def _has_data(url: str) -> bool:
     return has_data(_engine_for(url))
@@ -45,27 +98,33 @@ def _schema_problem(url: str) -> str | None:
 
 
 def schema_problem() -> str | None:
-    """Why the configured database's schema does not match this code (rechecked every few seconds), or None."""
-    return _schema_problem(database_url())
+    """Why the read database's schema does not match this code (rechecked every few seconds), or None."""
+    return _through(_schema_problem)
 
 
 def database_has_data() -> bool:
-    """True when the configured database holds a loaded city (rechecked every few seconds)."""
-    return _has_data(database_url())
+    """True when the read database holds a loaded city (rechecked every few seconds)."""
+    return _through(_has_data)
+
+
+@st.cache_data(ttl=LAG_CACHE_SECONDS, show_spinner=False)
+def _lag_seconds(url: str) -> float:
+    return replica.read_lag_seconds(_engine_for(url))
+
+
+def load_lag_seconds() -> float:
+    """How many seconds the figures pages read are behind the primary (0 without a replica)."""
+    return _through(_lag_seconds)
 
 
 def get_engine() -> Engine:
-    """The dashboard's engine on the configured database (one pool per server)."""
+    """The primary database's engine (one pool per server): for writes (the audit, administration)."""
     return _engine_for(database_url())
 
 
-def get_wall_engine() -> Engine:
-    """Return the wall's engine on the configured database."""
-    return _wall_engine_for(database_url())
-
-
 def _cached(read: Callable) -> Callable:
-    """Wrap read_x(engine, *args) as a cached load_x(*args) keyed by the database URL and the arguments."""
+    """Wrap read_x(engine, *args) as a cached load_x(*args) keyed by the database URL and the arguments, read
+    from the read database (or the primary when it cannot answer)."""
     name = "load_" + read.__name__.removeprefix("read_")
 
     def load(database: str, *args, **kwargs):
@@ -77,7 +136,7 @@ def _cached(read: Callable) -> Callable:
 
     @functools.wraps(read)
     def call(*args, **kwargs):
-        return cached(database_url(), *args, **kwargs)
+        return _through(lambda url: cached(url, *args, **kwargs))
 
     call.__name__ = name
     return call
@@ -98,7 +157,7 @@ def _shared(read: Callable) -> Callable:
 
     @functools.wraps(read)
     def call(*args, **kwargs):
-        return shared(database_url(), *args, **kwargs)
+        return _through(lambda url: shared(url, *args, **kwargs))
 
     call.__name__ = name
     return call
@@ -169,8 +228,9 @@ def _wall_reading(database: str, scope: AreaScope, view: str, tick: int, tick_se
                   heat_resolution: int) -> WallReading:
     engine = _wall_engine_for(database)
     facts = areas.read_city_facts(engine)
-    # The data's clock moves while the wall runs (a live feed advances as_of): read it every tick.
-    now = reference_now(facts, tick * tick_seconds)
+    # The data's clock moves while the wall runs (a live feed advances as_of): read it every tick, and date the
+    # figures by what this database holds (a replica's lag shows, never hidden).
+    now = reference_now(facts, tick * tick_seconds - replica.read_lag_seconds(engine))
     today = local_date(now)
     return WallReading(facts, now, wall_data.read_wall_snapshot(engine, scope, now, today, heat_resolution),
                        wall_data.read_wall_view(engine, view, scope, now, today))
@@ -179,6 +239,6 @@ def _wall_reading(database: str, scope: AreaScope, view: str, tick: int, tick_se
 def load_wall_reading(scope: AreaScope, view: str, refresh_seconds: int, heat_resolution: int) -> WallReading:
     """One tick of the wall, read once for every wall on the same area, view and refresh (four walls, one read);
     a tick is a `refresh_seconds` slice of the clock, so no wall shows figures older than one refresh. A failed
-    read is not kept: the next wall in the tick tries again."""
+    read is not kept: the next wall in the tick tries again. From the read database, else the primary."""
     tick = int(time.time() // refresh_seconds)
-    return _wall_reading(database_url(), scope, view, tick, refresh_seconds, heat_resolution)
+    return _through(lambda url: _wall_reading(url, scope, view, tick, refresh_seconds, heat_resolution))

@@ -96,7 +96,7 @@ def _framed(page: StaffPage, context: PageContext) -> Callable[[], None]:
 
 def _build_context(language: str, viewer: Viewer) -> PageContext:
     city = cached.load_city_facts()
-    now = reference_now(city, time.time())
+    now = reference_now(city, time.time() - cached.load_lag_seconds())  # dated by what the replica holds
     today = local_date(now)
     selection = render_sidebar_filters(language, today, viewer)
     st.session_state[VIEWER_KEY], st.session_state[AREA_KEY] = viewer, selection.area.code

@@ -249,7 +249,9 @@ def render_task_detail(page: PageContext, detail: tasks.TaskDetail) -> None:
 def with_task_counts(page: PageContext, data: pd.DataFrame, level: str) -> pd.DataFrame:
     """The mapped areas with their unfinished and overdue tasks (0 where none), read fresh: a task dispatched a
     moment ago shows on the next run."""
-    counts = tasks.read_task_counts(cached.get_engine(), page.scope.map_parent, level, page.now)
+    # From the primary while it answers (a task dispatched a moment ago), else from the replica.
+    counts = cached.read_through(lambda engine: tasks.read_task_counts(engine, page.scope.map_parent, level, page.now),
+                                 primary_first=True)
     data = data.merge(counts, on="code", how="left")
     return data.fillna({"tasks_unfinished": 0, "tasks_overdue": 0}).astype({"tasks_unfinished": int,
                                                                              "tasks_overdue": int})
@@ -257,7 +259,7 @@ def with_task_counts(page: PageContext, data: pd.DataFrame, level: str) -> pd.Da
 
 def load_task_totals(page: PageContext) -> dict[str, int]:
     """Tasks about the selected area and the areas inside it, by state, unfinished and overdue (read fresh)."""
-    return tasks.read_task_totals(cached.get_engine(), page.scope, page.now)
+    return cached.read_through(lambda engine: tasks.read_task_totals(engine, page.scope, page.now), primary_first=True)
 
 
 def build_task_outline_layers(data: pd.DataFrame, level: str) -> list:

@@ -10,12 +10,15 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Outside git (var/ is ignored): `make run` builds the demo city into it (sample_data.demo).
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "cityscreen.sqlite"
 DEFAULT_DATABASE_URL = f"sqlite:///{DEFAULT_SQLITE_PATH}"
 DATABASE_URL_VARIABLE = "CITYSCREEN_DB_URL"
+# Where dashboards read (a streaming replica); unset, they read the one database everything writes to.
+READ_DATABASE_URL_VARIABLE = "CITYSCREEN_DB_READ_URL"
 # A dashboard query that runs longer than this is cancelled (PostgreSQL) rather than piling up.
 STATEMENT_TIMEOUT_MS = 60_000
 # The wall would rather show its last figures as stale than wait: its queries give up much sooner.
@@ -28,9 +31,19 @@ DATABASE_URL_HELP = "database URL (default: $CITYSCREEN_DB_URL, else .streamlit/
 SECRETS_FILES = (Path.home() / ".streamlit" / "secrets.toml", PROJECT_ROOT / ".streamlit" / "secrets.toml")
 
 
-def database_url(explicit: str | None = None) -> str:
-    """Return the database URL: the argument, else $CITYSCREEN_DB_URL, else secrets.toml, else the SQLite default."""
-    return explicit or os.environ.get(DATABASE_URL_VARIABLE) or secret(DATABASE_URL_VARIABLE) or DEFAULT_DATABASE_URL
+def database_url(explicit: str | None = None, *, reads: bool = False) -> str:
+    """Return the database URL: the argument, else $CITYSCREEN_DB_URL, else secrets.toml, else the SQLite default.
+
+    With `reads=True`, the URL dashboards read from: $CITYSCREEN_DB_READ_URL, else its secrets.toml entry, else
+    the same database as above. Loads, the live feed, migrations and every write use the plain call.
+    """
+    if explicit:
+        return explicit
+    if reads:
+        read_url = os.environ.get(READ_DATABASE_URL_VARIABLE) or secret(READ_DATABASE_URL_VARIABLE)
+        if read_url:
+            return read_url
+    return os.environ.get(DATABASE_URL_VARIABLE) or secret(DATABASE_URL_VARIABLE) or DEFAULT_DATABASE_URL
 
 
 def secret(name: str) -> str | None:
@@ -148,6 +161,20 @@ def create_db_engine(url: str | None = None, timeout_ms: int = STATEMENT_TIMEOUT
         connect_args={"options": f"{options} -c statement_timeout={int(timeout_ms)}".strip(),
                       "connect_timeout": 5},
     )
+
+
+# SQLSTATE of a statement cancelled by its time limit: the database answers, slowly; asking another would not help.
+QUERY_CANCELED = "57014"
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """True when an error says the database could not be reached or could not serve this read (refused or
+    dropped connection, a server starting up or shutting down, a standby cancelling a query that conflicts with
+    what it replays), so another copy of the data may answer; False for a time limit or a broken query."""
+    if not isinstance(error, OperationalError | InterfaceError):
+        return False
+    return getattr(error.orig, "sqlstate", None) != QUERY_CANCELED \
+        and getattr(error.orig, "sqlite_errorname", None) != "SQLITE_INTERRUPT"
 
 
 def database_missing(engine: Engine) -> bool:

@@ -78,8 +78,9 @@ def render_list(page: PageContext):
                                        key="tasks_states", placeholder=t("filter.all"),
                                        format_func=lambda state: code_label(codes.TASK_STATES, state, language))
     overdue_only = overdue_column.toggle(t("tasks.overdue_only"), key="tasks_overdue_only")
-    listed = tasks.read_tasks(cached.get_engine(), page.viewer, page.scope, states=tuple(states),
-                              overdue_only=overdue_only, now=page.now)
+    listed = cached.read_through(lambda engine: tasks.read_tasks(
+        engine, page.viewer, page.scope, states=tuple(states), overdue_only=overdue_only, now=page.now),
+        primary_first=True)
     if listed.empty:
         st.info(t("tasks.none"))
     else:

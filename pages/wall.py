@@ -98,7 +98,8 @@ def current_view(settings: WallSettings) -> str:
 def load_base(settings: WallSettings):
     """Shapes and city facts, read once and kept for the session (they do not change while the wall runs)."""
     if "wall_base" not in st.session_state:
-        st.session_state["wall_base"] = read_wall_base(cached.get_wall_engine(), settings.scope)
+        st.session_state["wall_base"] = cached.read_through(lambda engine: read_wall_base(engine, settings.scope),
+                                                            wall=True)
     return st.session_state["wall_base"]
 
 
@@ -135,7 +136,9 @@ def wall_scope(settings: WallSettings) -> AreaScope | None:
     within one); None when the key is unknown or revoked or the area lies outside the key's. A database that
     cannot answer keeps the last answer (the figures go stale, the wall stays up)."""
     try:
-        viewer = auth.wall_viewer(cached.get_wall_engine(), st.query_params.get("key"))
+        key = st.query_params.get("key")
+        # Fresh from the primary while it answers (a revoked key stops the wall), else from the replica.
+        viewer = cached.read_through(lambda engine: auth.wall_viewer(engine, key), wall=True, primary_first=True)
         scope = None if viewer is None else viewer.scope_from_text(settings.area_text)
     except OutsideArea:
         scope = None

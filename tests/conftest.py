@@ -105,3 +105,13 @@ def sqlite_city_url(city_dir, tmp_path_factory) -> str:
     load_directory(city_dir, engine)
     engine.dispose()
     return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def cluster(city_dir):
+    """The local production topology (deploy/cluster.py) with the test city: a PostgreSQL primary and streaming
+    replica, two app processes and nginx. Tests that stop a part start it again (Cluster.start)."""
+    from tests.cluster import running_cluster
+
+    with running_cluster(city_dir) as started:
+        yield started

@@ -70,3 +70,18 @@ def test_a_transaction_can_lift_the_limit_and_the_next_one_has_it_again(tmp_path
             connection.exec_driver_sql(slow).scalar_one()
     finally:
         engine.dispose()
+
+
+def test_the_read_url_comes_from_the_environment_then_secrets_else_it_is_the_primary(monkeypatch, tmp_path):
+    secrets = tmp_path / "secrets.toml"
+    monkeypatch.setattr(db, "SECRETS_FILES", (secrets,))
+    monkeypatch.delenv(db.READ_DATABASE_URL_VARIABLE, raising=False)
+    monkeypatch.setenv(db.DATABASE_URL_VARIABLE, "postgresql://city@primary/cityscreen")
+    assert db.database_url(reads=True) == "postgresql://city@primary/cityscreen"
+    secrets.write_text(f'{db.READ_DATABASE_URL_VARIABLE} = "postgresql://city@replica-secret/cityscreen"\n')
+    assert db.database_url(reads=True) == "postgresql://city@replica-secret/cityscreen"
+    monkeypatch.setenv(db.READ_DATABASE_URL_VARIABLE, "postgresql://city@replica/cityscreen")
+    assert db.database_url(reads=True) == "postgresql://city@replica/cityscreen"
+    # Writers never see the read URL.
+    assert db.database_url() == "postgresql://city@primary/cityscreen"
+    assert db.database_url("sqlite:////tmp/named.sqlite", reads=True) == "sqlite:////tmp/named.sqlite"
