@@ -10,6 +10,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from data_access import areas, figures, members, stations, tasks, work_orders
+from data_access.alerts import AREA_ALERT_KINDS, read_alert_areas, read_alert_list, read_open_alert_count
 from data_access.city_time import days_window
 from data_access.figures import Figure
 from data_access.filters import WorkOrderFilter
@@ -41,6 +42,8 @@ class WallSnapshot:
     heat_resolution: int
     # Supervision tasks about the scope's area and inside it: by state, unfinished and overdue (data_access.tasks).
     tasks: dict
+    # Open alerts inside the scope (data_access.alerts): the title bar's count.
+    open_alerts: int
 
     @property
     def received_today(self) -> int:
@@ -98,8 +101,17 @@ class StationsView:
     counts: pd.DataFrame
 
 
-WallView = OverviewView | RequestsView | MembersView | StationsView
-WALL_VIEWS = ("overview", "requests", "members", "stations")
+@dataclass(frozen=True)
+class AlertsView:
+    """The open alerts inside the area, newest first, with their areas' names (alerts.read_alert_list), and the
+    shapes of the areas flagged by surges and backlog jumps (repeat clusters are drawn at their centres)."""
+
+    alerts: pd.DataFrame
+    areas: gpd.GeoDataFrame
+
+
+WallView = OverviewView | RequestsView | MembersView | StationsView | AlertsView
+WALL_VIEWS = ("overview", "requests", "members", "stations", "alerts")
 
 
 def _month(scope: AreaScope, today: date) -> WorkOrderFilter:
@@ -134,6 +146,7 @@ def read_wall_snapshot(engine: Engine, scope: AreaScope, now: int, today: date,
         heat=work_orders.read_h3_heat(engine, mapped, heat_resolution, now),
         heat_resolution=heat_resolution,
         tasks=tasks.read_task_totals(engine, scope, now),
+        open_alerts=read_open_alert_count(engine, scope),
     )
 
 
@@ -160,4 +173,6 @@ def read_wall_view(engine: Engine, view: str, scope: AreaScope, now: int, today:
     if view == "stations":
         return StationsView(stations.read_stations(engine, scope, (), ("open",)),
                             stations.read_station_counts(engine, scope))
+    if view == "alerts":
+        return AlertsView(read_alert_list(engine, scope), read_alert_areas(engine, scope, AREA_ALERT_KINDS))
     return OverviewView()

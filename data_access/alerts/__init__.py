@@ -6,7 +6,9 @@ Public functions (the alerts page and the wall call these):
 - refresh_current_day(engine) — the live feed's update after a batch (earlier days' inputs cached);
 - read_alerts(engine, scope, status=None, day=None, kinds=()), read_open_alerts(engine, scope, kinds=()),
   read_open_alert_count(engine, scope), read_alert(engine, alert_id, scope) — stored alerts inside a scope;
-- read_alert_series(engine, alert_id, scope) — observed against expected per day, for an alert's chart.
+- read_alert_series(engine, alert_id, scope) — observed against expected per day, for an alert's chart;
+- read_alert_list(engine, scope, kinds=(), status="open", limit=None) — alerts with their area's and its parent's
+  names (the alerts page, the wall); read_alert_areas(engine, scope, kinds=(), status="open") — their areas' shapes.
 The rules and their parameters: docs/alerts.md.
 """
 
@@ -17,6 +19,7 @@ from data_access.alerts.compute import (
     read_alert_series,
     refresh_current_day,
 )
+from data_access.alerts.listing import ALERT_LIST_COLUMNS, read_alert_areas, read_alert_list
 from data_access.alerts.model import DEFAULT_PARAMETERS, AlertParameters
 from data_access.alerts.store import (
     ALERT_COLUMNS,
@@ -28,7 +31,10 @@ from data_access.alerts.store import (
 )
 
 ALERT_KINDS = ("surge", "repeat_cluster", "backlog")
+# The kinds that flag a whole area; a repeat cluster flags a spot (its centre) inside a grid.
+AREA_ALERT_KINDS = ("surge", "backlog")
 
-__all__ = ["ALERT_COLUMNS", "ALERT_KINDS", "DEFAULT_PARAMETERS", "AlertDayError", "AlertParameters",
-           "compute_alert_days", "compute_alerts", "read_alert", "read_alert_series", "read_alerts",
-           "read_open_alert_count", "read_open_alerts", "read_through", "refresh_current_day"]
+__all__ = ["ALERT_COLUMNS", "ALERT_KINDS", "ALERT_LIST_COLUMNS", "AREA_ALERT_KINDS", "DEFAULT_PARAMETERS",
+           "AlertDayError", "AlertParameters", "compute_alert_days", "compute_alerts", "read_alert", "read_alert_areas",
+           "read_alert_list", "read_alert_series", "read_alerts", "read_open_alert_count", "read_open_alerts",
+           "read_through", "refresh_current_day"]

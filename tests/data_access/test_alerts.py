@@ -5,7 +5,6 @@ to 1, requests too far apart or too long apart), checked against tests/expected_
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import timedelta
 
 import numpy as np
@@ -17,10 +16,14 @@ from sqlalchemy import select
 from data_access import schema
 from data_access.__main__ import main
 from data_access.alerts import (
+    ALERT_COLUMNS,
+    AREA_ALERT_KINDS,
     DEFAULT_PARAMETERS,
     AlertDayError,
     compute_alerts,
     read_alert,
+    read_alert_areas,
+    read_alert_list,
     read_alert_series,
     read_alerts,
     read_open_alert_count,
@@ -32,90 +35,15 @@ from data_access.db import create_db_engine
 from data_access.ingest import load_directory
 from data_access.scope import AreaScope, OutsideArea
 from tests import expected, expected_alerts
-from tests.conftest import BACKENDS, TEST_AS_OF, drop_engine, make_empty_engine
-
-DAY = TEST_AS_OF
-AREA_FILES = ("city.json", "districts.geojson", "streets.geojson", "communities.geojson", "grids.geojson")
-
-
-def _points(rng: np.random.Generator, polygon, count: int) -> list[tuple[float, float]]:
-    """Random points inside a polygon."""
-    min_x, min_y, max_x, max_y = polygon.bounds
-    points = []
-    while len(points) < count:
-        x, y = rng.uniform(min_x, max_x), rng.uniform(min_y, max_y)
-        if shapely.contains_xy(polygon, x, y):
-            points.append((round(x, 6), round(y, 6)))
-    return points
-
-
-def _moved(point: tuple[float, float], east_m: float) -> tuple[float, float]:
-    return round(point[0] + east_m / (111_320 * np.cos(np.radians(point[1]))), 6), point[1]
-
-
-class Crafted:
-    """The crafted orders and the areas they were put in."""
-
-    def __init__(self, city_dir):
-        grids = expected.areas(city_dir, "grid").sort_values("code").reset_index(drop=True)
-        grids["community"] = grids["code"].str[:12]
-        grids["street"] = grids["code"].str[:9]
-        streets = list(dict.fromkeys(grids["street"]))
-        first_of = {street: grids.loc[grids["street"] == street, "community"].iloc[0] for street in streets}
-        self.surging, self.steady, self.quiet = (first_of[streets[0]], first_of[streets[1]], first_of[streets[2]])
-        self.quiet_grid = grids.loc[grids["community"] == self.quiet, "code"].iloc[0]
-        self.grids = grids
-        self.rows: list[dict] = []
-        rng = np.random.default_rng(11)
-        for back in range(63, 0, -1):
-            day = DAY - timedelta(days=back)
-            self.add(rng, self.surging, "environment", ["油烟污染", "扬尘污染", "异味扰民", "露天焚烧"], day, 2)
-            self.add(rng, self.steady, "transport", ["公交线路", "停车管理", "交通设施", "出租车网约车"], day, 5)
-        self.add(rng, self.surging, "environment", ["油烟污染", "扬尘污染", "异味扰民", "露天焚烧"], DAY, 14,
-                 open_=True)
-        self.add(rng, self.steady, "transport", ["公交线路", "停车管理", "交通设施", "出租车网约车"], DAY, 6)
-        quiet_polygon = grids.loc[grids["code"] == self.quiet_grid, "geometry"].iloc[0]
-        self.order(_points(rng, quiet_polygon, 1)[0], "education", "入学咨询", DAY, 10, open_=True)
-        spot, near, far = _points(rng, quiet_polygon.buffer(-0.004) if quiet_polygon.buffer(-0.004).area else
-                                  quiet_polygon, 3)
-        # Three reports of one problem within 7 days: a cluster on the day of the third.
-        self.cluster = [self.order(_moved(spot, offset), "utilities", "停水", DAY - timedelta(days=back), 9)
-                        for offset, back in ((0, 4), (30, 2), (-40, 0))]
-        # One of three too far away, and one of three too long before: no cluster.
-        for offset, back in ((0, 3), (40, 1), (350, 0)):
-            self.order(_moved(near, offset), "utilities", "停电", DAY - timedelta(days=back), 11)
-        for offset, back in ((0, 8), (20, 3), (-20, 0)):
-            self.order(_moved(far, offset), "utilities", "燃气", DAY - timedelta(days=back), 12)
-
-    def add(self, rng, community: str, l1: str, l2s: list[str], day, count: int, open_: bool = False) -> None:
-        polygons = self.grids.loc[self.grids["community"] == community, "geometry"].tolist()
-        for index in range(count):
-            polygon = polygons[rng.integers(len(polygons))]
-            self.order(_points(rng, polygon, 1)[0], l1, l2s[index % len(l2s)], day, 8 + index % 12, open_)
-
-    def order(self, point, l1: str, l2: str, day, hour: int, open_: bool = False) -> str:
-        number = f"T{len(self.rows):06d}"
-        received = pd.Timestamp(day) + pd.Timedelta(hours=hour, minutes=len(self.rows) % 60)
-        self.rows.append({
-            "order_no": number, "channel": "hotline_12345", "appeal_type": "complaint", "category_l1": l1,
-            "category_l2": l2, "title": "测试", "lon": point[0], "lat": point[1],
-            "status": "received" if open_ else "resolved", "received_at": f"{received:%Y-%m-%d %H:%M:%S}",
-            "resolved_at": "" if open_ else f"{received + pd.Timedelta(hours=1):%Y-%m-%d %H:%M:%S}",
-            "due_at": f"{received + pd.Timedelta(days=3):%Y-%m-%d %H:%M:%S}", "whistle": "false"})
-        return number
-
-    def write(self, directory) -> None:
-        pd.DataFrame(self.rows).to_csv(directory / "work_orders.csv", index=False)
+from tests.alert_city import DAY, write_crafted_city
+from tests.conftest import BACKENDS, drop_engine, make_empty_engine
+from tests.expected_alerts import day_start
 
 
 @pytest.fixture(scope="module")
 def crafted_dir(city_dir, tmp_path_factory):
     directory = tmp_path_factory.mktemp("crafted")
-    for name in AREA_FILES:
-        shutil.copy(city_dir / name, directory / name)
-    crafted = Crafted(city_dir)
-    crafted.write(directory)
-    return directory, crafted
+    return directory, write_crafted_city(city_dir, directory)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -281,3 +209,51 @@ def test_the_alerts_command(crafted_dir, tmp_path, capsys):
 def test_read_alerts_of_a_day_gives_that_days_figures(crafted_engine, day_alerts):
     again = read_alerts(crafted_engine, day=DAY)
     assert sorted(again["alert_id"]) == sorted(day_alerts["alert_id"])
+
+
+def test_the_list_names_each_alerts_area_and_its_parent_from_the_area_files(crafted_engine, day_alerts, crafted_dir):
+    listed = read_alert_list(crafted_engine)
+    opened = read_open_alerts(crafted_engine)
+    assert list(listed["alert_id"]) == list(opened["alert_id"]) and len(listed) >= 3
+    assert listed[ALERT_COLUMNS].drop(columns="order_nos").equals(opened[ALERT_COLUMNS].drop(columns="order_nos"))
+    files = pd.concat([expected.areas(crafted_dir[0], level) for level in ("district", "street", "community", "grid")])
+    names = files.set_index("code")
+    for alert in listed.itertuples():
+        parent = names.loc[alert.area_code, "parent_code"]
+        assert (alert.area_name_zh, alert.area_name_en) == tuple(names.loc[alert.area_code, ["name_zh", "name_en"]])
+        assert (alert.parent_name_zh, alert.parent_name_en) == tuple(names.loc[parent, ["name_zh", "name_en"]])
+        inner = names.loc[alert.area_code, "geometry"]
+        assert inner.buffer(1e-9).contains(shapely.Point(alert.area_lon, alert.area_lat))
+    street = AreaScope.of(crafted_dir[1].surging[:9])
+    assert set(read_alert_list(crafted_engine, street)["alert_id"]) == set(read_open_alerts(crafted_engine, street)[
+        "alert_id"])
+    assert list(read_alert_list(crafted_engine, kinds=("surge",))["kind"].unique()) == ["surge"]
+    assert len(read_alert_list(crafted_engine, limit=1)) == 1
+    assert read_alert_list(crafted_engine, AreaScope.of(crafted_dir[1].steady)).empty
+
+
+def test_the_flagged_areas_are_the_areas_of_surges_and_backlog_jumps_with_their_shapes(crafted_engine, day_alerts,
+                                                                                    crafted_dir):
+    shapes = read_alert_areas(crafted_engine, kinds=AREA_ALERT_KINDS)
+    opened = read_open_alerts(crafted_engine, kinds=AREA_ALERT_KINDS)
+    assert list(shapes["code"]) == sorted(set(opened["area_code"])) and len(shapes) >= 1
+    files = pd.concat([expected.areas(crafted_dir[0], level) for level in ("street", "community", "grid")])
+    for area in shapes.itertuples():
+        raw = files.set_index("code").loc[area.code, "geometry"]
+        assert area.geometry.symmetric_difference(raw).area < raw.area * 1e-6
+    cluster_grid = read_open_alerts(crafted_engine, kinds=("repeat_cluster",))["area_code"].iloc[0]
+    assert cluster_grid not in set(shapes["code"])
+    assert read_alert_areas(crafted_engine, AreaScope.of(crafted_dir[1].steady)).empty
+
+
+def test_the_walls_alerts_view_and_count(crafted_engine, day_alerts, crafted_dir):
+    from data_access.wall import AlertsView, read_wall_snapshot, read_wall_view
+
+    now = day_start(day_number(DAY) + 1) - 1
+    for scope in (AreaScope.of(None), AreaScope.of(crafted_dir[1].surging[:9]), AreaScope.of(crafted_dir[1].steady)):
+        view = read_wall_view(crafted_engine, "alerts", scope, now, DAY)
+        assert isinstance(view, AlertsView)
+        assert list(view.alerts["alert_id"]) == list(read_alert_list(crafted_engine, scope)["alert_id"])
+        assert list(view.areas["code"]) == list(read_alert_areas(crafted_engine, scope, AREA_ALERT_KINDS)["code"])
+        snapshot = read_wall_snapshot(crafted_engine, scope, now, DAY, 7)
+        assert snapshot.open_alerts == read_open_alert_count(crafted_engine, scope) == len(view.alerts)
