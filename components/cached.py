@@ -19,7 +19,19 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from components import maps
-from data_access import areas, coverage, figures, grid_workers, kpis, members, migrate, replica, stations, work_orders
+from data_access import (
+    alerts,
+    areas,
+    coverage,
+    figures,
+    grid_workers,
+    kpis,
+    members,
+    migrate,
+    replica,
+    stations,
+    work_orders,
+)
 from data_access import wall as wall_data
 from data_access.city_time import local_date, reference_now
 from data_access.db import WALL_TIMEOUT_MS, create_db_engine, database_unavailable, database_url, has_data
@@ -211,6 +223,10 @@ load_grid_coverage = _cached(coverage.read_grid_coverage)
 load_daily_resolved = _cached(work_orders.read_daily_resolved)
 load_tour_order = _cached(work_orders.read_tour_order)
 load_area_counts = _cached(areas.read_area_counts)
+load_alert_list = _cached(alerts.read_alert_list)
+load_alert_areas = _cached(alerts.read_alert_areas)
+load_alert_series = _cached(alerts.read_alert_series)
+load_alerts_through = _cached(alerts.read_through)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,16 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from components.colours import SCALES, ColourClass, ColourClasses, hex_colour
+from components.colours import (
+    ALERT_BAND,
+    ALERT_EXPECTED,
+    ALERT_OBSERVED,
+    ALERT_UPPER,
+    SCALES,
+    ColourClass,
+    ColourClasses,
+    hex_colour,
+)
 from components.i18n import translate
 
 ACCENT = "#e8473c"
@@ -131,3 +140,45 @@ def build_legend_reference(classes: ColourClasses, language: str, number_format:
     if classes.kind == "target":
         return translate("legend.target", language, value=value)
     return f"{reference_name} {value}"
+
+
+def build_alert_chart(series: pd.DataFrame, titles: dict[str, str], height: int = 220) -> alt.LayerChart:
+    """An alert's days (data_access.alerts.read_alert_series: day, observed, expected, upper, flagged): each day's
+    count as a bar (flagged days in the alert colour) against the usual range — a band from the expected count up
+    to the alert line, with both lines — where the rule has one per day. `titles`: day, count, observed, expected,
+    upper, flagged."""
+    frame = series[["day", "observed", "expected", "upper", "flagged"]].copy()
+    frame["day"] = pd.to_datetime(frame["day"])
+    for column in ("observed", "expected", "upper"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce")
+    frame["state"] = [titles["flagged"] if flagged else titles["observed"] for flagged in frame["flagged"]]
+    # Each day a band on the time axis: its bar fills it, and the lines and the range step across it.
+    x = alt.X("yearmonthdate(day):T", title=titles["day"], axis=alt.Axis(format="%m-%d"))
+    tooltip = [alt.Tooltip("yearmonthdate(day):T", title=titles["day"], format="%Y-%m-%d"),
+               alt.Tooltip("observed:Q", title=titles["observed"], format=","),
+               alt.Tooltip("expected:Q", title=titles["expected"], format=",.1f"),
+               alt.Tooltip("upper:Q", title=titles["upper"], format=",")]
+    bars = alt.Chart(frame).mark_bar(opacity=0.9).encode(
+        x=x, y=alt.Y("observed:Q", title=titles["count"]),
+        color=alt.Color("state:N", title=None, legend=alt.Legend(orient="top"),
+                        scale=alt.Scale(domain=[titles["observed"], titles["flagged"]],
+                                        range=[hex_colour(ALERT_OBSERVED), hex_colour(ALERT_UPPER)])),
+        tooltip=tooltip)
+    if frame["upper"].isna().all():
+        return alt.layer(bars).properties(height=height)
+    ranged = frame.dropna(subset=["expected", "upper"])
+    # The last day's values once more at the next day's start, so the steps cover the last day's band too.
+    ranged = pd.concat([ranged, ranged.tail(1).assign(day=ranged["day"].tail(1) + pd.Timedelta(days=1))])
+    long = ranged.melt("day", ["expected", "upper"], var_name="line", value_name="value")
+    long["line"] = long["line"].map({"expected": titles["expected"], "upper": titles["upper"]})
+    band = alt.Chart(ranged).mark_area(opacity=0.22, color=hex_colour(ALERT_BAND), interpolate="step-after").encode(
+        x=x, y="expected:Q", y2="upper:Q")
+    lines = alt.Chart(long).mark_line(strokeWidth=2, interpolate="step-after").encode(
+        x=x, y="value:Q",
+        color=alt.Color("line:N", title=None, legend=alt.Legend(orient="top"),
+                        scale=alt.Scale(domain=[titles["expected"], titles["upper"]],
+                                        range=[hex_colour(ALERT_EXPECTED), hex_colour(ALERT_UPPER)])),
+        strokeDash=alt.StrokeDash("line:N", title=None, legend=None,
+                                  scale=alt.Scale(domain=[titles["expected"], titles["upper"]],
+                                                  range=[[5, 3], [2, 2]])))
+    return alt.layer(band, bars, lines).resolve_scale(color="independent").properties(height=height)

@@ -33,6 +33,17 @@ SELECTED: RGB = (255, 255, 255)
 # Outlines of areas with supervision tasks (督办): unfinished ones, and overdue ones (apart from every fill scale).
 TASK_UNFINISHED: RGB = (0, 200, 255)
 TASK_OVERDUE: RGB = (255, 64, 255)
+# Early warning, per alert kind (data_access.alerts): maps, the wall's list and the chart's flagged days.
+ALERT_KIND_COLOURS: dict[str, RGB] = {
+    "surge": (232, 71, 60),
+    "repeat_cluster": (255, 159, 28),
+    "backlog": (157, 78, 221),
+}
+# An alert's chart: what was counted, the usual level, the line it crossed and the band between them.
+ALERT_OBSERVED: RGB = (76, 201, 240)
+ALERT_EXPECTED: RGB = (144, 160, 190)
+ALERT_UPPER: RGB = (232, 71, 60)
+ALERT_BAND: RGB = (144, 160, 190)
 # Low → high. "load" for volumes and backlogs against their average (below it cool, near it neutral, above it
 # warm), "good" for rates where more is better (worst to best), "heat" for the request heat cells.
 SCALES: dict[str, list[RGB]] = {

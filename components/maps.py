@@ -13,7 +13,9 @@ import shapely
 from pydeck.bindings.json_tools import default_serialize
 
 from components.colours import (
+    ALERT_KIND_COLOURS,
     LABEL,
+    NO_DATA,
     OUTLINE,
     SELECTED,
     STATION_COLOURS,
@@ -285,3 +287,40 @@ def bounds_of(areas: gpd.GeoDataFrame | pd.DataFrame) -> tuple[float, float, flo
     """(min_lon, min_lat, max_lon, max_lat) covering all rows (uses the stored bounding boxes)."""
     return (float(areas["min_lon"].min()), float(areas["min_lat"].min()),
             float(areas["max_lon"].max()), float(areas["max_lat"].max()))
+
+
+def build_alert_layers(points: pd.DataFrame, flagged_areas: gpd.GeoDataFrame, selected: int | None = None,
+                       radius_m: float = 90, min_pixels: int = 5) -> list[pdk.Layer]:
+    """Early warning on a map: the flagged areas filled in their alert kind's colour (`flagged_areas`: code, kind,
+    label, geometry), and every alert as a dot (`points`: alert_id, kind, lon, lat, label — a repeat cluster at its
+    centre, an area's alert at its inner point) so a small grid shows at any zoom; the `selected` alert ringed in
+    white; dots never smaller than `min_pixels`. Tooltip field: label."""
+    layers = []
+    if len(flagged_areas):
+        frame = flagged_areas.assign(fill=[[*ALERT_KIND_COLOURS.get(kind, NO_DATA), 110]
+                                           for kind in flagged_areas["kind"]],
+                                     line=[[*ALERT_KIND_COLOURS.get(kind, NO_DATA), 255]
+                                           for kind in flagged_areas["kind"]])
+        data = build_area_features(frame, "grid", ["code", "alert_id", "label", "fill", "line"])
+        layers.append(pdk.Layer("GeoJsonLayer", data, id="alert-areas", pickable=True, stroked=True, filled=True,
+                                get_fill_color="properties.fill", get_line_color="properties.line",
+                                line_width_min_pixels=2))
+    if len(points):
+        records = pd.DataFrame({
+            "alert_id": points["alert_id"].astype("int64"),
+            "lon": points["lon"].astype(float).round(COORDINATE_DECIMALS),
+            "lat": points["lat"].astype(float).round(COORDINATE_DECIMALS),
+            "label": points["label"].astype(str),
+            "fill": [[*ALERT_KIND_COLOURS.get(kind, NO_DATA), 235] for kind in points["kind"]],
+        })
+        layers.append(pdk.Layer("ScatterplotLayer", records.to_dict("records"), id="alerts", pickable=True,
+                                get_position="[lon, lat]", get_fill_color="fill", get_radius=radius_m,
+                                radius_min_pixels=min_pixels, radius_max_pixels=max(16, 3 * min_pixels), stroked=True,
+                                get_line_color=[10, 18, 32, 255], line_width_min_pixels=1))
+        chosen = records[records["alert_id"] == selected]
+        if len(chosen):
+            layers.append(pdk.Layer("ScatterplotLayer", chosen[["lon", "lat"]].to_dict("records"), id="selected-alert",
+                                    pickable=False, get_position="[lon, lat]", get_radius=radius_m * 2.2,
+                                    radius_min_pixels=11, radius_max_pixels=30, stroked=True, filled=False,
+                                    get_line_color=[*SELECTED, 255], line_width_min_pixels=3))
+    return layers

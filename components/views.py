@@ -76,10 +76,11 @@ TABLE_ROWS_SHOWN = 500
 
 def render_table(frame: pd.DataFrame, columns: dict[str, str], key: str, height: int | None = None,
                  download_name: str | None = None, download_label: str = "CSV", *, language: str,
-                 text_colours: dict[str, list[str]] | None = None) -> None:
+                 text_colours: dict[str, list[str]] | None = None, links: dict[str, str] | None = None) -> None:
     """A read-only table with localised headers (cells render as text, never HTML) and a CSV download of every row;
     past TABLE_ROWS_SHOWN rows only the first are sent to the browser, with a note saying so. `text_colours` gives
-    some columns a text colour per row (e.g. a change coloured by whether it is better)."""
+    some columns a text colour per row (e.g. a change coloured by whether it is better); `links` ({column: the
+    words each link shows}) draws those columns (URLs) as links and leaves them out of the CSV."""
     shown = frame[list(columns)].rename(columns=columns)
     sent = shown.head(TABLE_ROWS_SHOWN)
     styled = sent
@@ -88,12 +89,16 @@ def render_table(frame: pd.DataFrame, columns: dict[str, str], key: str, height:
         for column, row_colours in text_colours.items():
             colours = [f"color: {colour}" for colour in row_colours[:len(sent)]]
             styled = styled.apply(lambda _values, colours=colours: colours, subset=[columns[column]])
-    st.dataframe(styled, hide_index=True, width="stretch", height=height or "auto", key=key)
+    config = {columns[column]: st.column_config.LinkColumn(columns[column], display_text=text)
+              for column, text in (links or {}).items()}
+    st.dataframe(styled, hide_index=True, width="stretch", height=height or "auto", key=key,
+                 column_config=config or None)
     if len(shown) > TABLE_ROWS_SHOWN:
         st.caption(translate("table.first_rows", language, shown=TABLE_ROWS_SHOWN, total=len(shown)))
     if download_name:
+        exported = shown.drop(columns=list(config))
         # Deferred: the CSV is written (and the export audited) when the button is clicked, not on every rerun.
-        st.download_button(download_label, lambda: audited_export(shown, download_name),
+        st.download_button(download_label, lambda: audited_export(exported, download_name),
                            file_name=download_name, mime="text/csv", key=f"{key}-csv",
                            icon=":material/download:", on_click="ignore")
 

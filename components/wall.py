@@ -8,14 +8,18 @@ from dataclasses import dataclass
 
 import pydeck as pdk
 
+from components import alerts as alert_text
 from components import maps
 from components.areas import measure_classes
-from components.colours import CHANGE_HEX
+from components.colours import ALERT_KIND_COLOURS, CHANGE_HEX, hex_colour
 from components.i18n import translate
 from components.tiles import format_change, format_figure
 from data_access.city_time import local_text
 from data_access.figures import Figure
-from data_access.wall import MembersView, OverviewView, StationsView, WallBase, WallSnapshot, WallView
+from data_access.wall import AlertsView, MembersView, OverviewView, StationsView, WallBase, WallSnapshot, WallView
+
+# The alerts view lists this many open alerts (newest first; what fits above the ticker) and counts the rest.
+LISTED_ALERTS = 8
 
 # The wall's vertical budget in % of the screen's height, bottom up: the ticker, then the main row of panels
 # (map, trend, ranking) above it, under the title bar and the tiles. The map's pixel size (the zoom that fits the
@@ -54,6 +58,17 @@ html, body, [data-testid="stApp"], [data-testid="stAppViewContainer"], [data-tes
   padding: 0.1vh 0.6vw; margin-left: 1vw; }
 .wall-stale { font-size: 1.8vh; color: #0b1220; background: #ffb454; border-radius: 0.6vh; padding: 0.2vh 0.8vw;
   margin-left: 1vw; }
+.wall-alert-count { font-size: 2vh; font-weight: 700; color: #9fb0cf; border: 0.15vh solid #3a4a6b;
+  border-radius: 0.6vh; padding: 0.1vh 0.7vw; margin-left: 1vw; font-variant-numeric: tabular-nums; }
+.wall-alert-count.on { color: #ffffff; background: #c0392b; border-color: #ff6b5e; }
+.wall-alerts { display: flex; flex-direction: column; gap: 0.7vh; max-height: 60vh; overflow: hidden; }
+.wall-alert { background: #0f1a30; border-left: 0.6vh solid #e8473c; border-radius: 0.6vh; padding: 0.5vh 0.6vw; }
+.wall-alert-head { font-size: 1.9vh; color: #ffffff; font-weight: 600; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; }
+.wall-alert-kind { font-weight: 700; margin-right: 0.5vw; }
+.wall-alert-sub { font-size: 1.6vh; color: #9fb0cf; white-space: nowrap; overflow: hidden; text-overflow: ellipsis;
+  font-variant-numeric: tabular-nums; }
+.wall-alert-more { font-size: 1.7vh; color: #9fb0cf; padding: 0.3vh 0.6vw; }
 .wall-tiles { display: grid; grid-template-columns: repeat(6, 1fr); gap: 0.8vw; }
 .wall-tile { background: #0f1a30; border: 0.15vh solid #1f2c47; border-radius: 1vh; padding: 0.9vh 1vw;
   min-width: 0; }
@@ -122,10 +137,16 @@ def figure_tile(label: str, figure: Figure, language: str, alert: bool = False) 
 
 
 def build_title_bar(city: str, title: str, data_time_label: str, data_time: int, clock: str,
-                    synthetic_mark: str | None, stale_label: str | None) -> str:
-    """The top bar: city and title, data-as-of time, a clock (text), the demo-data mark and a stale badge."""
+                    synthetic_mark: str | None, stale_label: str | None,
+                    alerts: tuple[str, int] | None = None) -> str:
+    """The top bar: city and title, data-as-of time, the open alerts' count (`alerts`: its words and the count,
+    highlighted when any is open), a clock (text), the demo-data mark and a stale badge."""
     as_of = local_text(data_time)
     parts = [f'<span class="wall-meta">{html.escape(data_time_label)} {html.escape(as_of)}</span>']
+    if alerts is not None:
+        words, count = alerts
+        parts.append(f'<span class="wall-alert-count{" on" if count else ""}" data-testid="wall-alert-count" '
+                     f'data-count="{int(count)}">{html.escape(words)}</span>')
     if synthetic_mark:
         parts.append(f'<span class="wall-mark">{html.escape(synthetic_mark)}</span>')
     if stale_label:
@@ -216,6 +237,31 @@ def build_ranking(rows: list[tuple[str, int]], empty_text: str, colour: str = "#
     return f'<div class="wall-ranking" data-testid="wall-ranking">{bars}</div>'
 
 
+def build_alert_list(alerts, language: str, figures: str, empty_text: str, more_text: str | None) -> str:
+    """The open alerts, newest first (alerts.read_alert_list rows), each as its kind and place over its category,
+    its figures (`figures`: a template with {observed} and {upper}, maybe {expected}) and last day, edged in its kind's
+    colour; `more_text` below when some are left off. Every text escaped."""
+    if alerts.empty:
+        return f'<div data-testid="wall-alerts">{build_empty(empty_text)}</div>'
+    items = []
+    for _, alert in alerts.iterrows():
+        colour = hex_colour(ALERT_KIND_COLOURS.get(alert["kind"], (159, 176, 207)))
+        numbers = figures.format(observed=alert_text.format_figure(alert["observed"]),
+                                 upper=alert_text.format_figure(alert["upper"]),
+                                 expected=alert_text.format_level(alert["expected"]))
+        sub = " · ".join(part for part in (alert["last_day"].strftime("%m-%d"), numbers,
+                                           alert_text.category_label(alert, language)) if part)
+        items.append(
+            f'<div class="wall-alert" data-testid="wall-alert" data-kind="{html.escape(str(alert["kind"]))}" '
+            f'data-area="{html.escape(str(alert["area_code"]))}" style="border-left-color:{colour}">'
+            f'<div class="wall-alert-head"><span class="wall-alert-kind" style="color:{colour}">'
+            f'{html.escape(alert_text.kind_label(alert["kind"], language))}</span>'
+            f'{html.escape(alert_text.area_label(alert, language))}</div>'
+            f'<div class="wall-alert-sub">{html.escape(sub)}</div></div>')
+    more = f'<div class="wall-alert-more">{html.escape(more_text)}</div>' if more_text else ""
+    return f'<div class="wall-alerts" data-testid="wall-alerts">{"".join(items)}{more}</div>'
+
+
 def build_view_layers(view: WallView, snapshot: WallSnapshot, base: WallBase, language: str, label_size: int,
                       ) -> list[pdk.Layer]:
     """The centre map's layers for a carousel view, over the areas the wall draws (base.shapes)."""
@@ -235,6 +281,12 @@ def build_view_layers(view: WallView, snapshot: WallSnapshot, base: WallBase, la
         return [*layers, maps.build_outline_layer(shapes, level, "area-outlines", 1.0),
                 *maps.build_selected_layers(shapes, level),
                 *maps.build_station_layers(view.stations, name_column, radius_m=70)]
+    if isinstance(view, AlertsView):
+        flagged = alert_text.build_flagged_areas(view.areas, view.alerts, language)
+        points = alert_text.build_alert_points(view.alerts, language)
+        return [*layers, maps.build_outline_layer(shapes, level, "area-outlines", 1.0),
+                *maps.build_selected_layers(shapes, level),
+                *maps.build_alert_layers(points, flagged, min_pixels=round(label_size / 2)), labels]
     counts = snapshot.ranking.set_index("code")["received"]
     area_data = shapes.assign(received=shapes["code"].map(counts).fillna(0))
     choropleth = maps.build_choropleth_layer(area_data, level, "received", measure_classes("received", area_data),

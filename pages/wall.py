@@ -19,6 +19,7 @@ from data_access.figures import unrecorded
 from data_access.scope import AreaScope, OutsideArea
 from data_access.wall import (
     WALL_VIEWS,
+    AlertsView,
     MembersView,
     OverviewView,
     RequestsView,
@@ -68,7 +69,7 @@ def _bounded_int(text: str | None, default: int, low: int, high: int) -> int:
 
 
 def read_wall_settings() -> WallSettings:
-    """Language, refresh, panels, area, carousel (?rotate=overview,requests,members,stations&every=30) and the
+    """Language, refresh, panels, area, carousel (?rotate=overview,requests,members,stations,alerts&every=30) and the
     screen's pixel size: ?screen=WxH when the bookmark gives one, else the browser window's (1920x1080 until the
     browser has reported it)."""
     params = st.query_params
@@ -180,7 +181,8 @@ def render_live(settings: WallSettings) -> None:
         marks.append(t("auth.open_demo_short"))
     mark = " · ".join(marks) or None
     st.html(wall.build_title_bar(city, t("wall.title"), t("app.data_as_of", when="").strip(), snapshot.taken_at,
-                                 clock, mark, stale_label))
+                                 clock, mark, stale_label,
+                                 (t("wall.alert_count", count=f"{snapshot.open_alerts:,}"), snapshot.open_alerts)))
     figures, language = snapshot.figures, settings.language
     if "kpis" in settings.panels:
         st.html(wall.build_tiles([
@@ -244,6 +246,13 @@ def render_trend(settings: WallSettings, snapshot: WallSnapshot) -> None:
 def render_side(settings: WallSettings, view: WallView, snapshot: WallSnapshot) -> None:
     """The right-hand ranking of the current view; words when it has nothing to rank."""
     t, name_column = settings.t, settings.name_column
+    if isinstance(view, AlertsView):
+        hidden = len(view.alerts) - wall.LISTED_ALERTS
+        st.html(f'<div class="wall-panel-title">{t("wall.alerts")}</div>')
+        st.html(wall.build_alert_list(view.alerts.head(wall.LISTED_ALERTS), settings.language,
+                                      t("wall.alert_figures"), t("wall.empty.alerts"),
+                                      t("wall.alerts.more", count=f"{hidden:,}") if hidden > 0 else None))
+        return
     if isinstance(view, RequestsView):
         title, empty = t("wall.hotspots"), t("wall.empty.orders")
         rows = [(row[name_column], int(row["received"])) for _, row in view.hotspots.iterrows()]

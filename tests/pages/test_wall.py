@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -133,7 +134,7 @@ EMPTY_WORDS = {"overview": "wall.empty.orders", "requests": "wall.empty.orders",
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
-@pytest.mark.parametrize("view", ["overview", "requests", "members", "stations"])
+@pytest.mark.parametrize("view", ["overview", "requests", "members", "stations", "alerts"])
 def test_a_quiet_grid_renders_every_view_with_words_for_empty_panels(wall, city_dir, view, language):
     grid = expected.quiet_grid(city_dir)
     body = open_wall(wall, area=grid, rotate=view, lang=language)
@@ -141,6 +142,10 @@ def test_a_quiet_grid_renders_every_view_with_words_for_empty_panels(wall, city_
     assert len(wall.get("deck_gl_json_chart")) == 1
     if view == "requests":  # the grid's own hotspots: none
         assert '<div data-testid="wall-ranking"><div class="wall-empty"' in body
+    if view == "alerts":  # the test city's alerts were never computed: none open
+        assert f'<div data-testid="wall-alerts"><div class="wall-empty" data-testid="wall-empty">' \
+               f'{translate("wall.empty.alerts", language)}</div>' in body
+        assert 'data-count="0"' in body
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
@@ -224,3 +229,88 @@ def test_wall_tiles_show_their_change_and_the_previous_value(wall, city_dir, lan
     assert ("#ff6b5e" if change > 0 else "#4ade80") in tile  # more requests is worse
     assert body.count('data-testid="wall-change"') == 8  # six tiles across the top, two beside the trend
     assert translate("change.none", language) in body  # stations open: the register keeps no history
+
+
+@pytest.fixture(scope="module")
+def alert_city_url(city_dir, tmp_path_factory) -> str:
+    """The crafted city of tests/alert_city.py with its alerts of the day before DAY and of DAY."""
+    from datetime import timedelta
+
+    from data_access.alerts import compute_alerts
+    from tests.alert_city import DAY, write_crafted_city
+
+    directory = tmp_path_factory.mktemp("wall-alert-city")
+    write_crafted_city(city_dir, directory)
+    url = f"sqlite:///{tmp_path_factory.mktemp('wall-alert-db') / 'city.sqlite'}"
+    engine = create_db_engine(url)
+    load_directory(directory, engine)
+    compute_alerts(engine, DAY - timedelta(days=1))
+    compute_alerts(engine, DAY)
+    engine.dispose()
+    return url
+
+
+def alert_wall(url: str, monkeypatch, **params: str) -> tuple[AppTest, str]:
+    from components import cached
+
+    monkeypatch.setenv("CITYSCREEN_DB_URL", url)
+    cached._wall_reading.clear()  # walls share one reading per tick: this is another database
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    app.query_params["mode"] = "wall"
+    body = open_wall(app, **params)
+    return app, body
+
+
+def count_badge(body: str) -> int:
+    return int(body.split('data-testid="wall-alert-count" data-count="')[1].split('"')[0])
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_alerts_view_lists_the_open_alerts_and_the_title_bar_counts_them(alert_city_url, city_dir, monkeypatch,
+                                                                             language):
+    from components import alerts as alert_text
+    from data_access.alerts import read_alert_list, read_open_alert_count
+
+    engine = create_db_engine(alert_city_url)
+    listed = read_alert_list(engine)
+    count = read_open_alert_count(engine)
+    engine.dispose()
+    app, body = alert_wall(alert_city_url, monkeypatch, rotate="alerts", lang=language)
+    assert f">{translate('wall.view.alerts', language)}<" in body and f">{translate('wall.alerts', language)}<" in body
+    assert count_badge(body) == count == len(listed) >= 3
+    assert f">{translate('wall.alert_count', language, count=count)}<" in body
+    items = body.split('data-testid="wall-alerts"')[1].split('data-testid="wall-alert" ')[1:]
+    assert [item.split('data-area="')[1].split('"')[0] for item in items] == list(listed["area_code"])
+    assert [item.split('data-kind="')[1].split('"')[0] for item in items] == list(listed["kind"])
+    names = pd.concat([expected.areas(city_dir, level) for level in ("street", "community", "grid")]).set_index("code")
+    for item, code in zip(items, listed["area_code"], strict=True):
+        assert names.loc[code, "name_en" if language == "en" else "name_zh"] in item
+    # The map: every open alert a dot, the areas flagged as a whole filled.
+    deck = json.loads(app.get("deck_gl_json_chart")[0].proto.json)
+    layers = {layer["id"]: layer for layer in deck["layers"]}
+    assert sorted(dot["alert_id"] for dot in layers["alerts"]["data"]) == sorted(listed["alert_id"])
+    flagged = {feature["properties"]["code"] for feature in layers["alert-areas"]["data"]["features"]}
+    assert flagged == set(listed.loc[listed["kind"] != "repeat_cluster", "area_code"])
+    assert all(alert_text.area_label(row, language) in body for _, row in listed.iterrows())
+
+
+def test_the_alert_count_is_in_the_title_bar_of_every_view_and_keeps_to_the_walls_area(alert_city_url, monkeypatch):
+    from components import wall as wall_html
+    from data_access.alerts import read_open_alert_count, read_open_alerts
+
+    engine = create_db_engine(alert_city_url)
+    whole = read_open_alert_count(engine)
+    street = read_open_alerts(engine, kinds=("surge",))["area_code"].iloc[0][:9]
+    in_street = read_open_alert_count(engine, AreaScope.of(street))
+    engine.dispose()
+    for view in ("overview", "stations"):
+        _, body = alert_wall(alert_city_url, monkeypatch, rotate=view, lang="en")
+        assert count_badge(body) == whole
+    _, body = alert_wall(alert_city_url, monkeypatch, rotate="alerts", area=street, lang="zh")
+    assert count_badge(body) == in_street < whole
+    assert body.count('data-testid="wall-alert" ') == in_street
+    # More open alerts than the list shows: the rest are counted in words.
+    monkeypatch.setattr(wall_html, "LISTED_ALERTS", 1)
+    _, body = alert_wall(alert_city_url, monkeypatch, rotate="alerts", lang="en")
+    assert body.count('data-testid="wall-alert" ') == 1
+    assert translate("wall.alerts.more", "en", count=f"{whole - 1:,}") in body
