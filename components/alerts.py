@@ -153,12 +153,15 @@ def build_alert_points(alerts: pd.DataFrame, language: str) -> pd.DataFrame:
 
 
 def build_flagged_areas(areas, alerts: pd.DataFrame, language: str):
-    """The areas flagged by the listed alerts of the kinds that flag an area (surges, backlog jumps), each with
-    the kind of its newest alert (for the colour), that alert's id and every alert's line as its `label`."""
+    """The areas flagged by the listed alerts of the kinds that flag an area, each coloured by its most pressing
+    alert (a surge before a backlog jump, which a surge often causes), with that alert's id and every alert's line
+    as its `label`."""
     flagging = alerts[alerts["kind"].isin(AREA_ALERT_KINDS)]
     if flagging.empty or areas.empty:
         return areas.iloc[0:0].assign(kind=[], alert_id=[], label=[])
-    labels = flagging.assign(line=[map_label(alert, language) for _, alert in flagging.iterrows()])
+    labels = flagging.assign(line=[map_label(alert, language) for _, alert in flagging.iterrows()],
+                             rank=flagging["kind"].map(AREA_ALERT_KINDS.index))
+    labels = labels.sort_values("rank", kind="stable")
     grouped = labels.groupby("area_code", sort=False).agg(kind=("kind", "first"), alert_id=("alert_id", "first"),
                                                           label=("line", " | ".join))
     shown = areas[areas["code"].isin(grouped.index)]

@@ -222,8 +222,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "alert.kind.surge": ("诉求突增", "Surge"),
     "alert.kind.repeat_cluster": ("重复诉求", "Repeat reports"),
     "alert.kind.backlog": ("积压突增", "Backlog jump"),
-    "alert.measure.open": ("在办积压", "Open requests piling up"),
-    "alert.measure.overdue": ("超期积压", "Overdue requests piling up"),
+    "alert.measure.open": ("在办积压", "Open backlog"),
+    "alert.measure.overdue": ("超期积压", "Overdue backlog"),
     "alert.evidence.surge": ("当日受理 {observed} 件，通常约 {expected} 件，预警线 {upper} 件。",
                              "{observed} received in the day; usually about {expected}; alert line {upper}."),
     "alert.evidence.repeat_cluster": ("{radius} 米、{days} 天内同类诉求 {observed} 件；此处通常每周 {expected} 件，"

@@ -238,8 +238,8 @@ def build_ranking(rows: list[tuple[str, int]], empty_text: str, colour: str = "#
 
 
 def build_alert_list(alerts, language: str, figures: str, empty_text: str, more_text: str | None) -> str:
-    """The open alerts, newest first (alerts.read_alert_list rows), each as its kind and place over its category,
-    its figures (`figures`: a template with {observed} and {upper}, maybe {expected}) and last day, edged in its kind's
+    """The open alerts, newest first (alerts.read_alert_list rows), each as its kind and place over its category, its
+    figures (`figures`: a template with {observed} and {upper}, maybe {expected}) and last day, edged in its kind's
     colour; `more_text` below when some are left off. Every text escaped."""
     if alerts.empty:
         return f'<div data-testid="wall-alerts">{build_empty(empty_text)}</div>'
@@ -249,8 +249,9 @@ def build_alert_list(alerts, language: str, figures: str, empty_text: str, more_
         numbers = figures.format(observed=alert_text.format_figure(alert["observed"]),
                                  upper=alert_text.format_figure(alert["upper"]),
                                  expected=alert_text.format_level(alert["expected"]))
-        sub = " · ".join(part for part in (alert["last_day"].strftime("%m-%d"), numbers,
-                                           alert_text.category_label(alert, language)) if part)
+        # The category first (what it is about), the date last (every open alert is recent): an ellipsis takes it.
+        sub = " · ".join(part for part in (alert_text.category_label(alert, language), numbers,
+                                           alert["last_day"].strftime("%m-%d")) if part)
         items.append(
             f'<div class="wall-alert" data-testid="wall-alert" data-kind="{html.escape(str(alert["kind"]))}" '
             f'data-area="{html.escape(str(alert["area_code"]))}" style="border-left-color:{colour}">'

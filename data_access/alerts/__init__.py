@@ -31,7 +31,7 @@ from data_access.alerts.store import (
 )
 
 ALERT_KINDS = ("surge", "repeat_cluster", "backlog")
-# The kinds that flag a whole area; a repeat cluster flags a spot (its centre) inside a grid.
+# The kinds that flag a whole area, the more pressing first; a repeat cluster flags a spot (its centre) in a grid.
 AREA_ALERT_KINDS = ("surge", "backlog")
 
 __all__ = ["ALERT_COLUMNS", "ALERT_KINDS", "ALERT_LIST_COLUMNS", "AREA_ALERT_KINDS", "DEFAULT_PARAMETERS",

@@ -124,8 +124,9 @@ def test_the_map_colours_areas_by_kind_and_dots_every_alert():
                               geometry=[shapely.box(113.19, 30.38, 113.21, 30.40), shapely.box(113.17, 30.39,
                                                                                                 113.18, 30.40)],
                               crs="EPSG:4326")
-    flagged = alert_text.build_flagged_areas(shapes, frame, "en")
-    # Only areas flagged as a whole; the newest alert's kind colours it, every alert is in its tooltip.
+    # Only areas flagged as a whole; a surge colours its area before a backlog jump listed ahead of it, and every
+    # alert is in the area's tooltip.
+    flagged = alert_text.build_flagged_areas(shapes, frame.iloc[[2, 0, 1]], "en")
     assert list(flagged["code"]) == ["429902001001"]
     assert flagged["kind"].iloc[0] == "surge" and flagged["alert_id"].iloc[0] == 7
     assert "Surge" in flagged["label"].iloc[0] and "Backlog jump" in flagged["label"].iloc[0]
