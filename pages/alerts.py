@@ -16,6 +16,8 @@ from data_access.alerts import ALERT_KINDS, AREA_ALERT_KINDS, DEFAULT_PARAMETERS
 
 SELECTED_KEY = "alerts_selected"
 KINDS_KEY = "alerts_kinds"
+# The map's view is fitted to a viewport of this many pixels (its column at a common desk screen).
+MAP_VIEW_PIXELS = (620, 480)
 
 
 def render_summary(page: PageContext, every: pd.DataFrame) -> None:
@@ -51,7 +53,7 @@ def render_alert_map(page: PageContext, shown: pd.DataFrame, selected: int) -> N
               *maps.build_selected_layers(outlines, scope.child_level),
               *maps.build_alert_layers(points, flagged, selected),
               maps.build_label_layer(maps.build_area_labels(outlines, page.language))]
-    view = maps.build_view_state(*maps.bounds_of(outlines), width_px=620, height_px=480)
+    view = maps.build_view_state(*maps.bounds_of(outlines), width_px=MAP_VIEW_PIXELS[0], height_px=MAP_VIEW_PIXELS[1])
     tooltip = {"html": "{label}", "style": {"fontSize": "13px"}}
     render_map(maps.build_deck(layers, view, tooltip, page.map_style), key=map_key(page), height=520,
                selectable=True)

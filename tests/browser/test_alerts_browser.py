@@ -4,6 +4,7 @@ fed by the live feed appearing on the wall within a few refreshes."""
 from __future__ import annotations
 
 import io
+import math
 import time
 from datetime import datetime, timedelta
 from datetime import time as dt_time
@@ -15,7 +16,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from components import alerts as alert_text
-from components import wall
+from components import maps, wall
 from components.i18n import code_label, translate
 from data_access import codes, schema
 from data_access.alerts import compute_alert_days, compute_alerts, read_alert_list, read_open_alert_count
@@ -105,6 +106,38 @@ def test_an_alerts_link_opens_the_requests_page_filtered_to_it(alert_app, alert_
         assert code_label(codes.CATEGORIES_L1, chosen["category_l1"], "en") in sidebar
     assert requests.locator("[data-testid='stException']").count() == 0
     requests.close()
+
+
+def test_clicking_an_alerts_dot_on_the_map_chooses_it(alert_app, alert_city, page):
+    from data_access.areas import read_areas
+    from pages.alerts import MAP_VIEW_PIXELS
+
+    page.goto(f"{alert_app}/alerts?lang=en")
+    wait_for_app(page)
+    listed = read_alert_list(alert_city[1])
+    cluster = listed[listed["kind"] == "repeat_cluster"].iloc[0]
+    assert cluster["alert_id"] != listed["alert_id"].iloc[0]  # not the one chosen already
+    # Where deck.gl draws the cluster's centre: the page's view over the city's districts, in Web Mercator.
+    view = maps.build_view_state(*maps.bounds_of(read_areas(alert_city[1], "district")), *MAP_VIEW_PIXELS)
+    scale = 512 * 2 ** view.zoom / 360
+
+    def mercator(latitude: float) -> float:
+        return math.degrees(math.log(math.tan(math.pi / 4 + math.radians(latitude) / 2)))
+
+    chart = page.locator("[data-testid='stDeckGlJsonChart']").first
+    box = chart.bounding_box()
+    spot = {"x": box["width"] / 2 + (cluster["centre_lon"] - view.longitude) * scale,
+            "y": box["height"] / 2 - (mercator(cluster["centre_lat"]) - mercator(view.latitude)) * scale}
+    chart.hover(position=spot)  # deck.gl picks what the pointer is over
+    page.wait_for_timeout(500)
+    chart.click(position=spot)
+    heading = " · ".join((alert_text.kind_label("repeat_cluster", "en"), alert_text.area_label(cluster, "en"),
+                          alert_text.category_label(cluster, "en")))
+    page.wait_for_function("text => document.body.innerText.includes(text)",
+                           arg=alert_text.evidence_text(cluster, "en"), timeout=15_000)
+    wait_for_app(page)
+    assert heading in page.inner_text("body")
+    assert page.locator("[data-testid='stException']").count() == 0
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])

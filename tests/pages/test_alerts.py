@@ -225,3 +225,27 @@ def test_only_those_who_act_on_alerts_see_the_page():
     page = next(page for page in STAFF_PAGES if page.url_path == "alerts")
     assert set(page.roles) == {"leader", "staff", "case_handler", "admin"}
     assert "guest" not in page.roles and "wall" not in page.roles
+
+
+def test_area_names_are_shown_as_text_never_as_markdown_or_html(crafted, tmp_path, monkeypatch):
+    import shutil
+
+    from data_access import schema
+
+    copy = tmp_path / "hostile.sqlite"
+    shutil.copy(crafted[0].removeprefix("sqlite:///"), copy)
+    engine = create_db_engine(f"sqlite:///{copy}")
+    planted = "![x](http://outside.example/t.png)<b>社区</b>"
+    with engine.begin() as connection:
+        connection.execute(schema.areas.update().where(schema.areas.c.code == crafted[1].surging)
+                           .values(name_zh=planted))
+    engine.dispose()
+    monkeypatch.setenv("CITYSCREEN_DB_URL", f"sqlite:///{copy}")
+    app = open_alerts_page("zh")
+    shown = [element.value for element in [*app.markdown, *app.caption, *app.title]]
+    assert not any("![x](" in text or "<b>" in text for text in shown), shown
+    assert any("outside.example" in text.replace("\\", "") for text in shown), "the planted name is still shown"
+    # Tables and pickers show it as it is: plain text cells and options.
+    table = alert_table(app, "zh")
+    assert any(text.startswith(planted) for text in table[translate("column.area", "zh")])
+    assert any(planted in option for option in app.selectbox(key="alerts_selected").options)

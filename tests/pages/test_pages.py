@@ -25,6 +25,7 @@ PAGES = {
     "requests": "page.requests",
     "members": "page.members",
     "tasks": "page.tasks",
+    "alerts": "page.alerts",
 }
 FULL_PHONE = re.compile(r"1[3-9]\d{9}")
 
