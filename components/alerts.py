@@ -108,11 +108,25 @@ def select_label(alert, language: str) -> str:
     return f"#{int(alert['alert_id'])} " + " · ".join(part for part in parts if part)
 
 
-def build_alert_table(alerts: pd.DataFrame, language: str) -> pd.DataFrame:
+def task_state_label(state: str | None, language: str) -> str:
+    """A 督办 task's state in words, or that the alert has none."""
+    return code_label(codes.TASK_STATES, state, language) if state else translate("alerts.no_task", language)
+
+
+def task_summary(alert, language: str) -> str:
+    """What a task dispatched from the alert says it is about: the alert's number, kind, place, category, days
+    and evidence."""
+    parts = [kind_label(alert["kind"], language), area_label(alert, language), category_label(alert, language)]
+    return (f"#{int(alert['alert_id'])} " + " · ".join(part for part in parts if part)
+            + f" ({days_label(alert)}): " + evidence_text(alert, language))
+
+
+def build_alert_table(alerts: pd.DataFrame, language: str, states: dict[int, str] | None = None) -> pd.DataFrame:
     """The list as shown and exported: ALERT_LIST_COLUMNS rows to text and figures (`kind_text`, `area_text`,
-    `level_text`, `category_text`, `first`, `last`, `observed`, `expected_text`, `upper_text`) plus the links
-    (`map_link`, `requests_link`)."""
+    `level_text`, `category_text`, `first`, `last`, `observed`, `expected_text`, `upper_text`), the state of each
+    alert's 督办 task (`task_text`; `states`: {alert_id: state}) and the links (`map_link`, `requests_link`)."""
     rows = [alert for _, alert in alerts.iterrows()]
+    states = states or {}
     return pd.DataFrame({
         "alert_id": alerts["alert_id"].astype("int64").tolist(),
         "kind_text": [kind_label(alert["kind"], language) for alert in rows],
@@ -125,10 +139,11 @@ def build_alert_table(alerts: pd.DataFrame, language: str) -> pd.DataFrame:
         "observed": alerts["observed"].astype("int64").tolist(),
         "expected_text": [format_level(alert["expected"]) for alert in rows],
         "upper_text": [format_figure(alert["upper"]) for alert in rows],
+        "task_text": [task_state_label(states.get(int(alert["alert_id"])), language) for alert in rows],
         "map_link": [link_url("grid-map", alert, language) for alert in rows],
         "requests_link": [link_url("requests", alert, language) for alert in rows],
     }, columns=["alert_id", "kind_text", "area_text", "area_code", "level_text", "category_text", "first", "last",
-                "observed", "expected_text", "upper_text", "map_link", "requests_link"])
+                "observed", "expected_text", "upper_text", "task_text", "map_link", "requests_link"])
 
 
 def map_label(alert, language: str) -> str:

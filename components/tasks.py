@@ -14,7 +14,7 @@ import streamlit as st
 from components import cached, colours, maps
 from components.context import PageContext
 from components.i18n import code_label, translate
-from components.views import build_text_table, format_time, render_table
+from components.views import build_text_table, escape_markdown, format_time, render_table
 from data_access import codes, tasks
 from data_access.city_time import local_day_start
 from data_access.roles import ROLES, AccessDenied
@@ -69,7 +69,7 @@ def render_create_form(page: PageContext, area_code: str, area_name: str, key: s
               for row in assignees.itertuples()}
     categories = ["", *codes.CATEGORIES_L1]
     with st.form(f"{key}-form", clear_on_submit=False):
-        st.caption(t("tasks.create.area", area=area_name))
+        st.caption(t("tasks.create.area", area=escape_markdown(area_name)))  # a name is data: text, not Markdown
         if source_summary:
             st.text(source_summary)
         assignee = st.selectbox(t("tasks.assignee"), list(labels), format_func=labels.get, key=f"{key}-assignee")

@@ -1,5 +1,6 @@
-"""Alerts 预警: the open alerts inside the selected area with their evidence, a map of where they are, one alert's
-days against its usual range, and links to the grid map and the requests page filtered to it."""
+"""Alerts 预警: the open alerts inside the selected area with their evidence and their 督办 tasks' states, a map of
+where they are, one alert's days against its usual range, links to the grid map and the requests page filtered to
+it, and the form that dispatches a supervision task about it."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ import streamlit as st
 
 from components import alerts as alert_text
 from components import cached, charts, maps
+from components import tasks as task_views
 from components.context import PageContext
 from components.frame import run_from_pages_folder
 from components.tiles import format_count, render_tiles
 from components.views import escape_markdown, render_legend, render_map, render_table
+from data_access import tasks
 from data_access.alerts import ALERT_KINDS, AREA_ALERT_KINDS, DEFAULT_PARAMETERS
 
 SELECTED_KEY = "alerts_selected"
@@ -61,6 +64,30 @@ def render_alert_map(page: PageContext, shown: pd.DataFrame, selected: int) -> N
     st.caption(t("alerts.map.hint"))
 
 
+def read_task_states(alerts: pd.DataFrame) -> dict[int, str]:
+    """{alert_id: the state of its newest 督办 task}, read fresh (not cached): a dispatch shows on the next run."""
+    return tasks.read_task_for_alerts(cached.get_engine(), tuple(int(alert_id) for alert_id in alerts["alert_id"]))
+
+
+def render_supervise(page: PageContext, alert: pd.Series, state: str | None) -> None:
+    """督办 this alert: its task's state, and for those who may supervise its area the dispatch form, the alert's
+    evidence as the task's source (data_access.tasks decides again who may)."""
+    t, language = page.t, page.language
+    if state is not None:
+        st.caption(t("alerts.task_state", state=alert_text.task_state_label(state, language)))
+    if not tasks.may_supervise(page.viewer, alert["area_code"]):
+        if tasks.is_supervisor(page.viewer):
+            st.caption(t("tasks.create.not_here"))
+        return
+    with st.expander(t("alerts.supervise"), icon=":material/assignment_add:"):
+        category = None if alert["kind"] == "backlog" else alert["category_l1"]
+        task_views.render_create_form(page, alert["area_code"], alert_text.area_label(alert, language),
+                                      key=f"alert-task-{int(alert['alert_id'])}", source_kind="alert",
+                                      source_summary=alert_text.task_summary(alert, language),
+                                      category=category if isinstance(category, str) else None,
+                                      alert_id=int(alert["alert_id"]))
+
+
 def render_detail(page: PageContext, alert: pd.Series) -> None:
     """One alert: what, where, when, its figures, its days against the usual range, and where to look next."""
     t, language = page.t, page.language
@@ -95,15 +122,16 @@ def render_detail(page: PageContext, alert: pd.Series) -> None:
     st.caption(t("alerts.links_hint"))
 
 
-def render_list(page: PageContext, shown: pd.DataFrame) -> None:
-    """Every shown alert with its evidence and links, and the audited CSV."""
+def render_list(page: PageContext, shown: pd.DataFrame, states: dict[int, str]) -> None:
+    """Every shown alert with its evidence, its 督办 task's state and links, and the audited CSV."""
     t = page.t
     st.subheader(t("alerts.list"))
-    table = alert_text.build_alert_table(shown, page.language)
+    table = alert_text.build_alert_table(shown, page.language, states)
     render_table(table, {"alert_id": t("column.alert_id"), "kind_text": t("column.kind"), "area_text": t("column.area"),
                          "category_text": t("column.category"), "first": t("column.first_day"),
                          "last": t("column.last_day"), "observed": t("column.observed"),
                          "expected_text": t("column.expected"), "upper_text": t("column.upper"),
+                         "task_text": t("column.task"),
                          "map_link": t("column.map_link"), "requests_link": t("column.requests_link"),
                          "level_text": t("column.level"), "area_code": t("column.code")},
                  key="alerts-table", download_name="alerts.csv", language=page.language,
@@ -134,6 +162,7 @@ def render(page: PageContext) -> None:
     if st.session_state.get(SELECTED_KEY) not in ids:
         st.session_state[SELECTED_KEY] = ids[0]
     by_id = shown.set_index(shown["alert_id"].astype("int64"), drop=False)
+    states = read_task_states(shown)
     map_column, detail_column = st.columns([3, 2], gap="medium")
     with map_column:
         render_alert_map(page, shown, st.session_state[SELECTED_KEY])
@@ -142,7 +171,8 @@ def render(page: PageContext) -> None:
         chosen = st.selectbox(t("alerts.pick"), ids, key=SELECTED_KEY,
                               format_func=lambda alert_id: alert_text.select_label(by_id.loc[alert_id], language))
         render_detail(page, by_id.loc[chosen])
-    render_list(page, shown)
+        render_supervise(page, by_id.loc[chosen], states.get(int(chosen)))
+    render_list(page, shown, states)
 
 
 if __name__ == "__main__":  # run on its own by Streamlit's pages-folder mode: let app.py frame it

@@ -249,3 +249,78 @@ def test_area_names_are_shown_as_text_never_as_markdown_or_html(crafted, tmp_pat
     table = alert_table(app, "zh")
     assert any(text.startswith(planted) for text in table[translate("column.area", "zh")])
     assert any(planted in option for option in app.selectbox(key="alerts_selected").options)
+
+
+@pytest.fixture
+def own_copy(crafted, tmp_path, monkeypatch):
+    """A copy of the crafted city the test may write to; yields its engine."""
+    import shutil
+
+    copy = tmp_path / "tasks.sqlite"
+    shutil.copy(crafted[0].removeprefix("sqlite:///"), copy)
+    monkeypatch.setenv("CITYSCREEN_DB_URL", f"sqlite:///{copy}")
+    engine = create_db_engine(f"sqlite:///{copy}")
+    yield engine
+    engine.dispose()
+
+
+def test_supervising_an_alert_dispatches_a_task_about_it_and_the_list_shows_its_state(own_copy):
+    from data_access import tasks
+    from data_access.roles import OPEN_DEMO
+
+    surge = read_open_alerts(own_copy, kinds=("surge",)).iloc[0]
+    alert_id = int(surge["alert_id"])
+    app = open_alerts_page("zh")
+    app.selectbox(key="alerts_selected").set_value(alert_id).run()
+    column = translate("column.task", "zh")
+    assert set(alert_table(app, "zh")[column]) == {translate("alerts.no_task", "zh")}
+    key = f"alert-task-{alert_id}"
+    assignee = app.selectbox(key=f"{key}-assignee")
+    assert assignee.options[0].endswith("北亭街道")  # the street office covering the alert's community comes first
+    assert app.selectbox(key=f"{key}-category").value == surge["category_l1"]
+    app.text_area(key=f"{key}-instruction").input("请街道三日内排查油烟污染源并反馈。")
+    next(button for button in app.button if button.label == translate("tasks.submit", "zh")).click().run()
+    assert not app.exception and not app.error, [item.value for item in app.warning]
+    assert tasks.read_task_for_alerts(own_copy, [alert_id]) == {alert_id: "open"}
+    task = tasks.read_tasks(own_copy, OPEN_DEMO).iloc[0]
+    assert (task["source_kind"], task["alert_id"], task["area_code"], task["category_l1"]) == (
+        "alert", alert_id, surge["area_code"], surge["category_l1"])
+    assert task["source_summary"].startswith(f"#{alert_id} {translate('alert.kind.surge', 'zh')}")
+    assert task["assignee"] == surge["area_code"][:9]
+    # The page runs again: the alert's row and its detail say it has a task, still awaiting acceptance.
+    state = code_label(codes.TASK_STATES, "open", "zh")
+    table = alert_table(app, "zh").set_index(translate("column.alert_id", "zh"))
+    assert table.loc[alert_id, column] == state
+    assert set(table.drop(index=alert_id)[column]) == {translate("alerts.no_task", "zh")}
+    assert translate("alerts.task_state", "zh", state=state) in [caption.value for caption in app.caption]
+    assert list(audit.read_audit(own_copy)["action"]).count("task_create") == 1
+
+
+def alerts_page_as(role: str, area_code: str | None) -> None:
+    """The alerts page's body for a viewer of this role and area (the frame would sign them in)."""
+    import time
+
+    from components.context import PageContext
+    from components.filters import Selection
+    from data_access.city_time import local_date
+    from data_access.roles import Viewer
+    from data_access.scope import AreaScope
+    from pages import alerts
+
+    now = int(time.time())
+    today = local_date(now)
+    viewer = Viewer(f"sub-{role}", role, area_code, role)
+    alerts.render(PageContext("en", now, today, {}, Selection(AreaScope.of(area_code, area_code), "30d", today,
+                                                              today), None, viewer))
+
+
+@pytest.mark.parametrize(("role", "digits"), [("case_handler", 9), ("staff", 9), ("admin", 0)])
+def test_only_a_supervisor_of_the_area_gets_the_dispatch_form(crafted, own_copy, role, digits):
+    street = crafted[1].surging[:digits] or None
+    app = AppTest.from_function(alerts_page_as, args=(role, street), default_timeout=90).run()
+    assert not app.exception, [item.message for item in app.exception]
+    assert alert_table(app, "en") is not None
+    assert not [button for button in app.button if button.label == translate("tasks.submit", "en")]
+    district = crafted[1].surging[:6]
+    supervisor = AppTest.from_function(alerts_page_as, args=("staff", district), default_timeout=90).run()
+    assert [button for button in supervisor.button if button.label == translate("tasks.submit", "en")]
