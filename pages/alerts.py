@@ -73,6 +73,7 @@ def render_supervise(page: PageContext, alert: pd.Series, state: str | None) -> 
     """督办 this alert: its task's state, and for those who may supervise its area the dispatch form, the alert's
     evidence as the task's source (data_access.tasks decides again who may)."""
     t, language = page.t, page.language
+    task_views.render_flash(page)  # a dispatch's confirmation, outside the expander (it closes as the page reruns)
     if state is not None:
         st.caption(t("alerts.task_state", state=alert_text.task_state_label(state, language)))
     if not tasks.may_supervise(page.viewer, alert["area_code"]):

@@ -228,3 +228,36 @@ def test_a_simulated_surge_appears_on_the_wall(browser, live_city):
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "wall-alerts-surge-zh-1920x1080.png"))
         context.close()
+
+
+def test_a_leader_supervises_an_alert_from_the_alerts_page(browser, alert_city, tmp_path):
+    import sqlite3
+
+    from data_access import tasks
+    from data_access.roles import OPEN_DEMO
+
+    copy = tmp_path / "supervise.sqlite"
+    # SQLite's backup, not a file copy: the module's engine may hold pages in its write-ahead log.
+    with sqlite3.connect(alert_city[0].removeprefix("sqlite:///")) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    engine = create_db_engine(f"sqlite:///{copy}")
+    chosen = read_alert_list(engine).iloc[0]
+    with streamlit_server(f"sqlite:///{copy}", "streamlit-alert-task") as base:
+        context = browser.new_context(viewport={"width": 1600, "height": 1800}, locale="zh-CN")
+        page = context.new_page()
+        page.goto(f"{base}/alerts?lang=zh")
+        wait_for_app(page)
+        page.get_by_text(translate("alerts.supervise", "zh")).click()
+        page.get_by_label(translate("tasks.instruction", "zh")).fill("请三日内排查并反馈。")
+        page.get_by_role("button", name=translate("tasks.submit", "zh")).click()
+        state = code_label(codes.TASK_STATES, "open", "zh")
+        page.wait_for_function("text => document.body.innerText.includes(text)",
+                               arg=translate("alerts.task_state", "zh", state=state), timeout=20_000)
+        task_id = tasks.read_tasks(engine, OPEN_DEMO)["task_id"].iloc[0]
+        assert tasks.read_task_for_alerts(engine, [int(chosen["alert_id"])]) == {int(chosen["alert_id"]): "open"}
+        assert page.locator("[data-testid='stAlert']").filter(
+            has_text=translate("tasks.created", "zh", task=task_id)).is_visible()
+        assert page.locator("[data-testid='stException']").count() == 0
+        screenshot(page, "alerts-supervised-zh")
+        context.close()
+    engine.dispose()
