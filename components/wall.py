@@ -19,7 +19,7 @@ from data_access.figures import Figure
 from data_access.wall import AlertsView, MembersView, OverviewView, StationsView, WallBase, WallSnapshot, WallView
 
 # The alerts view lists this many open alerts (newest first; what fits above the ticker) and counts the rest.
-LISTED_ALERTS = 8
+LISTED_ALERTS = 7
 
 # The wall's vertical budget in % of the screen's height, bottom up: the ticker, then the main row of panels
 # (map, trend, ranking) above it, under the title bar and the tiles. The map's pixel size (the zoom that fits the
@@ -259,7 +259,8 @@ def build_alert_list(alerts, language: str, figures: str, empty_text: str, more_
             f'{html.escape(alert_text.kind_label(alert["kind"], language))}</span>'
             f'{html.escape(alert_text.area_label(alert, language))}</div>'
             f'<div class="wall-alert-sub">{html.escape(sub)}</div></div>')
-    more = f'<div class="wall-alert-more">{html.escape(more_text)}</div>' if more_text else ""
+    more = (f'<div class="wall-alert-more" data-testid="wall-alert-more">{html.escape(more_text)}</div>'
+            if more_text else "")
     return f'<div class="wall-alerts" data-testid="wall-alerts">{"".join(items)}{more}</div>'
 
 

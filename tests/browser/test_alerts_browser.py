@@ -261,3 +261,43 @@ def test_a_leader_supervises_an_alert_from_the_alerts_page(browser, alert_city, 
         screenshot(page, "alerts-supervised-zh")
         context.close()
     engine.dispose()
+
+
+def test_a_wall_with_many_open_alerts_lists_what_fits_and_counts_the_rest(browser, alert_city, tmp_path):
+    import sqlite3
+
+    copy = tmp_path / "many.sqlite"
+    with sqlite3.connect(alert_city[0].removeprefix("sqlite:///")) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    engine = create_db_engine(f"sqlite:///{copy}")
+    # Twelve more open surges, one per grid, as stored alerts (their figures do not matter here).
+    with engine.begin() as connection:
+        grids = connection.execute(select(schema.areas.c.code).where(schema.areas.c.level == "grid")
+                                   .order_by(schema.areas.c.code).limit(12)).scalars().all()
+        for code in grids:
+            connection.execute(schema.alerts.insert().values(
+                kind="surge", area_code=code, area_level="grid", category_l1="city_management", measure="received",
+                first_day=DAY, last_day=DAY, observed=12, expected=1.5, upper=8.0, status="open", computed_at=0))
+    total = read_open_alert_count(engine)
+    engine.dispose()
+    assert total > wall.LISTED_ALERTS
+    with streamlit_server(f"sqlite:///{copy}", "streamlit-many-alerts") as base:
+        for language in ("zh", "en"):
+            context = browser.new_context(viewport=WALL_SIZE, locale="zh-CN")
+            page = context.new_page()
+            page.goto(f"{base}/?mode=wall&rotate=alerts&lang={language}&refresh=60")
+            wait_for_app(page)
+            assert page.locator("[data-testid='wall-alert-count']").get_attribute("data-count") == str(total)
+            items = page.locator("[data-testid='wall-alert']")
+            assert items.count() == wall.LISTED_ALERTS
+            ticker_top = page.locator("[data-testid='wall-ticker']").bounding_box()["y"]
+            more = page.locator("[data-testid='wall-alert-more']")
+            assert more.inner_text() == translate("wall.alerts.more", language,
+                                                  count=f"{total - wall.LISTED_ALERTS:,}")
+            # Every listed alert and the words counting the rest are whole on screen, above the ticker.
+            for box in [items.nth(index).bounding_box() for index in range(items.count())] + [more.bounding_box()]:
+                assert box["y"] + box["height"] <= ticker_top and box["x"] + box["width"] <= WALL_SIZE["width"]
+            assert more.evaluate("element => element.getBoundingClientRect().bottom <= "
+                                 "element.parentElement.getBoundingClientRect().bottom")
+            page.screenshot(path=str(ARTIFACTS / f"wall-alerts-many-{language}-1920x1080.png"))
+            context.close()
