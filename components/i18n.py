@@ -261,7 +261,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "alerts.links_hint": ("在新标签页中打开，按该预警的区域、类别和日期筛选。",
                           "Opens in a new tab, filtered to the alert's area, category and days."),
     "alerts.list": ("预警清单", "Alert list"),
-    "alerts.no_task": ("未督办", "None"),
+    "alerts.no_task": ("未督办", "Not supervised"),
     "alerts.task_state": ("已督办，任务状态：{state}", "Supervision task dispatched: {state}"),
     "alerts.supervise": ("督办此预警", "Supervise this alert (督办)"),
     "column.task": ("督办", "Supervision task"),
