@@ -1,4 +1,8 @@
-"""The UI string catalog (Chinese and English) and the current language."""
+"""The UI string catalog (Chinese and English) and the current language.
+
+Long module: it is the catalog, every visible string of the app in both languages, kept in one place on purpose
+(one place for each fact); its few functions are short.
+"""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from components import cached, charts, maps
 from components import tasks as task_views
 from components.context import PageContext
 from components.frame import run_from_pages_folder
-from components.tiles import format_count, render_tiles
+from components.tiles import Tile, format_count, render_tiles
 from components.views import escape_markdown, render_legend, render_map, render_table
 from data_access import tasks
 from data_access.alerts import ALERT_KINDS, AREA_ALERT_KINDS, DEFAULT_PARAMETERS
@@ -26,9 +26,10 @@ MAP_VIEW_PIXELS = (620, 480)
 def render_summary(page: PageContext, every: pd.DataFrame) -> None:
     """How many alerts are open in the area, in all and of each kind."""
     counts = every["kind"].value_counts()
-    render_tiles([(page.t("alerts.open_total"), format_count(len(every)), None),
-                  *((alert_text.kind_label(kind, page.language), format_count(int(counts.get(kind, 0))), None)
-                    for kind in ALERT_KINDS)])
+    # Alerts open now: a state, not a period's count, so the tiles show no change against a previous period.
+    render_tiles([Tile(page.t("alerts.open_total"), format_count(len(every))),
+                  *(Tile(alert_text.kind_label(kind, page.language), format_count(int(counts.get(kind, 0))))
+                    for kind in ALERT_KINDS)], page.language)
 
 
 def map_key(page: PageContext) -> str:
@@ -98,9 +99,9 @@ def render_detail(page: PageContext, alert: pd.Series) -> None:
     st.markdown(f"**{escape_markdown(' · '.join(part for part in parts if part))}**")
     st.caption(t("alerts.days", days=alert_text.days_label(alert)))
     st.markdown(escape_markdown(alert_text.evidence_text(alert, language)))
-    render_tiles([(t("column.observed"), alert_text.format_figure(alert["observed"]), None),
-                  (t("column.expected"), alert_text.format_level(alert["expected"]), None),
-                  (t("column.upper"), alert_text.format_figure(alert["upper"]), None)], columns=3)
+    render_tiles([Tile(t("column.observed"), alert_text.format_figure(alert["observed"])),
+                  Tile(t("column.expected"), alert_text.format_level(alert["expected"])),
+                  Tile(t("column.upper"), alert_text.format_figure(alert["upper"]))], language, columns=3)
     st.markdown(f"**{t('alerts.chart')}**")
     series = cached.load_alert_series(int(alert["alert_id"]), page.scope)
     if series.empty:

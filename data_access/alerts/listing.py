@@ -6,12 +6,12 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 import shapely
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, null, select
 
 from data_access.alerts.store import ALERT_COLUMNS
 from data_access.geo import WGS84
 from data_access.schema import alerts, areas
-from data_access.scope import CITY, AreaScope
+from data_access.scope import CITIZEN_TEXT, CITY, AreaScope
 from data_access.sql import read_frame
 
 NAME_COLUMNS = ["area_name_zh", "area_name_en", "parent_name_zh", "parent_name_en", "area_lon", "area_lat"]
@@ -33,11 +33,14 @@ def read_alert_list(engine: Engine, scope: AreaScope = CITY, kinds: tuple[str, .
                     status: str | None = "open", limit: int | None = None) -> pd.DataFrame:
     """Alerts inside the scope (open ones unless `status` says otherwise; None: all), newest first in the order of
     store.read_alerts, with ALERT_LIST_COLUMNS: the alert's columns, its area's names, its parent area's names (the
-    community of a grid, the street of a community, the district of a street) and its area's inner point."""
+    community of a grid, the street of a community, the district of a street) and its area's inner point. A
+    cluster's order numbers are a list of requests: None for a scope that may read aggregates only."""
     area = areas.alias("area")
     parent = areas.alias("parent")
+    columns = [alerts.c[name] if name != "order_nos" or scope.may_read(CITIZEN_TEXT) else null().label(name)
+               for name in ALERT_COLUMNS]
     statement = (
-        select(*(alerts.c[name] for name in ALERT_COLUMNS),
+        select(*columns,
                area.c.name_zh.label("area_name_zh"), area.c.name_en.label("area_name_en"),
                parent.c.name_zh.label("parent_name_zh"), parent.c.name_en.label("parent_name_en"),
                area.c.centroid_lon.label("area_lon"), area.c.centroid_lat.label("area_lat"))

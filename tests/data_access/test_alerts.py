@@ -33,7 +33,7 @@ from data_access.alerts.compute import day_number
 from data_access.alerts.model import upper_limit
 from data_access.db import create_db_engine
 from data_access.ingest import load_directory
-from data_access.scope import AreaScope, OutsideArea
+from data_access.scope import CITIZEN_TEXT, AreaScope, OutsideArea
 from tests import expected, expected_alerts
 from tests.alert_city import DAY, write_crafted_city
 from tests.conftest import BACKENDS, drop_engine, make_empty_engine
@@ -230,6 +230,10 @@ def test_the_list_names_each_alerts_area_and_its_parent_from_the_area_files(craf
     assert list(read_alert_list(crafted_engine, kinds=("surge",))["kind"].unique()) == ["surge"]
     assert len(read_alert_list(crafted_engine, limit=1)) == 1
     assert read_alert_list(crafted_engine, AreaScope.of(crafted_dir[1].steady)).empty
+    # A cluster's order numbers are a list of requests: not for a scope that may read aggregates only.
+    assert listed["order_nos"].isna().all()
+    clusters = read_alert_list(crafted_engine, AreaScope.of(None, personal=CITIZEN_TEXT), kinds=("repeat_cluster",))
+    assert [sorted(json.loads(orders)) for orders in clusters["order_nos"]] == [sorted(crafted_dir[1].cluster)]
 
 
 def test_the_flagged_areas_are_the_areas_of_surges_and_backlog_jumps_with_their_shapes(crafted_engine, day_alerts,
@@ -250,7 +254,9 @@ def test_the_walls_alerts_view_and_count(crafted_engine, day_alerts, crafted_dir
     from data_access.wall import AlertsView, read_wall_snapshot, read_wall_view
 
     now = day_start(day_number(DAY) + 1) - 1
-    for scope in (AreaScope.of(None), AreaScope.of(crafted_dir[1].surging[:9]), AreaScope.of(crafted_dir[1].steady)):
+    # As a wall sees them: requests' words masked, no names (its ticker).
+    for area in (None, crafted_dir[1].surging[:9], crafted_dir[1].steady):
+        scope = AreaScope.of(area, personal=CITIZEN_TEXT)
         view = read_wall_view(crafted_engine, "alerts", scope, now, DAY)
         assert isinstance(view, AlertsView)
         assert list(view.alerts["alert_id"]) == list(read_alert_list(crafted_engine, scope)["alert_id"])

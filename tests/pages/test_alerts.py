@@ -27,12 +27,14 @@ from data_access.alerts import (
 from data_access.alerts.compute import day_number
 from data_access.db import create_db_engine
 from data_access.ingest import load_directory
+from data_access.roles import Viewer
 from data_access.scope import AreaScope
 from tests import apps, expected, expected_alerts
 from tests.alert_city import DAY, write_crafted_city
 
 LEVELS = ("district", "street", "community", "grid")
 LEVEL_OF_DIGITS = {6: "district", 9: "street", 12: "community", 15: "grid"}
+ADMIN = Viewer("test-admin", "admin")  # reads the audit log
 
 
 @pytest.fixture(scope="module")
@@ -210,13 +212,13 @@ def test_the_export_is_the_list_spreadsheet_safe_and_audited(engine, crafted, mo
 
     monkeypatch.setattr(st, "download_button", keep)
     app = open_alerts_page("zh")
-    before = len(audit.read_audit(engine))
+    before = len(audit.read_audit(engine, ADMIN))
     exported = downloads["alerts.csv"]()
     lines = exported.decode("utf-8-sig").splitlines()
     header = lines[0].split(",")
     assert translate("column.area", "zh") in header and translate("column.map_link", "zh") not in header
     assert len(lines) == 1 + read_open_alert_count(engine)
-    records = audit.read_audit(engine)
+    records = audit.read_audit(engine, ADMIN)
     assert len(records) == before + 1 and records.iloc[0]["target"] == "alerts.csv"
     assert app.dataframe
 
@@ -293,7 +295,7 @@ def test_supervising_an_alert_dispatches_a_task_about_it_and_the_list_shows_its_
     assert table.loc[alert_id, column] == state
     assert set(table.drop(index=alert_id)[column]) == {translate("alerts.no_task", "zh")}
     assert translate("alerts.task_state", "zh", state=state) in [caption.value for caption in app.caption]
-    assert list(audit.read_audit(own_copy)["action"]).count("task_create") == 1
+    assert list(audit.read_audit(own_copy, ADMIN)["action"]).count("task_create") == 1
 
 
 def alerts_page_as(role: str, area_code: str | None) -> None:
