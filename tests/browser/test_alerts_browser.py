@@ -23,7 +23,7 @@ from data_access.alerts import compute_alert_days, compute_alerts, read_alert_li
 from data_access.city_time import CITY_ZONE
 from data_access.db import create_db_engine
 from data_access.ingest import load_directory
-from sample_data.generate import generate_city, today_in_city
+from sample_data.generate import generate_city
 from sample_data.simulate import parse_surge, simulate
 from tests.alert_city import DAY, write_crafted_city
 from tests.browser.conftest import app_errors, screenshot, streamlit_server, wait_for_app
@@ -170,10 +170,10 @@ def test_the_walls_alerts_view_fits_1920_by_1080(browser, alert_app, alert_city,
 
 @pytest.fixture
 def live_city(tmp_path):
-    """A small city whose data end yesterday, with its last two days' alerts computed; yields (URL, engine). The
-    feed then writes today's orders (the live feed brings the current day's alerts up to date, not yesterday's)."""
+    """A small city whose data end now (as the demo city's do), with its last two days' alerts computed; yields
+    (URL, engine). The feed then writes the current day's orders, whose alerts it brings up to date."""
     directory = tmp_path / "city"
-    generate_city(directory, scale="test", seed=TEST_SEED, as_of=today_in_city() - timedelta(days=1))
+    generate_city(directory, scale="test", seed=TEST_SEED)
     url = f"sqlite:///{tmp_path / 'live.sqlite'}"
     engine = create_db_engine(url)
     load_directory(directory, engine)
