@@ -66,8 +66,10 @@ def render_alert_map(page: PageContext, shown: pd.DataFrame, selected: int) -> N
 
 
 def read_task_states(alerts: pd.DataFrame) -> dict[int, str]:
-    """{alert_id: the state of its newest 督办 task}, read fresh (not cached): a dispatch shows on the next run."""
-    return tasks.read_task_for_alerts(cached.get_engine(), tuple(int(alert_id) for alert_id in alerts["alert_id"]))
+    """{alert_id: the state of its newest 督办 task}, read fresh (not cached) from the primary while it answers, so
+    a dispatch shows on the next run (else from the replica, as the tasks page does)."""
+    ids = tuple(int(alert_id) for alert_id in alerts["alert_id"])
+    return cached.read_through(lambda engine: tasks.read_task_for_alerts(engine, ids), primary_first=True)
 
 
 def render_supervise(page: PageContext, alert: pd.Series, state: str | None) -> None:
