@@ -12,6 +12,7 @@ from components.context import PageContext
 from components.frame import run_from_pages_folder
 from components.i18n import code_label
 from components.tiles import Tile, format_count, render_tiles
+from components.views import escape_markdown
 from data_access import codes, tasks
 from data_access.roles import AccessDenied
 from data_access.scope import MASKED_PERSONAL, inside
@@ -33,7 +34,7 @@ def render_rights(page: PageContext) -> None:
     supervises = tasks.is_supervisor(viewer)
     handles = viewer.role in tasks.ASSIGNEE_ROLES
     key = "both" if supervises and handles else "supervise" if supervises else "handle" if handles else "read"
-    st.caption(page.t(f"tasks.rights.{key}", area=area))
+    st.caption(page.t(f"tasks.rights.{key}", area=escape_markdown(area)))  # a name is data: shown as text
 
 
 def viewer_area_name(page: PageContext) -> str:

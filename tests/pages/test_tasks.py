@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from components.i18n import translate
 from components.tiles import format_count
-from data_access import audit, codes, migrate, tasks
+from data_access import audit, codes, migrate, schema, tasks
 from data_access.city_time import DAY_SECONDS, local_date
 from data_access.db import create_db_engine
 from data_access.roles import Viewer
@@ -253,3 +253,17 @@ def test_the_wall_shows_open_and_overdue_tasks(database, places):
     assert translate("wall.tasks_unfinished", "en") in body and translate("wall.tasks_overdue", "en") in body
     assert f'{translate("wall.tasks_overdue", "en")}</div><div class="wall-tile-value alert">1<' in body
     assert f'{translate("wall.tasks_unfinished", "en")}</div><div class="wall-tile-value">3<' in body
+
+
+def test_the_viewers_area_name_is_shown_as_text(database, places):
+    planted = "[link](http://outside.example/x) **街道**"
+    with database.begin() as connection:
+        connection.execute(schema.areas.update().where(tasks.areas.c.code == places["street"]).values(name_zh=planted))
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = run("staff", places["street"], places["street"], "zh")
+    rights = [item.value for item in at.caption if "outside" in item.value]
+    assert rights and all(text.replace("\\", "").replace("\u2060", "").count(planted) == 1 for text in rights)
+    assert all("](http" not in text for text in rights)
