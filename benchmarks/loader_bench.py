@@ -59,8 +59,8 @@ def _process_cpu(pid: int) -> tuple[float, int] | None:
 class ServerCpu:
     """CPU seconds of a PostgreSQL load's server processes, read from /proc while they live.
 
-    CPU time hardly depends on what else the machine's cores run, unlike wall time (docs/benchmarks.md).
-    None when the server is not on this machine (or /proc cannot be read).
+    CPU time depends far less than wall time on what else the machine's cores run (docs/benchmarks.md,
+    session 8). None when the server is not on this machine (or /proc cannot be read).
     """
 
     def __init__(self, engine: Engine):
