@@ -20,6 +20,9 @@ class AlertParameters:
     min_expected: float = 1.0
     # … and a surge needs at least this many requests in the day, whatever the expectation.
     min_observed: int = 5
+    # The spread (overdispersion) is measured on ordinary days: a baseline day with at least min_observed
+    # requests that chance would give less often than this is left out of it (a past surge).
+    ordinary_alpha: float = 0.005
     # Repeat clusters: this many requests of one second-level category within the radius and the days.
     cluster_requests: int = 3
     cluster_radius_m: float = 200.0
