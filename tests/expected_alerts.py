@@ -91,7 +91,8 @@ def ordinary_inverse(y: np.ndarray, w: np.ndarray, categories: np.ndarray, param
     level = y.sum(axis=1) / w.sum()
     for round_ in range(10):
         above = np.zeros(y.shape, dtype=bool)
-        for row, column in zip(*np.nonzero(y >= parameters.min_observed), strict=True):
+        candidates = np.nonzero((y >= parameters.min_observed) & (parameters.ordinary_alpha > 0))
+        for row, column in zip(*candidates, strict=True):
             mean = max(level[row] * w[column], 1 / span)
             above[row, column] = y[row, column] > nb_quantile(mean, inverse[categories[row]],
                                                               parameters.ordinary_alpha)

@@ -53,6 +53,8 @@ def upper_limit(mean: np.ndarray, inverse_size: np.ndarray | float, alpha: float
         return result
     if np.any(mean <= 0):
         raise ValueError("upper_limit needs positive means")
+    if not 0 < alpha <= 1:
+        raise ValueError(f"upper_limit needs 0 < alpha ≤ 1, not {alpha}")
     # log P(Y = 0), then P(x + 1) = P(x) · m (1 + r x) / ((x + 1)(1 + r m)) in logs (no underflow at large m).
     poisson = inverse <= 0
     log_p = np.where(poisson, -mean, -np.log1p(inverse * mean) / np.where(poisson, 1.0, inverse))

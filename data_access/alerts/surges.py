@@ -128,14 +128,15 @@ def ordinary_spread(series: pd.DataFrame, totals: tuple[float, float], baseline_
     its count would happen by chance less often than ordinary_alpha under the overdispersion of the days kept
     (Farrington's reweighting of past outbreaks, as a cut). Starting from pure chance (1/k = 0), each round
     measures the spread on the days kept and tests every such day again, until the days left out stop
-    changing (at most ten rounds)."""
+    changing (at most ten rounds). ordinary_alpha 0 leaves no day out."""
     key = ["area_code", "category_l1"]
     y = series["received"].to_numpy(dtype=float)
     w = series["w"].to_numpy()
     terms = pd.DataFrame({"y": y, "yy": y * y, "yw": y * w, "w": 0.0, "ww": 0.0}, index=series.index)
     every = terms.groupby([series["area_code"], series["category_l1"]]).sum()
     every["w"], every["ww"] = totals
-    candidates = series[series["received"] >= parameters.min_observed]
+    # ordinary_alpha 0: every day counts (no day is left out).
+    candidates = series[(series["received"] >= parameters.min_observed) & (parameters.ordinary_alpha > 0)]
     candidate_terms = terms.loc[candidates.index].assign(w=candidates["w"], ww=np.square(candidates["w"]))
     candidate_keys = pd.MultiIndex.from_frame(candidates[key])
     left_out = np.zeros(len(candidates), dtype=bool)
