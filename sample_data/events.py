@@ -23,6 +23,9 @@ STORM_FACTOR = 6.0
 HEAT_FACTOR = 2.5
 # Injected cluster requests lie this close to their spot (one place reported again and again).
 CLUSTER_SPREAD_M = 30.0
+# The repeat-cluster rule's window: an order and its repeats make a labelled cluster when three of them fall
+# within it (docs/alerts.md).
+REPEAT_WINDOW_SECONDS = 7 * DAY
 
 
 @dataclass(frozen=True)
@@ -170,4 +173,34 @@ def weather_truth(city_code: str, start: int, base: dict, storm_days, heat_days)
                              "category_l1": l1, "category_l2": "", "first_day": day_text(start, index),
                              "last_day": day_text(start, index), "extra_orders": round(count * (1 - 1 / factor)),
                              "lon": "", "lat": ""})
+    return pd.DataFrame(rows, columns=TRUTH_COLUMNS) if rows else empty_truth()
+
+
+def repeat_truth(city: CityGeography, start: int, columns: dict) -> pd.DataFrame:
+    """Labels of the repeat clusters the generator's repeats make: an order repeated (same grid, category, place
+    and caller; work_orders.make_repeats) so often that three of its reports fall within seven days — the same
+    problem reported again and again, as a repeat cluster is. `columns`: the orders, sorted, with `repeat_of`
+    (row of the repeated order, -1 for none). One row per repeated order: its reports' first and last day."""
+    repeat_of = columns["repeat_of"]
+    rows_with = np.flatnonzero(repeat_of >= 0)
+    if rows_with.size == 0:
+        return empty_truth()
+    source = np.concatenate([repeat_of[rows_with], np.unique(repeat_of[rows_with])])
+    member = np.concatenate([rows_with, np.unique(repeat_of[rows_with])])
+    groups = pd.DataFrame({"source": source, "row": member, "received": columns["received"][member]})
+    groups = groups.sort_values(["source", "received"])
+    # Three reports within the window: the one two places later in time is at most the window after.
+    later = groups.groupby("source")["received"].shift(-2)
+    labelled = np.unique(groups.loc[(later - groups["received"]) < REPEAT_WINDOW_SECONDS, "source"])
+    chosen = groups[groups["source"].isin(labelled)]
+    spans = chosen.groupby("source").agg(first=("received", "min"), last=("received", "max"),
+                                         count=("row", "size"))
+    rows = []
+    for number, (row, span) in enumerate(spans.iterrows()):
+        category = CATEGORY_TABLE[int(columns["category"][row])]
+        rows.append({"event_id": f"R{number + 1:05d}", "kind": "repeat_cluster",
+                     "area_code": str(city.grids["code"].iat[int(columns["grid"][row])]), "category_l1": category.l1,
+                     "category_l2": category.l2, "first_day": day_text(start, (span["first"] - start) // DAY),
+                     "last_day": day_text(start, (span["last"] - start) // DAY), "extra_orders": int(span["count"]),
+                     "lon": f"{columns['lon'][row]:.6f}", "lat": f"{columns['lat'][row]:.6f}"})
     return pd.DataFrame(rows, columns=TRUTH_COLUMNS) if rows else empty_truth()

@@ -15,6 +15,7 @@ from sample_data.events import (
     EventSpec,
     cluster_orders,
     hotspot_truth,
+    repeat_truth,
     surge_orders,
     weather_truth,
 )
@@ -439,5 +440,6 @@ def build_work_orders(
     columns = {name: values[order] for name, values in columns.items()}
     columns["repeat_of"] = np.where(columns["repeat_of"] >= 0, rank[np.maximum(columns["repeat_of"], 0)], -1)
     columns.update(settle_at(columns, end))
+    truth.append(repeat_truth(city, start, columns))
     labels = pd.concat([frame for frame in truth if len(frame)], ignore_index=True)
     return WorkOrderTable(city, columns, number_orders(columns["received"]), labels)

@@ -67,6 +67,25 @@ def test_the_hotspots_and_the_weather_the_generator_always_made_are_labelled(eve
     assert set(storms["category_l1"]) == {"city_management", "housing_property"}
 
 
+def test_an_order_repeated_three_times_within_seven_days_is_labelled_as_a_repeat_cluster(events_dir):
+    truth = pd.read_csv(events_dir / TRUTH_FILE, dtype=str, keep_default_na=False)
+    orders = expected.work_orders(events_dir).set_index("order_no")
+    repeats = orders[orders["repeat_of"].notna()]
+    want = set()
+    for source, group in repeats.groupby("repeat_of"):
+        reports = pd.concat([orders.loc[[source]], group]).sort_values("received_at")
+        moments = reports["received_at"].to_numpy()
+        if len(moments) >= 3 and (moments[2:] - moments[:-2] < 7 * 86_400).any():
+            days = pd.to_datetime(moments, unit="s", utc=True).tz_convert("Asia/Shanghai").date
+            first = orders.loc[source]
+            want.add((first["grid_code"], first["category_l2"], f"{float(first['lon']):.6f}",
+                      f"{float(first['lat']):.6f}", min(days).isoformat(), max(days).isoformat(), str(len(reports))))
+    labelled = truth[truth["event_id"].str.startswith("R")]
+    assert (labelled["kind"] == "repeat_cluster").all()
+    assert want and set(map(tuple, labelled[["area_code", "category_l2", "lon", "lat", "first_day", "last_day",
+                                              "extra_orders"]].values.tolist())) == want
+
+
 def test_without_events_asked_for_the_orders_do_not_change(events_dir, city_dir):
     plain = pd.read_csv(city_dir / "work_orders.csv", dtype=str)
     with_events = pd.read_csv(events_dir / "work_orders.csv", dtype=str)
