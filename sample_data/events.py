@@ -30,12 +30,22 @@ REPEAT_WINDOW_SECONDS = 7 * DAY
 
 @dataclass(frozen=True)
 class EventSpec:
-    """Which labelled events to inject: how many, where, how big and when (within the last `weeks` weeks)."""
+    """Which labelled events to inject: how many, where, how big and when (within the last `weeks` weeks).
+
+    A surge adds a number of orders a day drawn from `surge_per_day`, raised where the area × category usually
+    gets so many that the drawn number would be lost in its day-to-day noise: each day's extra is at least the
+    usual daily count plus `surge_noise_sd` standard deviations of it (√usual, Poisson; the usual count being
+    the area × category's ordinary orders a day over the `surge_usual_weeks` weeks before the surge). With
+    about 20,000 area × category series a day, a day's count up to about 4 standard deviations above its
+    usual level happens by chance somewhere every day, so a smaller excess is no surge anyone could be told
+    about (docs/alerts.md)."""
 
     surges: int = 0
     surge_level: str = "community"
     surge_per_day: tuple[int, int] = (6, 15)
     surge_days: tuple[int, int] = (2, 7)
+    surge_noise_sd: float = 4.0
+    surge_usual_weeks: int = 8
     clusters: int = 0
     cluster_requests: tuple[int, int] = (3, 5)
     cluster_span_days: int = 6
@@ -71,10 +81,31 @@ def _category_choices(l1: str) -> tuple[np.ndarray, np.ndarray]:
     return indices, weights / weights.sum()
 
 
+def usual_per_day(ordinary: dict, start: int, grids: np.ndarray, l1: str, first: int, weeks: int) -> float:
+    """The ordinary orders a day of a category in some grids over the `weeks` weeks before day `first`."""
+    if not ordinary:
+        return 0.0
+    span = min(weeks * 7, first)
+    if span <= 0:
+        return 0.0
+    indices, _ = _category_choices(l1)
+    day = (ordinary["received"] - start) // DAY
+    chosen = (day >= first - span) & (day < first) & np.isin(ordinary["grid"], grids) \
+        & np.isin(ordinary["category"], indices)
+    return float(np.count_nonzero(chosen)) / span
+
+
+def surge_size(drawn: int, usual: float, spec: EventSpec) -> int:
+    """Extra orders a day: the drawn number, raised to the usual count plus surge_noise_sd standard deviations
+    of it where that is more (docs/alerts.md: a smaller excess is lost in the noise of all the series)."""
+    return max(drawn, int(np.ceil(usual + spec.surge_noise_sd * np.sqrt(usual))))
+
+
 def surge_orders(rng: np.random.Generator, city: CityGeography, sampler: LandSampler, start: int, days: int,
-                 spec: EventSpec) -> tuple[dict, pd.DataFrame]:
-    """Extra orders of surges: in an area of spec.surge_level × a first-level category, a fixed number a day
-    for a few days; (orders, truth rows)."""
+                 spec: EventSpec, ordinary: dict | None = None) -> tuple[dict, pd.DataFrame]:
+    """Extra orders of surges: in an area of spec.surge_level × a first-level category, a number a day for a
+    few days, sized against the area's usual count from the `ordinary` orders (columns received, grid,
+    category); (orders, truth rows)."""
     grids = city.grids
     codes = grids["code"].to_numpy()
     digits = {"street": 9, "community": 12, "grid": 15}[spec.surge_level]
@@ -86,9 +117,11 @@ def surge_orders(rng: np.random.Generator, city: CityGeography, sampler: LandSam
         area = areas[rng.integers(len(areas))]
         l1 = l1_values[rng.integers(len(l1_values))]
         length = int(rng.integers(spec.surge_days[0], spec.surge_days[1] + 1))
-        per_day = int(rng.integers(spec.surge_per_day[0], spec.surge_per_day[1] + 1))
+        drawn = int(rng.integers(spec.surge_per_day[0], spec.surge_per_day[1] + 1))
         first = int(rng.integers(max(days - spec.weeks * 7, 0), days - length + 1))
         inside = np.flatnonzero(np.char.startswith(codes.astype(str), area))
+        per_day = surge_size(drawn, usual_per_day(ordinary or {}, start, inside, l1, first, spec.surge_usual_weeks),
+                             spec)
         grid = rng.choice(inside, per_day * length, p=population[inside] / population[inside].sum())
         indices, weights = _category_choices(l1)
         day = np.repeat(np.arange(first, first + length), per_day)

@@ -423,8 +423,10 @@ def build_work_orders(
     parts = [base, hot]
     if events is not None:
         events_rng = events_rng or np.random.default_rng(0)
-        for inject in (surge_orders, cluster_orders):
-            orders, labels = inject(events_rng, city, sampler, start, days, events)
+        # Surges are sized against the ordinary orders of their area and category (sample_data.events).
+        ordinary = concat_columns([{key: part[key] for key in ("received", "grid", "category")} for part in parts])
+        for inject, extra in ((surge_orders, {"ordinary": ordinary}), (cluster_orders, {})):
+            orders, labels = inject(events_rng, city, sampler, start, days, events, **extra)
             if orders:
                 parts.append(orders)
                 truth.append(labels)
