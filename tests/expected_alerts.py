@@ -155,9 +155,12 @@ def clusters(orders: pd.DataFrame, day: int, parameters) -> list[frozenset[str]]
         order = window[window["order_no"] == order_no].iloc[0]
         same = baseline[baseline["category_l2"] == order["category_l2"]]
         usual = int((haversine_m(same["lon"], same["lat"], order["lon"], order["lat"])
-                     <= parameters.cluster_radius_m).sum())
-        expected = max(usual * parameters.cluster_days / (parameters.baseline_weeks * 7), 0.05)
-        required = max(parameters.cluster_requests, nb_quantile(expected, 0.0, parameters.cluster_alpha) + 1)
+                     <= parameters.cluster_baseline_radius_m).sum())
+        # Others expected within the radius in the window: the wider circle's count (at least one) scaled.
+        expected = (max(usual, 1) * (parameters.cluster_radius_m / parameters.cluster_baseline_radius_m) ** 2
+                    * parameters.cluster_days / (parameters.baseline_weeks * 7))
+        # The others before it (count − 1) above the chance quantile.
+        required = max(parameters.cluster_requests, nb_quantile(expected, 0.0, parameters.cluster_alpha) + 2)
         if count >= required:
             edges += [(order_no, other) for other in pairs.loc[pairs["order_no"] == order_no, "order_no_other"]]
             edges.append((order_no, order_no))

@@ -21,8 +21,10 @@ ORDER_COLUMNS = ["order_no", "category_l1", "category_l2", "lon", "lat", "receiv
 BASELINE_COLUMNS = ["category_l2", "lon", "lat"]
 # Buckets a little wider than the radius, so a neighbour within it is always in the same or an adjacent one.
 BUCKET_MARGIN = 1.1
-# A spot that had nothing of the category in the baseline weeks is taken to expect this much in a window.
-QUIET_SPOT_EXPECTED = 0.05
+# A spot's usual count is learnt from a wider circle than the cluster's (a count within 200 m over 8 weeks is a
+# handful of requests, too few to tell a busy spot from a quiet one) and scaled to the cluster's circle; a spot
+# with none there is taken to have had one.
+MIN_BASELINE_REQUESTS = 1
 
 
 def read_orders(engine: Engine, start: int, end: int, columns: list[str] = ORDER_COLUMNS) -> pd.DataFrame:
@@ -104,11 +106,21 @@ def neighbour_pairs(points: pd.DataFrame, pool: pd.DataFrame, radius_m: float, r
     return pd.DataFrame({"point": point[keep], "neighbour": neighbour[keep], "distance_m": distance[keep]})
 
 
+def usual_others(baseline_counts: np.ndarray, parameters: AlertParameters) -> np.ndarray:
+    """How many other requests of the category a spot usually gets within the radius in a cluster window: its
+    baseline count within cluster_baseline_radius_m (at least MIN_BASELINE_REQUESTS) scaled by the two
+    circles' areas and from the baseline weeks to the window's days."""
+    area = (parameters.cluster_radius_m / parameters.cluster_baseline_radius_m) ** 2
+    time = parameters.cluster_days / (parameters.baseline_weeks * 7)
+    return np.maximum(baseline_counts, MIN_BASELINE_REQUESTS) * area * time
+
+
 def required_requests(expected: np.ndarray, parameters: AlertParameters) -> np.ndarray:
-    """How many requests in the window make a cluster at a spot that usually gets `expected` in one: at least
-    cluster_requests, and more than the spot's own upper limit."""
-    limit = upper_limit(np.maximum(expected, QUIET_SPOT_EXPECTED), 0.0, parameters.cluster_alpha)
-    return np.maximum(parameters.cluster_requests, limit + 1).astype(np.int64)
+    """How many requests in the window (a request and the others before it) make a cluster at a spot that
+    usually gets `expected` others in one: at least cluster_requests, and more others than the spot would see
+    by chance as often as cluster_alpha (a request arriving, how many others came before it: Poisson)."""
+    limit = upper_limit(expected, 0.0, parameters.cluster_alpha)
+    return np.maximum(parameters.cluster_requests, limit + 2).astype(np.int64)
 
 
 def find_clusters(day: int, window: pd.DataFrame, baseline: pd.DataFrame, parameters: AlertParameters
@@ -129,10 +141,9 @@ def find_clusters(day: int, window: pd.DataFrame, baseline: pd.DataFrame, parame
     candidates = np.flatnonzero(counts >= parameters.cluster_requests)
     if candidates.size == 0:
         return pd.DataFrame(columns=FINDING_COLUMNS)
-    usual = neighbour_pairs(today.iloc[candidates].reset_index(drop=True), baseline, parameters.cluster_radius_m,
-                            reference_lat)
-    baseline_count = np.bincount(usual["point"].to_numpy(), minlength=candidates.size)
-    expected = baseline_count * parameters.cluster_days / (parameters.baseline_weeks * 7)
+    usual = neighbour_pairs(today.iloc[candidates].reset_index(drop=True), baseline,
+                            parameters.cluster_baseline_radius_m, reference_lat)
+    expected = usual_others(np.bincount(usual["point"].to_numpy(), minlength=candidates.size), parameters)
     required = required_requests(expected, parameters)
     triggered = counts[candidates] >= required
     triggers = candidates[triggered]

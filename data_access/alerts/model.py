@@ -27,9 +27,10 @@ class AlertParameters:
     cluster_requests: int = 3
     cluster_radius_m: float = 200.0
     cluster_days: int = 7
-    # … and more than a spot that busy would see this often by chance (a looser test than a surge's: the
-    # rule's own minimum does most of the work in quiet places).
+    # … and, a request arriving, more others before it than a spot that busy would see this often by chance,
     cluster_alpha: float = 1e-3
+    # … the spot's usual count learnt within this radius over the baseline weeks (scaled to the cluster's).
+    cluster_baseline_radius_m: float = 500.0
     # Backlog: an area's open (or overdue) count against its level over these previous days.
     backlog_days: int = 14
     # … flagged only when it rose by at least this many orders and this share above that level.

@@ -26,6 +26,7 @@ from data_access.alerts import (
     read_open_alert_count,
     read_open_alerts,
 )
+from data_access.alerts import clusters as clusters_module
 from data_access.alerts.compute import day_number
 from data_access.alerts.model import upper_limit
 from data_access.db import create_db_engine
@@ -99,6 +100,15 @@ class Crafted:
             self.order(_moved(near, offset), "utilities", "停电", DAY - timedelta(days=back), 11)
         for offset, back in ((0, 8), (20, 3), (-20, 0)):
             self.order(_moved(far, offset), "utilities", "燃气", DAY - timedelta(days=back), 12)
+        # A busy spot: eight requests of its category 300-450 m away in the weeks before the window make three
+        # within 200 m in a week ordinary there (the others expected before a request: 8 × (200/500)² × 7/56).
+        busy_polygon = grids.loc[grids["community"] == first_of[streets[9]], "geometry"].iloc[0]
+        self.busy_spot = _points(rng, busy_polygon, 1)[0]
+        for index in range(8):
+            self.order(_moved(self.busy_spot, 300 + 20 * index), "utilities", "供暖",
+                       DAY - timedelta(days=20 + 3 * index), 10)
+        self.busy = [self.order(_moved(self.busy_spot, offset), "utilities", "供暖", DAY - timedelta(days=back), 15)
+                     for offset, back in ((0, 3), (25, 1), (-30, 0))]
 
     def add(self, rng, community: str, l1: str, l2s: list[str], day, count: int, open_: bool = False) -> None:
         polygons = self.grids.loc[self.grids["community"] == community, "geometry"].tolist()
@@ -199,6 +209,15 @@ def test_only_the_three_reports_within_200_m_and_7_days_make_a_cluster(day_alert
     row = got.iloc[0]
     assert (row["category_l2"], row["observed"], row["area_level"]) == ("停水", 3, "grid")
     assert row["area_code"] == raw_orders.set_index("order_no").loc[crafted_dir[1].cluster[-1], "grid_code"]
+
+
+def test_three_reports_in_a_busy_spot_are_no_cluster(day_alerts, raw_orders, crafted_dir):
+    busy = set(crafted_dir[1].busy)
+    clusters = day_alerts[day_alerts["kind"] == "repeat_cluster"]
+    assert not any(busy & set(json.loads(orders)) for orders in clusters["order_nos"])
+    # The quiet spot's three are one: 0 or 1 request within 500 m before is quiet, 8 is busy.
+    usual = clusters_module.usual_others(np.array([0, 1, 8]), DEFAULT_PARAMETERS)
+    assert clusters_module.required_requests(usual, DEFAULT_PARAMETERS).tolist() == [3, 3, 4]
 
 
 def test_the_backlog_jump_matches_the_independent_computation(day_alerts, raw_orders, crafted_dir):
