@@ -122,7 +122,9 @@ def surge_orders(rng: np.random.Generator, city: CityGeography, sampler: LandSam
         inside = np.flatnonzero(np.char.startswith(codes.astype(str), area))
         per_day = surge_size(drawn, usual_per_day(ordinary or {}, start, inside, l1, first, spec.surge_usual_weeks),
                              spec)
-        grid = rng.choice(inside, per_day * length, p=population[inside] / population[inside].sum())
+        # By population; evenly in an area nobody lives in (a park, a port: seed 7's demo city has one).
+        weights = population[inside] if population[inside].sum() > 0 else np.ones(len(inside))
+        grid = rng.choice(inside, per_day * length, p=weights / weights.sum())
         indices, weights = _category_choices(l1)
         day = np.repeat(np.arange(first, first + length), per_day)
         lon, lat = sampler.uniform(rng, grid)
