@@ -57,9 +57,13 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     events.add_argument("--surge-level", choices=("street", "community", "grid"), default=None,
                         help="the area level a surge happens in (default community)")
     events.add_argument("--surge-per-day", type=_range, default=None, metavar="N or LOW-HIGH",
-                        help="extra orders a day in the area and category (default 6-15)")
+                        help="extra orders a day in the area and category (default 6-15, raised where the area "
+                             "usually gets many: --surge-noise-sd)")
     events.add_argument("--surge-days", type=_range, default=None, metavar="N or LOW-HIGH",
                         help="how many days a surge lasts (default 2-7)")
+    events.add_argument("--surge-noise-sd", type=float, default=None, metavar="Z",
+                        help="each surge day's extra is at least the area's usual count of the category plus Z "
+                             "standard deviations of it (default 4; 0: the drawn size as it is)")
     events.add_argument("--clusters", type=int, default=None, help="how many repeat clusters to inject")
     events.add_argument("--cluster-requests", type=_range, default=None, metavar="N or LOW-HIGH",
                         help="requests in a repeat cluster (default 3-5)")
@@ -85,6 +89,7 @@ def event_spec(arguments: argparse.Namespace) -> EventSpec:
     spec = SCALES[arguments.scale].events
     options = {"surges": arguments.surges, "surge_level": arguments.surge_level,
                "surge_per_day": arguments.surge_per_day, "surge_days": arguments.surge_days,
+               "surge_noise_sd": arguments.surge_noise_sd,
                "clusters": arguments.clusters, "cluster_requests": arguments.cluster_requests,
                "weeks": arguments.event_weeks}
     return replace(spec, **{name: value for name, value in options.items() if value is not None})

@@ -23,16 +23,29 @@ STORM_FACTOR = 6.0
 HEAT_FACTOR = 2.5
 # Injected cluster requests lie this close to their spot (one place reported again and again).
 CLUSTER_SPREAD_M = 30.0
+# The repeat-cluster rule's window: an order and its repeats make a labelled cluster when three of them fall
+# within it (docs/alerts.md).
+REPEAT_WINDOW_SECONDS = 7 * DAY
 
 
 @dataclass(frozen=True)
 class EventSpec:
-    """Which labelled events to inject: how many, where, how big and when (within the last `weeks` weeks)."""
+    """Which labelled events to inject: how many, where, how big and when (within the last `weeks` weeks).
+
+    A surge adds a number of orders a day drawn from `surge_per_day`, raised where the area × category usually
+    gets so many that the drawn number would be lost in its day-to-day noise: each day's extra is at least the
+    usual daily count plus `surge_noise_sd` standard deviations of it (√usual, Poisson; the usual count being
+    the area × category's ordinary orders a day over the `surge_usual_weeks` weeks before the surge). With
+    about 20,000 area × category series a day, a day's count up to about 4 standard deviations above its
+    usual level happens by chance somewhere every day, so a smaller excess is no surge anyone could be told
+    about (docs/alerts.md)."""
 
     surges: int = 0
     surge_level: str = "community"
     surge_per_day: tuple[int, int] = (6, 15)
     surge_days: tuple[int, int] = (2, 7)
+    surge_noise_sd: float = 4.0
+    surge_usual_weeks: int = 8
     clusters: int = 0
     cluster_requests: tuple[int, int] = (3, 5)
     cluster_span_days: int = 6
@@ -68,10 +81,31 @@ def _category_choices(l1: str) -> tuple[np.ndarray, np.ndarray]:
     return indices, weights / weights.sum()
 
 
+def usual_per_day(ordinary: dict, start: int, grids: np.ndarray, l1: str, first: int, weeks: int) -> float:
+    """The ordinary orders a day of a category in some grids over the `weeks` weeks before day `first`."""
+    if not ordinary:
+        return 0.0
+    span = min(weeks * 7, first)
+    if span <= 0:
+        return 0.0
+    indices, _ = _category_choices(l1)
+    day = (ordinary["received"] - start) // DAY
+    chosen = (day >= first - span) & (day < first) & np.isin(ordinary["grid"], grids) \
+        & np.isin(ordinary["category"], indices)
+    return float(np.count_nonzero(chosen)) / span
+
+
+def surge_size(drawn: int, usual: float, spec: EventSpec) -> int:
+    """Extra orders a day: the drawn number, raised to the usual count plus surge_noise_sd standard deviations
+    of it where that is more (docs/alerts.md: a smaller excess is lost in the noise of all the series)."""
+    return max(drawn, int(np.ceil(usual + spec.surge_noise_sd * np.sqrt(usual))))
+
+
 def surge_orders(rng: np.random.Generator, city: CityGeography, sampler: LandSampler, start: int, days: int,
-                 spec: EventSpec) -> tuple[dict, pd.DataFrame]:
-    """Extra orders of surges: in an area of spec.surge_level × a first-level category, a fixed number a day
-    for a few days; (orders, truth rows)."""
+                 spec: EventSpec, ordinary: dict | None = None) -> tuple[dict, pd.DataFrame]:
+    """Extra orders of surges: in an area of spec.surge_level × a first-level category, a number a day for a
+    few days, sized against the area's usual count from the `ordinary` orders (columns received, grid,
+    category); (orders, truth rows)."""
     grids = city.grids
     codes = grids["code"].to_numpy()
     digits = {"street": 9, "community": 12, "grid": 15}[spec.surge_level]
@@ -83,10 +117,14 @@ def surge_orders(rng: np.random.Generator, city: CityGeography, sampler: LandSam
         area = areas[rng.integers(len(areas))]
         l1 = l1_values[rng.integers(len(l1_values))]
         length = int(rng.integers(spec.surge_days[0], spec.surge_days[1] + 1))
-        per_day = int(rng.integers(spec.surge_per_day[0], spec.surge_per_day[1] + 1))
+        drawn = int(rng.integers(spec.surge_per_day[0], spec.surge_per_day[1] + 1))
         first = int(rng.integers(max(days - spec.weeks * 7, 0), days - length + 1))
         inside = np.flatnonzero(np.char.startswith(codes.astype(str), area))
-        grid = rng.choice(inside, per_day * length, p=population[inside] / population[inside].sum())
+        per_day = surge_size(drawn, usual_per_day(ordinary or {}, start, inside, l1, first, spec.surge_usual_weeks),
+                             spec)
+        # By population; evenly in an area nobody lives in (a park, a port: seed 7's demo city has one).
+        weights = population[inside] if population[inside].sum() > 0 else np.ones(len(inside))
+        grid = rng.choice(inside, per_day * length, p=weights / weights.sum())
         indices, weights = _category_choices(l1)
         day = np.repeat(np.arange(first, first + length), per_day)
         lon, lat = sampler.uniform(rng, grid)
@@ -170,4 +208,34 @@ def weather_truth(city_code: str, start: int, base: dict, storm_days, heat_days)
                              "category_l1": l1, "category_l2": "", "first_day": day_text(start, index),
                              "last_day": day_text(start, index), "extra_orders": round(count * (1 - 1 / factor)),
                              "lon": "", "lat": ""})
+    return pd.DataFrame(rows, columns=TRUTH_COLUMNS) if rows else empty_truth()
+
+
+def repeat_truth(city: CityGeography, start: int, columns: dict) -> pd.DataFrame:
+    """Labels of the repeat clusters the generator's repeats make: an order repeated (same grid, category, place
+    and caller; work_orders.make_repeats) so often that three of its reports fall within seven days — the same
+    problem reported again and again, as a repeat cluster is. `columns`: the orders, sorted, with `repeat_of`
+    (row of the repeated order, -1 for none). One row per repeated order: its reports' first and last day."""
+    repeat_of = columns["repeat_of"]
+    rows_with = np.flatnonzero(repeat_of >= 0)
+    if rows_with.size == 0:
+        return empty_truth()
+    source = np.concatenate([repeat_of[rows_with], np.unique(repeat_of[rows_with])])
+    member = np.concatenate([rows_with, np.unique(repeat_of[rows_with])])
+    groups = pd.DataFrame({"source": source, "row": member, "received": columns["received"][member]})
+    groups = groups.sort_values(["source", "received"])
+    # Three reports within the window: the one two places later in time is at most the window after.
+    later = groups.groupby("source")["received"].shift(-2)
+    labelled = np.unique(groups.loc[(later - groups["received"]) < REPEAT_WINDOW_SECONDS, "source"])
+    chosen = groups[groups["source"].isin(labelled)]
+    spans = chosen.groupby("source").agg(first=("received", "min"), last=("received", "max"),
+                                         count=("row", "size"))
+    rows = []
+    for number, (row, span) in enumerate(spans.iterrows()):
+        category = CATEGORY_TABLE[int(columns["category"][row])]
+        rows.append({"event_id": f"R{number + 1:05d}", "kind": "repeat_cluster",
+                     "area_code": str(city.grids["code"].iat[int(columns["grid"][row])]), "category_l1": category.l1,
+                     "category_l2": category.l2, "first_day": day_text(start, (span["first"] - start) // DAY),
+                     "last_day": day_text(start, (span["last"] - start) // DAY), "extra_orders": int(span["count"]),
+                     "lon": f"{columns['lon'][row]:.6f}", "lat": f"{columns['lat'][row]:.6f}"})
     return pd.DataFrame(rows, columns=TRUTH_COLUMNS) if rows else empty_truth()

@@ -15,6 +15,7 @@ from sample_data.events import (
     EventSpec,
     cluster_orders,
     hotspot_truth,
+    repeat_truth,
     surge_orders,
     weather_truth,
 )
@@ -436,8 +437,10 @@ def build_work_orders(
     parts = [base, hot]
     if events is not None:
         events_rng = events_rng or np.random.default_rng(0)
-        for inject in (surge_orders, cluster_orders):
-            orders, labels = inject(events_rng, city, sampler, start, days, events)
+        # Surges are sized against the ordinary orders of their area and category (sample_data.events).
+        ordinary = concat_columns([{key: part[key] for key in ("received", "grid", "category")} for part in parts])
+        for inject, extra in ((surge_orders, {"ordinary": ordinary}), (cluster_orders, {})):
+            orders, labels = inject(events_rng, city, sampler, start, days, events, **extra)
             if orders:
                 parts.append(orders)
                 truth.append(labels)
@@ -454,5 +457,6 @@ def build_work_orders(
     columns = {name: values[order] for name, values in columns.items()}
     columns["repeat_of"] = np.where(columns["repeat_of"] >= 0, rank[np.maximum(columns["repeat_of"], 0)], -1)
     columns.update(settle_at(columns, end))
+    truth.append(repeat_truth(city, start, columns))
     labels = pd.concat([frame for frame in truth if len(frame)], ignore_index=True)
     return WorkOrderTable(city, columns, number_orders(columns["received"]), labels)

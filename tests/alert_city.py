@@ -53,6 +53,19 @@ class Crafted:
             day = DAY - timedelta(days=back)
             self.add(rng, self.surging, "environment", ["油烟污染", "扬尘污染", "异味扰民", "露天焚烧"], day, 2)
             self.add(rng, self.steady, "transport", ["公交线路", "停车管理", "交通设施", "出租车网约车"], day, 5)
+        # A past surge in one community must not hide a smaller one in another, of the same category: the
+        # category's spread is measured on ordinary days. Six communities get a social-security request every
+        # third day; one of them had 12 a day for three days three weeks ago; another gets 8 on the day.
+        quiet_ones = [first_of[street] for street in streets[3:9]]
+        self.past, self.masked = quiet_ones[0], quiet_ones[1]
+        for back in range(63, 0, -1):
+            for index, community in enumerate(quiet_ones):
+                if (back + index) % 3 == 0:
+                    self.add(rng, community, "social_security", ["养老保险"], DAY - timedelta(days=back), 1)
+            if back in (20, 19, 18):
+                self.add(rng, self.past, "social_security", ["养老保险", "医保报销", "劳动纠纷", "社会救助"],
+                         DAY - timedelta(days=back), 12)
+        self.add(rng, self.masked, "social_security", ["医保报销", "劳动纠纷", "社会救助", "养老服务"], DAY, 8)
         self.add(rng, self.surging, "environment", ["油烟污染", "扬尘污染", "异味扰民", "露天焚烧"], DAY, 14,
                  open_=True)
         self.add(rng, self.steady, "transport", ["公交线路", "停车管理", "交通设施", "出租车网约车"], DAY, 6)
@@ -68,6 +81,15 @@ class Crafted:
             self.order(_moved(near, offset), "utilities", "停电", DAY - timedelta(days=back), 11)
         for offset, back in ((0, 8), (20, 3), (-20, 0)):
             self.order(_moved(far, offset), "utilities", "燃气", DAY - timedelta(days=back), 12)
+        # A busy spot: eight requests of its category 300-450 m away in the weeks before the window make three
+        # within 200 m in a week ordinary there (the others expected before a request: 8 × (200/500)² × 7/56).
+        busy_polygon = grids.loc[grids["community"] == first_of[streets[9]], "geometry"].iloc[0]
+        self.busy_spot = _points(rng, busy_polygon, 1)[0]
+        for index in range(8):
+            self.order(_moved(self.busy_spot, 300 + 20 * index), "utilities", "供暖",
+                       DAY - timedelta(days=20 + 3 * index), 10)
+        self.busy = [self.order(_moved(self.busy_spot, offset), "utilities", "供暖", DAY - timedelta(days=back), 15)
+                     for offset, back in ((0, 3), (25, 1), (-30, 0))]
 
     def add(self, rng, community: str, l1: str, l2s: list[str], day, count: int, open_: bool = False) -> None:
         polygons = self.grids.loc[self.grids["community"] == community, "geometry"].tolist()

@@ -63,13 +63,8 @@ def surges(orders: pd.DataFrame, day: int, parameters) -> pd.DataFrame:
                   .groupby(["area", "category_l1", "day"]).size().unstack("day")
                   .reindex(index=series_index, columns=baseline_days).fillna(0))
         level_of = matrix.to_numpy().sum(axis=1) / w.sum()
-        means = level_of[:, None] * w[None, :]
-        inverse = {}
-        for category in series_index.get_level_values("category_l1").unique():
-            rows_of = series_index.get_level_values("category_l1") == category
-            y, m = matrix.to_numpy()[rows_of], means[rows_of]
-            denominator = np.square(m).sum()
-            inverse[category] = max(0.0, (np.square(y - m) - y).sum() / denominator) if denominator > 0 else 0.0
+        inverse = ordinary_inverse(matrix.to_numpy(), w, series_index.get_level_values("category_l1").to_numpy(),
+                                   parameters)
         today = frame[frame["day"] == day].groupby(["area", "category_l1"]).size()
         for (code, category), observed in today.items():
             if observed < parameters.min_observed:
@@ -84,6 +79,34 @@ def surges(orders: pd.DataFrame, day: int, parameters) -> pd.DataFrame:
                              "observed": int(observed), "expected": expected, "upper": float(upper)})
     flagged = pd.DataFrame(rows, columns=["area_level", "area_code", "category_l1", "observed", "expected", "upper"])
     return flagged[~_explained(flagged, "category_l1", LEVELS)].reset_index(drop=True)
+
+
+def ordinary_inverse(y: np.ndarray, w: np.ndarray, categories: np.ndarray, parameters) -> dict[str, float]:
+    """Each category's overdispersion over its series' ordinary days (y: series × baseline days, w: each day's
+    weekday weight): a day with at least min_observed requests above the ordinary_alpha quantile, its series'
+    level taken from the days kept, is left out; from 1/k = 0, rounds until the days left out stay the same."""
+    span = y.shape[1]
+    inverse = {category: 0.0 for category in np.unique(categories)}
+    kept = np.ones(y.shape, dtype=bool)
+    level = y.sum(axis=1) / w.sum()
+    for round_ in range(10):
+        above = np.zeros(y.shape, dtype=bool)
+        candidates = np.nonzero((y >= parameters.min_observed) & (parameters.ordinary_alpha > 0))
+        for row, column in zip(*candidates, strict=True):
+            mean = max(level[row] * w[column], 1 / span)
+            above[row, column] = y[row, column] > nb_quantile(mean, inverse[categories[row]],
+                                                              parameters.ordinary_alpha)
+        if round_ and np.array_equal(~above, kept):
+            break
+        kept = ~above
+        level = (y * kept).sum(axis=1) / (w[None, :] * kept).sum(axis=1)
+        means = level[:, None] * w[None, :]
+        for category in inverse:
+            rows_of = categories == category
+            numerator = ((np.square(y - means) - y) * kept)[rows_of].sum()
+            denominator = (np.square(means) * kept)[rows_of].sum()
+            inverse[category] = max(0.0, numerator / denominator) if denominator > 0 else 0.0
+    return inverse
 
 
 def _explained(flagged: pd.DataFrame, key: str, levels: tuple[str, ...]) -> np.ndarray:
@@ -132,9 +155,12 @@ def clusters(orders: pd.DataFrame, day: int, parameters) -> list[frozenset[str]]
         order = window[window["order_no"] == order_no].iloc[0]
         same = baseline[baseline["category_l2"] == order["category_l2"]]
         usual = int((haversine_m(same["lon"], same["lat"], order["lon"], order["lat"])
-                     <= parameters.cluster_radius_m).sum())
-        expected = max(usual * parameters.cluster_days / (parameters.baseline_weeks * 7), 0.05)
-        required = max(parameters.cluster_requests, nb_quantile(expected, 0.0, parameters.cluster_alpha) + 1)
+                     <= parameters.cluster_baseline_radius_m).sum())
+        # Others expected within the radius in the window: the wider circle's count (at least one) scaled.
+        expected = (max(usual, 1) * (parameters.cluster_radius_m / parameters.cluster_baseline_radius_m) ** 2
+                    * parameters.cluster_days / (parameters.baseline_weeks * 7))
+        # The others before it (count − 1) above the chance quantile.
+        required = max(parameters.cluster_requests, nb_quantile(expected, 0.0, parameters.cluster_alpha) + 2)
         if count >= required:
             edges += [(order_no, other) for other in pairs.loc[pairs["order_no"] == order_no, "order_no_other"]]
             edges.append((order_no, order_no))

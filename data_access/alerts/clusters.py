@@ -21,8 +21,10 @@ ORDER_COLUMNS = ["order_no", "category_l1", "category_l2", "lon", "lat", "receiv
 BASELINE_COLUMNS = ["category_l2", "lon", "lat"]
 # Buckets a little wider than the radius, so a neighbour within it is always in the same or an adjacent one.
 BUCKET_MARGIN = 1.1
-# A spot that had nothing of the category in the baseline weeks is taken to expect this much in a window.
-QUIET_SPOT_EXPECTED = 0.05
+# A spot's usual count is learnt from a wider circle than the cluster's (a count within 200 m over 8 weeks is a
+# handful of requests, too few to tell a busy spot from a quiet one) and scaled to the cluster's circle; a spot
+# with none there is taken to have had one.
+MIN_BASELINE_REQUESTS = 1
 
 
 def read_orders(engine: Engine, start: int, end: int, columns: list[str] = ORDER_COLUMNS) -> pd.DataFrame:
@@ -48,45 +50,77 @@ def baseline_span(day: int, parameters: AlertParameters) -> tuple[int, int]:
     return end - parameters.baseline_weeks * 7 * DAY_SECONDS, end
 
 
+def _cell_keys(codes: np.ndarray, lon: np.ndarray, lat: np.ndarray, size: float, reference_lat: float,
+               dx: int = 0, dy: int = 0) -> np.ndarray:
+    """One int64 per point: its category code and its bucket (shifted by dx, dy buckets)."""
+    x, y = metric_cells(lon, lat, size, reference_lat)
+    return (codes.astype(np.int64) << 42) | ((x + dx + (1 << 20)) << 21) | (y + dy + (1 << 20))
+
+
 def neighbour_pairs(points: pd.DataFrame, pool: pd.DataFrame, radius_m: float, reference_lat: float,
                     within_seconds: int | None = None) -> pd.DataFrame:
     """Pairs (point row, pool row) of the same second-level category within radius_m, by buckets of about that
-    size: only the 3 × 3 buckets around each point are compared. With within_seconds, only pool orders
-    received up to that long before the point, never after it, and never the point itself (by order_no).
+    size: only the 3 × 3 buckets around each point are compared (sorted bucket keys, no join). With
+    within_seconds, only pool orders received up to that long before the point, never after it, and never the
+    point itself (by order_no).
 
-    Returns columns point (position in `points`), neighbour (position in `pool`).
+    Returns columns point (position in `points`), neighbour (position in `pool`), distance_m.
     """
+    empty = pd.DataFrame({"point": pd.Series(dtype="int64"), "neighbour": pd.Series(dtype="int64"),
+                          "distance_m": pd.Series(dtype=float)})
     if points.empty or pool.empty:
-        return pd.DataFrame({"point": pd.Series(dtype="int64"), "neighbour": pd.Series(dtype="int64")})
+        return empty
     size = radius_m * BUCKET_MARGIN
-    px, py = metric_cells(points["lon"].to_numpy(), points["lat"].to_numpy(), size, reference_lat)
-    qx, qy = metric_cells(pool["lon"].to_numpy(), pool["lat"].to_numpy(), size, reference_lat)
-    left = pd.DataFrame({"point": np.arange(len(points)), "category_l2": points["category_l2"].to_numpy(),
-                         "x": px, "y": py})
-    right = pd.DataFrame({"neighbour": np.arange(len(pool)), "category_l2": pool["category_l2"].to_numpy(),
-                          "x": qx, "y": qy})
-    parts = []
+    codes, _ = pd.factorize(np.concatenate([points["category_l2"].to_numpy(dtype=object),
+                                            pool["category_l2"].to_numpy(dtype=object)]))
+    point_codes, pool_codes = codes[:len(points)], codes[len(points):]
+    point_lon, point_lat = points["lon"].to_numpy(dtype=float), points["lat"].to_numpy(dtype=float)
+    pool_lon, pool_lat = pool["lon"].to_numpy(dtype=float), pool["lat"].to_numpy(dtype=float)
+    pool_keys = _cell_keys(pool_codes, pool_lon, pool_lat, size, reference_lat)
+    order = np.argsort(pool_keys, kind="stable")
+    sorted_keys = pool_keys[order]
+    point_parts, neighbour_parts = [], []
     for dx in (-1, 0, 1):
         for dy in (-1, 0, 1):
-            shifted = left.assign(x=left["x"] + dx, y=left["y"] + dy)
-            parts.append(shifted.merge(right, on=["category_l2", "x", "y"])[["point", "neighbour"]])
-    pairs = pd.concat(parts, ignore_index=True)
-    point, neighbour = pairs["point"].to_numpy(), pairs["neighbour"].to_numpy()
-    keep = haversine_m(points["lon"].to_numpy()[point], points["lat"].to_numpy()[point],
-                       pool["lon"].to_numpy()[neighbour], pool["lat"].to_numpy()[neighbour]) <= radius_m
+            keys = _cell_keys(point_codes, point_lon, point_lat, size, reference_lat, dx, dy)
+            low = np.searchsorted(sorted_keys, keys, side="left")
+            high = np.searchsorted(sorted_keys, keys, side="right")
+            counts = high - low
+            if not counts.any():
+                continue
+            point = np.repeat(np.arange(len(points)), counts)
+            # Each point's run of matching pool rows: its low bound plus 0, 1, … within the run.
+            offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+            point_parts.append(point)
+            neighbour_parts.append(order[np.repeat(low, counts) + offsets])
+    if not point_parts:
+        return empty
+    point, neighbour = np.concatenate(point_parts), np.concatenate(neighbour_parts)
+    distance = haversine_m(point_lon[point], point_lat[point], pool_lon[neighbour], pool_lat[neighbour])
+    keep = distance <= radius_m
     if within_seconds is not None:
         moment = points["received_at"].to_numpy(dtype="int64")[point]
         other = pool["received_at"].to_numpy(dtype="int64")[neighbour]
         keep &= (other <= moment) & (other > moment - within_seconds)
         keep &= points["order_no"].to_numpy()[point] != pool["order_no"].to_numpy()[neighbour]
-    return pairs[keep].reset_index(drop=True)
+    return pd.DataFrame({"point": point[keep], "neighbour": neighbour[keep], "distance_m": distance[keep]})
+
+
+def usual_others(baseline_counts: np.ndarray, parameters: AlertParameters) -> np.ndarray:
+    """How many other requests of the category a spot usually gets within the radius in a cluster window: its
+    baseline count within cluster_baseline_radius_m (at least MIN_BASELINE_REQUESTS) scaled by the two
+    circles' areas and from the baseline weeks to the window's days."""
+    area = (parameters.cluster_radius_m / parameters.cluster_baseline_radius_m) ** 2
+    time = parameters.cluster_days / (parameters.baseline_weeks * 7)
+    return np.maximum(baseline_counts, MIN_BASELINE_REQUESTS) * area * time
 
 
 def required_requests(expected: np.ndarray, parameters: AlertParameters) -> np.ndarray:
-    """How many requests in the window make a cluster at a spot that usually gets `expected` in one: at least
-    cluster_requests, and more than the spot's own upper limit."""
-    limit = upper_limit(np.maximum(expected, QUIET_SPOT_EXPECTED), 0.0, parameters.cluster_alpha)
-    return np.maximum(parameters.cluster_requests, limit + 1).astype(np.int64)
+    """How many requests in the window (a request and the others before it) make a cluster at a spot that
+    usually gets `expected` others in one: at least cluster_requests, and more others than the spot would see
+    by chance as often as cluster_alpha (a request arriving, how many others came before it: Poisson)."""
+    limit = upper_limit(expected, 0.0, parameters.cluster_alpha)
+    return np.maximum(parameters.cluster_requests, limit + 2).astype(np.int64)
 
 
 def find_clusters(day: int, window: pd.DataFrame, baseline: pd.DataFrame, parameters: AlertParameters
@@ -107,10 +141,9 @@ def find_clusters(day: int, window: pd.DataFrame, baseline: pd.DataFrame, parame
     candidates = np.flatnonzero(counts >= parameters.cluster_requests)
     if candidates.size == 0:
         return pd.DataFrame(columns=FINDING_COLUMNS)
-    usual = neighbour_pairs(today.iloc[candidates].reset_index(drop=True), baseline, parameters.cluster_radius_m,
-                            reference_lat)
-    baseline_count = np.bincount(usual["point"].to_numpy(), minlength=candidates.size)
-    expected = baseline_count * parameters.cluster_days / (parameters.baseline_weeks * 7)
+    usual = neighbour_pairs(today.iloc[candidates].reset_index(drop=True), baseline,
+                            parameters.cluster_baseline_radius_m, reference_lat)
+    expected = usual_others(np.bincount(usual["point"].to_numpy(), minlength=candidates.size), parameters)
     required = required_requests(expected, parameters)
     triggered = counts[candidates] >= required
     triggers = candidates[triggered]

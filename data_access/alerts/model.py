@@ -20,13 +20,17 @@ class AlertParameters:
     min_expected: float = 1.0
     # … and a surge needs at least this many requests in the day, whatever the expectation.
     min_observed: int = 5
+    # The spread (overdispersion) is measured on ordinary days: a baseline day with at least min_observed
+    # requests that chance would give less often than this is left out of it (a past surge).
+    ordinary_alpha: float = 0.005
     # Repeat clusters: this many requests of one second-level category within the radius and the days.
     cluster_requests: int = 3
     cluster_radius_m: float = 200.0
     cluster_days: int = 7
-    # … and more than a spot that busy would see this often by chance (a looser test than a surge's: the
-    # rule's own minimum does most of the work in quiet places).
+    # … and, a request arriving, more others before it than a spot that busy would see this often by chance,
     cluster_alpha: float = 1e-3
+    # … the spot's usual count learnt within this radius over the baseline weeks (scaled to the cluster's).
+    cluster_baseline_radius_m: float = 500.0
     # Backlog: an area's open (or overdue) count against its level over these previous days.
     backlog_days: int = 14
     # … flagged only when it rose by at least this many orders and this share above that level.
@@ -50,6 +54,8 @@ def upper_limit(mean: np.ndarray, inverse_size: np.ndarray | float, alpha: float
         return result
     if np.any(mean <= 0):
         raise ValueError("upper_limit needs positive means")
+    if not 0 < alpha <= 1:
+        raise ValueError(f"upper_limit needs 0 < alpha ≤ 1, not {alpha}")
     # log P(Y = 0), then P(x + 1) = P(x) · m (1 + r x) / ((x + 1)(1 + r m)) in logs (no underflow at large m).
     poisson = inverse <= 0
     log_p = np.where(poisson, -mean, -np.log1p(inverse * mean) / np.where(poisson, 1.0, inverse))

@@ -85,30 +85,76 @@ def weekday_weights(counts: pd.DataFrame, baseline_days: np.ndarray) -> np.ndarr
 
 def build_baseline(grid_counts: pd.DataFrame, day: int, parameters: AlertParameters) -> Baseline:
     """Each series' level (weekday-adjusted mean) and each level × category's overdispersion, from the
-    `baseline_weeks` weeks before `day` (grid counts of those days)."""
+    `baseline_weeks` weeks before `day` (grid counts of those days).
+
+    The level counts every baseline day (a change that lasts becomes the new usual); the overdispersion is
+    measured on ordinary days only (ordinary_spread), so one past surge does not widen the line of every area
+    for that category."""
     days = parameters.baseline_weeks * 7
     baseline_days = np.arange(day - days, day)
     counts = grid_counts[(grid_counts["day"] >= day - days) & (grid_counts["day"] < day)]
     weights = weekday_weights(counts, baseline_days)
     day_weight = weights[weekday(baseline_days)]
-    sum_weights, sum_squared_weights = float(day_weight.sum()), float(np.square(day_weight).sum())
+    totals = (float(day_weight.sum()), float(np.square(day_weight).sum()))
     levels, inverse_size = {}, {}
     for level in SURGE_LEVELS:
         series = by_level(counts, level)
-        y = series["received"].to_numpy(dtype=float)
-        w = weights[weekday(series["day"].to_numpy())]
-        sums = series.assign(y=y, yy=y * y, yw=y * w).groupby(["area_code", "category_l1"])[["y", "yy", "yw"]].sum()
-        level_of = sums["y"] / sum_weights
-        levels[level] = pd.DataFrame({"level": level_of})
-        # Σ over every baseline day (zero days included) of (y − m)² − y, and of m², with m = level × weight.
-        deviation = sums["yy"] - 2 * level_of * sums["yw"] + level_of ** 2 * sum_squared_weights - sums["y"]
-        squared_means = level_of ** 2 * sum_squared_weights
-        for category, part in pd.DataFrame({"deviation": deviation, "squared": squared_means}).groupby(
-                level="category_l1"):
-            denominator = float(part["squared"].sum())
-            inverse_size[(level, category)] = (max(0.0, float(part["deviation"].sum()) / denominator)
-                                               if denominator > 0 else 0.0)
+        series = series.assign(w=weights[weekday(series["day"].to_numpy())])
+        levels[level] = pd.DataFrame({"level": series.groupby(["area_code", "category_l1"])["received"].sum()
+                                      / totals[0]})
+        inverse_size.update({(level, category): value for category, value in
+                             ordinary_spread(series, totals, days, parameters).items()})
     return Baseline(day, levels, inverse_size, weights, days)
+
+
+def _spread(sums: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Each series' level and, per category, the method-of-moments overdispersion 1/k (Var = m + m²/k):
+    Σ((y − m)² − y) / Σ m² over the series' days, zero days included, m = level × weekday weight. `sums`
+    (indexed by area_code, category_l1): y, yy, yw over the days counted, and w, ww over the same days."""
+    level = sums["y"] / sums["w"]
+    deviation = sums["yy"] - 2 * level * sums["yw"] + level ** 2 * sums["ww"] - sums["y"]
+    squared = level ** 2 * sums["ww"]
+    per_category = pd.DataFrame({"deviation": deviation, "squared": squared}).groupby(level="category_l1").sum()
+    inverse = (per_category["deviation"] / per_category["squared"].where(per_category["squared"] > 0)).fillna(0.0)
+    return level, inverse.clip(lower=0.0)
+
+
+def ordinary_spread(series: pd.DataFrame, totals: tuple[float, float], baseline_days: int,
+                    parameters: AlertParameters) -> dict[str, float]:
+    """Each category's overdispersion over the ordinary days of its series (`series`: area_code, category_l1,
+    day, received, w for the days with requests; `totals`: Σ w and Σ w² over all baseline days).
+
+    A day with at least min_observed requests is left out, with the series' other days giving its level, when
+    its count would happen by chance less often than ordinary_alpha under the overdispersion of the days kept
+    (Farrington's reweighting of past outbreaks, as a cut). Starting from pure chance (1/k = 0), each round
+    measures the spread on the days kept and tests every such day again, until the days left out stop
+    changing (at most ten rounds). ordinary_alpha 0 leaves no day out."""
+    key = ["area_code", "category_l1"]
+    y = series["received"].to_numpy(dtype=float)
+    w = series["w"].to_numpy()
+    terms = pd.DataFrame({"y": y, "yy": y * y, "yw": y * w, "w": 0.0, "ww": 0.0}, index=series.index)
+    every = terms.groupby([series["area_code"], series["category_l1"]]).sum()
+    every["w"], every["ww"] = totals
+    # ordinary_alpha 0: every day counts (no day is left out).
+    candidates = series[(series["received"] >= parameters.min_observed) & (parameters.ordinary_alpha > 0)]
+    candidate_terms = terms.loc[candidates.index].assign(w=candidates["w"], ww=np.square(candidates["w"]))
+    candidate_keys = pd.MultiIndex.from_frame(candidates[key])
+    left_out = np.zeros(len(candidates), dtype=bool)
+    level, inverse = every["y"] / every["w"], pd.Series(0.0, index=every.index.unique("category_l1"))
+    for _ in range(10):
+        mean = np.maximum(level.reindex(candidate_keys).to_numpy() * candidates["w"].to_numpy(), 1 / baseline_days)
+        above = candidates["received"].to_numpy() > upper_limit(
+            mean, inverse.reindex(candidates["category_l1"]).to_numpy(), parameters.ordinary_alpha)
+        if _ and np.array_equal(above, left_out):
+            break
+        left_out = above
+        kept = every
+        if left_out.any():
+            removed = candidate_terms[left_out].groupby([candidates["area_code"][left_out],
+                                                         candidates["category_l1"][left_out]]).sum()
+            kept = every.sub(removed.reindex(every.index, fill_value=0.0))
+        level, inverse = _spread(kept)
+    return {category: float(value) for category, value in inverse.items()}
 
 
 def surge_limits(expected: np.ndarray, inverse_size: np.ndarray, baseline_days: int,

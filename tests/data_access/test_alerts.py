@@ -29,6 +29,7 @@ from data_access.alerts import (
     read_open_alert_count,
     read_open_alerts,
 )
+from data_access.alerts import clusters as clusters_module
 from data_access.alerts.compute import day_number
 from data_access.alerts.model import upper_limit
 from data_access.db import create_db_engine
@@ -75,11 +76,24 @@ def test_the_negative_binomial_limit_matches_its_probability_function():
 def test_the_surge_is_flagged_and_an_area_at_its_usual_level_or_a_grid_from_0_to_1_is_not(day_alerts, crafted_dir):
     crafted = crafted_dir[1]
     surges = day_alerts[day_alerts["kind"] == "surge"]
-    assert len(surges) >= 1
-    assert all(code.startswith(crafted.surging) or crafted.surging.startswith(code) for code in surges["area_code"])
-    assert set(surges["category_l1"]) == {"environment"}
+    environment = surges[surges["category_l1"] == "environment"]
+    assert len(environment) >= 1
+    assert all(code.startswith(crafted.surging) or crafted.surging.startswith(code)
+               for code in environment["area_code"])
+    assert set(surges["category_l1"]) == {"environment", "social_security"}
     assert not (day_alerts["area_code"].str.startswith(crafted.steady)).any()
     assert not ((day_alerts["kind"] == "surge") & day_alerts["area_code"].str.startswith(crafted.quiet)).any()
+
+
+def test_a_past_surge_elsewhere_does_not_hide_a_surge_of_the_same_category(day_alerts, crafted_dir):
+    crafted = crafted_dir[1]
+    surges = day_alerts[(day_alerts["kind"] == "surge") & (day_alerts["category_l1"] == "social_security")]
+    assert surges["area_code"].tolist() == [crafted.masked]
+    assert surges["observed"].tolist() == [8] and float(surges["upper"].iloc[0]) < 8
+    # The past surge is in the baseline, left out of the spread: the line is the one of pure chance.
+    assert float(surges["upper"].iloc[0]) == upper_limit(np.array([DEFAULT_PARAMETERS.min_expected]),
+                                                         1 / (56 * DEFAULT_PARAMETERS.min_expected),
+                                                         DEFAULT_PARAMETERS.alpha)[0]
 
 
 def test_surges_match_the_independent_computation(day_alerts, raw_orders):
@@ -101,6 +115,15 @@ def test_only_the_three_reports_within_200_m_and_7_days_make_a_cluster(day_alert
     row = got.iloc[0]
     assert (row["category_l2"], row["observed"], row["area_level"]) == ("停水", 3, "grid")
     assert row["area_code"] == raw_orders.set_index("order_no").loc[crafted_dir[1].cluster[-1], "grid_code"]
+
+
+def test_three_reports_in_a_busy_spot_are_no_cluster(day_alerts, raw_orders, crafted_dir):
+    busy = set(crafted_dir[1].busy)
+    clusters = day_alerts[day_alerts["kind"] == "repeat_cluster"]
+    assert not any(busy & set(json.loads(orders)) for orders in clusters["order_nos"])
+    # The quiet spot's three are one: 0 or 1 request within 500 m before is quiet, 8 is busy.
+    usual = clusters_module.usual_others(np.array([0, 1, 8]), DEFAULT_PARAMETERS)
+    assert clusters_module.required_requests(usual, DEFAULT_PARAMETERS).tolist() == [3, 3, 4]
 
 
 def test_the_backlog_jump_matches_the_independent_computation(day_alerts, raw_orders, crafted_dir):

@@ -54,6 +54,26 @@ def test_every_injected_event_is_in_the_orders_as_labelled(events_dir):
         assert chosen["grid_code"].str.startswith(event.area_code[:12]).all()
 
 
+def test_a_surge_is_raised_above_the_noise_of_a_busy_area(tmp_path):
+    spec = EventSpec(surges=6, surge_level="street", surge_per_day=(1, 1), surge_days=(2, 2), weeks=4)
+    generate_city(tmp_path, scale="test", seed=TEST_SEED, as_of=TEST_AS_OF, events=spec)
+    truth = pd.read_csv(tmp_path / TRUTH_FILE, dtype=str, keep_default_na=False)
+    orders = expected.work_orders(tmp_path)
+    orders = orders[orders["repeat_of"].isna()]
+    days = pd.to_datetime(orders["received_at"], unit="s", utc=True).dt.tz_convert("Asia/Shanghai").dt.date
+    raised = 0
+    for event in truth[truth["event_id"].str.startswith("S")].itertuples():
+        first = date.fromisoformat(event.first_day)
+        before = orders["grid_code"].str.startswith(event.area_code) & (orders["category_l1"] == event.category_l1) \
+            & (days < first) & (days >= first - pd.Timedelta(days=56))
+        usual = before.sum() / 56
+        per_day = int(event.extra_orders) / 2
+        # The ordinary orders the generator sized it against, without the repeats: the same count.
+        assert per_day == max(1, int(np.ceil(usual + 4 * np.sqrt(usual))))
+        raised += per_day > 1
+    assert raised >= 3
+
+
 def test_the_hotspots_and_the_weather_the_generator_always_made_are_labelled(events_dir):
     truth = pd.read_csv(events_dir / TRUTH_FILE, dtype=str, keep_default_na=False)
     orders = expected.work_orders(events_dir)
@@ -65,6 +85,25 @@ def test_the_hotspots_and_the_weather_the_generator_always_made_are_labelled(eve
     storms = truth[truth["event_id"].str.startswith("W")]
     assert len(storms) and (storms["area_code"] == "4299").all()
     assert set(storms["category_l1"]) == {"city_management", "housing_property"}
+
+
+def test_an_order_repeated_three_times_within_seven_days_is_labelled_as_a_repeat_cluster(events_dir):
+    truth = pd.read_csv(events_dir / TRUTH_FILE, dtype=str, keep_default_na=False)
+    orders = expected.work_orders(events_dir).set_index("order_no")
+    repeats = orders[orders["repeat_of"].notna()]
+    want = set()
+    for source, group in repeats.groupby("repeat_of"):
+        reports = pd.concat([orders.loc[[source]], group]).sort_values("received_at")
+        moments = reports["received_at"].to_numpy()
+        if len(moments) >= 3 and (moments[2:] - moments[:-2] < 7 * 86_400).any():
+            days = pd.to_datetime(moments, unit="s", utc=True).tz_convert("Asia/Shanghai").date
+            first = orders.loc[source]
+            want.add((first["grid_code"], first["category_l2"], f"{float(first['lon']):.6f}",
+                      f"{float(first['lat']):.6f}", min(days).isoformat(), max(days).isoformat(), str(len(reports))))
+    labelled = truth[truth["event_id"].str.startswith("R")]
+    assert (labelled["kind"] == "repeat_cluster").all()
+    assert want and set(map(tuple, labelled[["area_code", "category_l2", "lon", "lat", "first_day", "last_day",
+                                              "extra_orders"]].values.tolist())) == want
 
 
 def test_without_events_asked_for_the_orders_do_not_change(events_dir, city_dir):
