@@ -23,8 +23,8 @@ BASELINE_COLUMNS = ["category_l2", "lon", "lat"]
 BUCKET_MARGIN = 1.1
 # A spot's usual count is learnt from a wider circle than the cluster's (a count within 200 m over 8 weeks is a
 # handful of requests, too few to tell a busy spot from a quiet one) and scaled to the cluster's circle; a spot
-# with none there is taken to have had one.
-MIN_BASELINE_REQUESTS = 1
+# with none there is taken to have had half of one (a count of 0 over 8 weeks says "rare", not "never").
+MIN_BASELINE_REQUESTS = 0.5
 
 
 def read_orders(engine: Engine, start: int, end: int, columns: list[str] = ORDER_COLUMNS) -> pd.DataFrame:
