@@ -56,10 +56,11 @@ from data_access.geo import haversine_m
 SLACK_DAYS = {"surge": 0, "repeat_cluster": DEFAULT_PARAMETERS.cluster_days, "backlog": 14}
 SWEEP = {
     "alpha": (1e-3, 1e-5, 1e-6),
-    "min_expected": (0.25, 0.5, 2.0),
+    "min_expected": (0.25, 0.5, 1.0, 2.0),
     "min_observed": (3, 8),
     "ordinary_alpha": (1e-3, 0.05, 0.0),
-    "cluster_alpha": (1.0, 1e-2, 1e-4),
+    "cluster_alpha": (1.0, 1e-2, 1e-3, 1e-4, 1e-5),
+    "cluster_baseline_radius_m": (200.0, 1000.0),
     "cluster_requests": (4,),
     "backlog_min_ratio": (1.25, 2.0),
 }
@@ -203,7 +204,9 @@ def main() -> int:
     parser.add_argument("--dir", required=True, type=Path)
     parser.add_argument("--db", required=True)
     parser.add_argument("--days", type=int, default=None)
-    parser.add_argument("--sweep", action="store_true", help="also evaluate other parameter values")
+    parser.add_argument("--sweep", nargs="?", const=",".join(SWEEP), default="", metavar="NAMES",
+                        help="also evaluate other values of these parameters (comma-separated; default all of "
+                             f"{', '.join(SWEEP)})")
     parser.add_argument("--timing-runs", type=int, default=3)
     parser.add_argument("--no-timing", action="store_true", help="recall and false alarms only")
     arguments = parser.parse_args()
@@ -216,11 +219,12 @@ def main() -> int:
     with engine.connect() as connection:
         communities = connection.exec_driver_sql("SELECT COUNT(*) FROM areas WHERE level = 'community'").scalar()
     variants = {"default": DEFAULT_PARAMETERS}
-    if arguments.sweep:
-        for name, values in SWEEP.items():
-            for value in values:
-                if getattr(DEFAULT_PARAMETERS, name) != value:
-                    variants[f"{name}={value}"] = replace(DEFAULT_PARAMETERS, **{name: value})
+    for name in filter(None, arguments.sweep.split(",")):
+        if name not in SWEEP:
+            parser.error(f"--sweep: no values to try for {name!r}; choose from {', '.join(SWEEP)}")
+        for value in SWEEP[name]:
+            if getattr(DEFAULT_PARAMETERS, name) != value:
+                variants[f"{name}={value}"] = replace(DEFAULT_PARAMETERS, **{name: value})
     span, read_wall, read_cpu = timed(Span, engine, first, last, DEFAULT_PARAMETERS)
     print(f"span read in {read_wall:.1f} s ({read_cpu:.1f} s CPU): {len(span.orders):,} orders", file=sys.stderr)
     findings = {name: [] for name in variants}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import ColumnElement, Engine, Integer, Select, case, func, literal
 from sqlalchemy.ext.compiler import compiles
@@ -22,6 +23,23 @@ def read_frame(engine: Engine, statement: Select) -> pd.DataFrame:
         if frame[column].dtype == object and frame[column].map(lambda value: isinstance(value, Decimal)).any():
             frame[column] = pd.to_numeric(frame[column].map(lambda v: None if v is None else float(v)))
     return frame
+
+
+def read_columns(engine: Engine, statement: Select, dtypes: dict[str, str | type]) -> pd.DataFrame:
+    """Run a SELECT of plain numbers and text and return its rows as a DataFrame with these column types
+    ({label: dtype}, in the statement's order), taking the driver's rows as they come: no SQLAlchemy row
+    objects, no per-value type processing (for reads of hundreds of thousands of rows, several times faster
+    than read_frame). A whole-number column may come back as Decimal from PostgreSQL's SUM: numpy converts it."""
+    with engine.connect() as connection:
+        result = connection.execute(statement)
+        names = list(result.keys())
+        rows = result.cursor.fetchall()
+    if names != list(dtypes):
+        raise ValueError(f"read_columns: the statement returns {names}, not {list(dtypes)}")
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+    return pd.DataFrame({name: np.array(values, dtype=object).astype(dtypes[name])
+                         if dtypes[name] is not object else np.array(values, dtype=object)
+                         for name, values in zip(names, columns, strict=True)})
 
 
 def count_if(condition: ColumnElement) -> ColumnElement:

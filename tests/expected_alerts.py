@@ -156,8 +156,8 @@ def clusters(orders: pd.DataFrame, day: int, parameters) -> list[frozenset[str]]
         same = baseline[baseline["category_l2"] == order["category_l2"]]
         usual = int((haversine_m(same["lon"], same["lat"], order["lon"], order["lat"])
                      <= parameters.cluster_baseline_radius_m).sum())
-        # Others expected within the radius in the window: the wider circle's count (at least one) scaled.
-        expected = (max(usual, 1) * (parameters.cluster_radius_m / parameters.cluster_baseline_radius_m) ** 2
+        # Others expected within the radius in the window: the wider circle's count (at least half) scaled.
+        expected = (max(usual, 0.5) * (parameters.cluster_radius_m / parameters.cluster_baseline_radius_m) ** 2
                     * parameters.cluster_days / (parameters.baseline_weeks * 7))
         # The others before it (count − 1) above the chance quantile.
         required = max(parameters.cluster_requests, nb_quantile(expected, 0.0, parameters.cluster_alpha) + 2)

@@ -5,6 +5,7 @@ repeat, joined into one cluster each."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -23,8 +24,8 @@ BASELINE_COLUMNS = ["category_l2", "lon", "lat"]
 BUCKET_MARGIN = 1.1
 # A spot's usual count is learnt from a wider circle than the cluster's (a count within 200 m over 8 weeks is a
 # handful of requests, too few to tell a busy spot from a quiet one) and scaled to the cluster's circle; a spot
-# with none there is taken to have had one.
-MIN_BASELINE_REQUESTS = 1
+# with none there is taken to have had half of one (a count of 0 over 8 weeks says "rare", not "never").
+MIN_BASELINE_REQUESTS = 0.5
 
 
 def read_orders(engine: Engine, start: int, end: int, columns: list[str] = ORDER_COLUMNS) -> pd.DataFrame:
@@ -123,36 +124,83 @@ def required_requests(expected: np.ndarray, parameters: AlertParameters) -> np.n
     return np.maximum(parameters.cluster_requests, limit + 2).astype(np.int64)
 
 
-def find_clusters(day: int, window: pd.DataFrame, baseline: pd.DataFrame, parameters: AlertParameters
-                  ) -> pd.DataFrame:
+@dataclass
+class ClusterMemo:
+    """What find_clusters learnt about a day's requests, for the live feed's next batch: a request's others
+    come before it, so its count, its spot's usual count and the others it repeats stay as they were while
+    later requests arrive (a request arriving before one already seen starts the memo afresh)."""
+
+    # order_no -> (count in its window, others expected, requests required, the others' order numbers); the
+    # last two only for a request with at least cluster_requests.
+    entries: dict[str, tuple[int, float, int, tuple[str, ...]]] = field(default_factory=dict)
+    latest: int = -1
+    parameters: AlertParameters | None = None
+
+    def learn(self, today: pd.DataFrame, window: pd.DataFrame, baseline: pd.DataFrame, reference_lat: float,
+              parameters: AlertParameters) -> None:
+        """Add today's requests not seen yet (all of them again after a request older than the last seen)."""
+        if parameters != self.parameters:
+            self.entries.clear()
+            self.latest, self.parameters = -1, parameters
+        moments = today["received_at"].to_numpy(dtype="int64")
+        new = ~today["order_no"].isin(self.entries.keys()).to_numpy()
+        if new.any() and self.entries and moments[new].min() <= self.latest:
+            self.entries.clear()
+            new[:] = True
+        if not new.any():
+            return
+        fresh = today[new].reset_index(drop=True)
+        self.latest = max(self.latest, int(moments[new].max()))
+        seconds = parameters.cluster_days * DAY_SECONDS
+        pairs = neighbour_pairs(fresh, window, parameters.cluster_radius_m, reference_lat, seconds)
+        counts = 1 + np.bincount(pairs["point"].to_numpy(), minlength=len(fresh))
+        candidates = np.flatnonzero(counts >= parameters.cluster_requests)
+        expected = np.zeros(len(fresh))
+        required = np.full(len(fresh), np.iinfo(np.int64).max)
+        if candidates.size:
+            usual = neighbour_pairs(fresh.iloc[candidates].reset_index(drop=True), baseline,
+                                    parameters.cluster_baseline_radius_m, reference_lat)
+            expected[candidates] = usual_others(np.bincount(usual["point"].to_numpy(), minlength=candidates.size),
+                                                parameters)
+            required[candidates] = required_requests(expected[candidates], parameters)
+        others: dict[int, tuple[str, ...]] = {}
+        chosen = pairs[np.isin(pairs["point"].to_numpy(), candidates)]
+        window_numbers = window["order_no"].to_numpy()
+        for point, group in chosen.groupby("point")["neighbour"]:
+            others[int(point)] = tuple(window_numbers[group.to_numpy()])
+        for index, number in enumerate(fresh["order_no"].to_numpy()):
+            self.entries[number] = (int(counts[index]), float(expected[index]), int(required[index]),
+                                    others.get(index, ()))
+
+
+def find_clusters(day: int, window: pd.DataFrame, baseline: pd.DataFrame, parameters: AlertParameters,
+                  memo: ClusterMemo | None = None) -> pd.DataFrame:
     """The day's repeat clusters (FINDING_COLUMNS rows).
 
     `window`: orders received from window_start(day) to the end of the day (or now); `baseline`: the
-    category_l2, lon and lat of orders in baseline_span(day).
+    category_l2, lon and lat of orders in baseline_span(day); `memo`: what an earlier call learnt about the same
+    day's requests (the live feed), else each request is examined.
     """
     window = window.reset_index(drop=True)
     today = window[window["received_at"].to_numpy() >= day_start(day)].reset_index(drop=True)
     if len(today) == 0:
         return pd.DataFrame(columns=FINDING_COLUMNS)
-    reference_lat = float(np.median(window["lat"].to_numpy()))
-    seconds = parameters.cluster_days * DAY_SECONDS
-    pairs = neighbour_pairs(today, window, parameters.cluster_radius_m, reference_lat, seconds)
-    counts = 1 + np.bincount(pairs["point"].to_numpy(), minlength=len(today))
-    candidates = np.flatnonzero(counts >= parameters.cluster_requests)
-    if candidates.size == 0:
-        return pd.DataFrame(columns=FINDING_COLUMNS)
-    usual = neighbour_pairs(today.iloc[candidates].reset_index(drop=True), baseline,
-                            parameters.cluster_baseline_radius_m, reference_lat)
-    expected = usual_others(np.bincount(usual["point"].to_numpy(), minlength=candidates.size), parameters)
-    required = required_requests(expected, parameters)
-    triggered = counts[candidates] >= required
-    triggers = candidates[triggered]
+    memo = memo if memo is not None else ClusterMemo()
+    memo.learn(today, window, baseline, float(np.median(window["lat"].to_numpy())), parameters)
+    known = [memo.entries[number] for number in today["order_no"].to_numpy()]
+    counts = np.array([entry[0] for entry in known], dtype=np.int64)
+    required = np.array([entry[2] for entry in known], dtype=np.int64)
+    triggers = np.flatnonzero(counts >= required)
     if triggers.size == 0:
         return pd.DataFrame(columns=FINDING_COLUMNS)
-    trigger_expected = dict(zip(triggers, expected[triggered], strict=True))
-    trigger_upper = dict(zip(triggers, required[triggered] - 1, strict=True))
-    # Union-find over the window's orders: each trigger with the earlier requests it repeats.
+    trigger_expected = {trigger: known[trigger][1] for trigger in triggers}
+    trigger_upper = {trigger: known[trigger][2] - 1 for trigger in triggers}
     window_position = pd.Series(np.arange(len(window)), index=window["order_no"].to_numpy())
+    edges = pd.DataFrame([(trigger, number) for trigger in triggers for number in known[trigger][3]],
+                         columns=["point", "number"])
+    pairs = pd.DataFrame({"point": edges["point"].to_numpy(dtype=np.int64),
+                          "neighbour": window_position.reindex(edges["number"].to_numpy()).to_numpy()})
+    # Union-find over the window's orders: each trigger with the earlier requests it repeats.
     today_in_window = window_position.reindex(today["order_no"].to_numpy()).to_numpy()
     parent = {}
 
@@ -173,20 +221,23 @@ def find_clusters(day: int, window: pd.DataFrame, baseline: pd.DataFrame, parame
     for node in list(parent):
         members.setdefault(root(node), []).append(node)
     trigger_of_node = {int(today_in_window[trigger]): trigger for trigger in triggers}
+    # Plain arrays: taking a few rows from a window of 100,000 orders, cluster after cluster, is slow in pandas.
+    column = {name: window[name].to_numpy(dtype=object if name not in ("lon", "lat", "received_at") else None)
+              for name in ("order_no", "grid_code", "category_l1", "category_l2", "lon", "lat", "received_at")}
     rows = []
     for nodes in members.values():
-        orders = window.iloc[sorted(nodes)]
+        chosen = np.array(sorted(nodes))
         latest = max((node for node in nodes if node in trigger_of_node),
-                     key=lambda node: (window["received_at"].iat[node], window["order_no"].iat[node]))
+                     key=lambda node: (column["received_at"][node], column["order_no"][node]))
         trigger = trigger_of_node[latest]
-        grids = orders["grid_code"].value_counts()
+        grids = pd.Series(column["grid_code"][chosen]).value_counts()
         top = grids[grids == grids.max()].index
-        grid = window["grid_code"].iat[latest] if window["grid_code"].iat[latest] in top else sorted(top)[0]
+        grid = column["grid_code"][latest] if column["grid_code"][latest] in top else sorted(top)[0]
         rows.append({
             "kind": "repeat_cluster", "area_code": grid, "area_level": "grid",
-            "category_l1": orders["category_l1"].mode().sort_values().iat[0],
-            "category_l2": orders["category_l2"].iat[0], "measure": "requests", "observed": len(orders),
+            "category_l1": pd.Series(column["category_l1"][chosen]).mode().sort_values().iat[0],
+            "category_l2": column["category_l2"][chosen[0]], "measure": "requests", "observed": len(chosen),
             "expected": float(trigger_expected[trigger]), "upper": float(trigger_upper[trigger]),
-            "centre_lon": float(orders["lon"].mean()), "centre_lat": float(orders["lat"].mean()),
-            "order_nos": json.dumps(sorted(orders["order_no"].tolist()), ensure_ascii=False)})
+            "centre_lon": float(column["lon"][chosen].mean()), "centre_lat": float(column["lat"][chosen].mean()),
+            "order_nos": json.dumps(sorted(column["order_no"][chosen].tolist()), ensure_ascii=False)})
     return pd.DataFrame(rows, columns=FINDING_COLUMNS)

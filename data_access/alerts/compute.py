@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import time
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
@@ -46,6 +46,8 @@ class DayInputs:
     earlier_orders: pd.DataFrame
     cluster_baseline: pd.DataFrame
     stock_history: dict[str, pd.DataFrame]
+    # What the clusters' search learnt about the day's requests so far (the live feed's next batch reuses it).
+    cluster_memo: clusters.ClusterMemo = field(default_factory=clusters.ClusterMemo)
 
 
 def read_day_inputs(engine: Engine, day: int, parameters: AlertParameters) -> DayInputs:
@@ -84,7 +86,8 @@ def read_day_data(engine: Engine, inputs: DayInputs, end: int) -> DayData:
 def find_in(inputs: DayInputs, data: DayData, parameters: AlertParameters) -> pd.DataFrame:
     """Every rule's findings for the inputs' day (FINDING_COLUMNS rows)."""
     parts = [surges.find_surges(inputs.surge_baseline, data.today_counts, parameters),
-             clusters.find_clusters(inputs.day, data.window, inputs.cluster_baseline, parameters),
+             clusters.find_clusters(inputs.day, data.window, inputs.cluster_baseline, parameters,
+                                    inputs.cluster_memo),
              backlog.find_backlog(data.stocks, parameters)]
     parts = [part for part in parts if len(part)]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=surges.FINDING_COLUMNS)
@@ -98,8 +101,9 @@ def find_day(engine: Engine, inputs: DayInputs, end: int, parameters: AlertParam
 def resolve_day(engine: Engine, as_of: date | None, parameters: AlertParameters) -> tuple[int, int]:
     """(local day number, end moment) for a day to compute: the data's current day runs to its "now"."""
     with engine.connect() as connection:
-        first, last = connection.execute(select(func.min(work_orders.c.received_at),
-                                                func.max(work_orders.c.received_at))).one()
+        # Two queries: SQLite answers a lone MIN or MAX from the index, both together by scanning it.
+        first = connection.execute(select(func.min(work_orders.c.received_at))).scalar()
+        last = connection.execute(select(func.max(work_orders.c.received_at))).scalar()
     if first is None:
         raise AlertDayError("there are no work orders to compute alerts from")
     now = data_now(read_city_facts(engine), time.time())

@@ -12,8 +12,10 @@ from sqlalchemy import Engine, func, select
 from data_access.alerts.model import AlertParameters, upper_limit
 from data_access.city_time import CITY_UTC_OFFSET_SECONDS, DAY_SECONDS
 from data_access.codes import AREA_LEVELS
+from data_access.filters import WorkOrderFilter
+from data_access.rollups import choose_rollup, split_window
 from data_access.schema import work_orders
-from data_access.sql import local_day, read_frame
+from data_access.sql import local_day, read_columns
 
 SURGE_LEVELS = ("street", "community", "grid")
 COUNT_COLUMNS = ["grid_code", "category_l1", "day", "received"]
@@ -29,24 +31,61 @@ def weekday(days: np.ndarray | int) -> np.ndarray | int:
     return (np.asarray(days) + 3) % 7
 
 
+COUNT_TYPES = {"grid_code": object, "category_l1": object, "day": "int64", "received": "int64"}
+
+
 def read_grid_counts(engine: Engine, first_day: int, end: int) -> pd.DataFrame:
     """Requests received per grid × first-level category × local day, from the start of `first_day` until the
-    epoch second `end` (exclusive): columns grid_code, category_l1, day, received."""
+    epoch second `end` (exclusive): columns grid_code, category_l1 (categorical), day, received. Whole days
+    come from the grid × category rollup, a partial last day (and everything, while the rollups are not built)
+    from work_orders."""
+    window = WorkOrderFilter(day_start(first_day), end)
+    rollup = choose_rollup(engine, window, ("grid", "category_l1", "day"))
+    parts = []
+    if rollup is None:
+        parts.append(_count_orders(engine, window.start, end))
+    else:
+        days, edges = split_window(window)
+        if days is not None:
+            table = rollup.table
+            parts.append(read_columns(engine, select(table.c.grid_code, table.c.category_l1, table.c.day,
+                                                     table.c.received)
+                                      .where(table.c.day >= days[0], table.c.day < days[1]), COUNT_TYPES))
+        parts += [_count_orders(engine, edge.start, edge.end) for edge in edges]
+    frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    return frame.astype({"grid_code": "category", "category_l1": "category"})
+
+
+def _count_orders(engine: Engine, start: int, end: int) -> pd.DataFrame:
+    """read_grid_counts' columns counted on work_orders for [start, end)."""
     day = local_day(work_orders.c.received_at).label("day")
     statement = (select(work_orders.c.grid_code, work_orders.c.category_l1, day, func.count().label("received"))
-                 .where(work_orders.c.received_at >= day_start(first_day), work_orders.c.received_at < end)
+                 .where(work_orders.c.received_at >= start, work_orders.c.received_at < end)
                  .group_by(work_orders.c.grid_code, work_orders.c.category_l1, day))
-    frame = read_frame(engine, statement)
-    if frame.empty:
-        return pd.DataFrame({"grid_code": pd.Series(dtype=object), "category_l1": pd.Series(dtype=object),
-                             "day": pd.Series(dtype="int64"), "received": pd.Series(dtype="int64")})
-    return frame.astype({"day": "int64", "received": "int64"})
+    return read_columns(engine, statement, COUNT_TYPES)
+
+
+def area_codes(grid_codes: pd.Series, level: str) -> pd.Categorical:
+    """The area codes of a level for grid codes (categorical: the prefix is taken once per distinct grid)."""
+    grids = grid_codes.astype("category")
+    prefixes, inverse = np.unique(grids.cat.categories.astype(str).str[:AREA_LEVELS[level]], return_inverse=True)
+    codes = grids.cat.codes.to_numpy()
+    return pd.Categorical.from_codes(np.where(codes >= 0, inverse[np.maximum(codes, 0)], -1), categories=prefixes)
 
 
 def by_level(grid_counts: pd.DataFrame, level: str) -> pd.DataFrame:
-    """Grid counts summed to an area level: columns area_code, category_l1, day, received."""
-    frame = grid_counts.assign(area_code=grid_counts["grid_code"].str[:AREA_LEVELS[level]])
-    return frame.groupby(["area_code", "category_l1", "day"], as_index=False, sort=False)["received"].sum()
+    """Grid counts summed to an area level: columns area_code, category_l1 (categorical), day, received."""
+    frame = pd.DataFrame({"area_code": area_codes(grid_counts["grid_code"], level),
+                          "category_l1": grid_counts["category_l1"].astype("category"),
+                          "day": grid_counts["day"].to_numpy(), "received": grid_counts["received"].to_numpy()})
+    return frame.groupby(["area_code", "category_l1", "day"], as_index=False, sort=False, observed=True)[
+        "received"].sum()
+
+
+def plain_index(index: pd.MultiIndex) -> pd.MultiIndex:
+    """A (area_code, category_l1) index with text levels, for lookups by plain strings."""
+    return pd.MultiIndex.from_arrays([index.get_level_values(name).astype(object) for name in index.names],
+                                     names=index.names)
 
 
 @dataclass(frozen=True)
@@ -100,8 +139,8 @@ def build_baseline(grid_counts: pd.DataFrame, day: int, parameters: AlertParamet
     for level in SURGE_LEVELS:
         series = by_level(counts, level)
         series = series.assign(w=weights[weekday(series["day"].to_numpy())])
-        levels[level] = pd.DataFrame({"level": series.groupby(["area_code", "category_l1"])["received"].sum()
-                                      / totals[0]})
+        sums = series.groupby(["area_code", "category_l1"], observed=True)["received"].sum()
+        levels[level] = pd.DataFrame({"level": sums.to_numpy() / totals[0]}, index=plain_index(sums.index))
         inverse_size.update({(level, category): value for category, value in
                              ordinary_spread(series, totals, days, parameters).items()})
     return Baseline(day, levels, inverse_size, weights, days)
@@ -114,7 +153,8 @@ def _spread(sums: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     level = sums["y"] / sums["w"]
     deviation = sums["yy"] - 2 * level * sums["yw"] + level ** 2 * sums["ww"] - sums["y"]
     squared = level ** 2 * sums["ww"]
-    per_category = pd.DataFrame({"deviation": deviation, "squared": squared}).groupby(level="category_l1").sum()
+    per_category = pd.DataFrame({"deviation": deviation, "squared": squared}).groupby(
+        level="category_l1", observed=True).sum()
     inverse = (per_category["deviation"] / per_category["squared"].where(per_category["squared"] > 0)).fillna(0.0)
     return level, inverse.clip(lower=0.0)
 
@@ -133,7 +173,7 @@ def ordinary_spread(series: pd.DataFrame, totals: tuple[float, float], baseline_
     y = series["received"].to_numpy(dtype=float)
     w = series["w"].to_numpy()
     terms = pd.DataFrame({"y": y, "yy": y * y, "yw": y * w, "w": 0.0, "ww": 0.0}, index=series.index)
-    every = terms.groupby([series["area_code"], series["category_l1"]]).sum()
+    every = terms.groupby([series["area_code"], series["category_l1"]], observed=True).sum()
     every["w"], every["ww"] = totals
     # ordinary_alpha 0: every day counts (no day is left out).
     candidates = series[(series["received"] >= parameters.min_observed) & (parameters.ordinary_alpha > 0)]
@@ -151,7 +191,7 @@ def ordinary_spread(series: pd.DataFrame, totals: tuple[float, float], baseline_
         kept = every
         if left_out.any():
             removed = candidate_terms[left_out].groupby([candidates["area_code"][left_out],
-                                                         candidates["category_l1"][left_out]]).sum()
+                                                         candidates["category_l1"][left_out]], observed=True).sum()
             kept = every.sub(removed.reindex(every.index, fill_value=0.0))
         level, inverse = _spread(kept)
     return {category: float(value) for category, value in inverse.items()}
@@ -176,9 +216,12 @@ def find_surges(baseline: Baseline, today: pd.DataFrame, parameters: AlertParame
     flagged area × category, finest level first, an area left out when flagged descendants explain its excess."""
     rows = []
     for level in SURGE_LEVELS:
-        counts = today.assign(area_code=today["grid_code"].str[:AREA_LEVELS[level]]).groupby(
-            ["area_code", "category_l1"])["received"].sum()
+        counts = pd.DataFrame({"area_code": area_codes(today["grid_code"], level),
+                               "category_l1": today["category_l1"].astype("category"),
+                               "received": today["received"].to_numpy()}).groupby(
+            ["area_code", "category_l1"], observed=True)["received"].sum()
         counts = counts[counts >= parameters.min_observed]
+        counts.index = plain_index(counts.index)
         if counts.empty:
             continue
         level_of = baseline.levels[level]["level"].reindex(counts.index, fill_value=0.0).to_numpy()

@@ -286,3 +286,40 @@ def test_the_walls_alerts_view_and_count(crafted_engine, day_alerts, crafted_dir
         assert list(view.areas["code"]) == list(read_alert_areas(crafted_engine, scope, AREA_ALERT_KINDS)["code"])
         snapshot = read_wall_snapshot(crafted_engine, scope, now, DAY, 7)
         assert snapshot.open_alerts == read_open_alert_count(crafted_engine, scope) == len(view.alerts)
+
+
+def test_the_live_feeds_memo_finds_the_same_clusters_examining_only_new_requests(raw_orders, monkeypatch):
+    parameters = DEFAULT_PARAMETERS
+    day = day_number(DAY)
+    raw_orders = raw_orders.astype({"lon": float, "lat": float, "received_at": "int64"})
+    moments = raw_orders["received_at"]
+    window = raw_orders[(moments >= clusters_module.window_start(day, parameters))
+                        & (moments < expected_alerts.day_start(day + 1))][clusters_module.ORDER_COLUMNS]
+    start, end = clusters_module.baseline_span(day, parameters)
+    baseline = raw_orders[(moments >= start) & (moments < end)][clusters_module.BASELINE_COLUMNS]
+    cold = clusters_module.find_clusters(day, window, baseline, parameters)
+    examined = []
+    real = clusters_module.neighbour_pairs
+
+    def counting(points, pool, radius_m, *rest):
+        if radius_m == parameters.cluster_radius_m:
+            examined.append(len(points))
+        return real(points, pool, radius_m, *rest)
+
+    monkeypatch.setattr(clusters_module, "neighbour_pairs", counting)
+    today = window[window["received_at"] >= expected_alerts.day_start(day)].sort_values("received_at")
+    # A first batch with the day's earlier half, then the rest: only the rest is examined again.
+    later = today["order_no"].iloc[len(today) // 2:]
+    memo = clusters_module.ClusterMemo()
+    clusters_module.find_clusters(day, window[~window["order_no"].isin(later)], baseline, parameters, memo)
+    warm = clusters_module.find_clusters(day, window, baseline, parameters, memo)
+    assert examined == [len(today) - len(later), len(later)]
+    pd.testing.assert_frame_equal(warm, cold)
+    # A request older than the newest one seen (a late report): every request is examined again.
+    last = today["order_no"].iloc[-1]
+    memo = clusters_module.ClusterMemo()
+    clusters_module.find_clusters(day, window[window["order_no"] != today["order_no"].iloc[-2]], baseline,
+                                  parameters, memo)
+    examined.clear()
+    pd.testing.assert_frame_equal(clusters_module.find_clusters(day, window, baseline, parameters, memo), cold)
+    assert examined == [len(today)] and last in memo.entries

@@ -44,6 +44,20 @@ def assert_months_are_the_sums_of_days(engine) -> None:
                                       want.sort_values(keys).reset_index(drop=True), check_dtype=False)
 
 
+def assert_grid_category_days_count_the_orders(engine) -> None:
+    """The grid × category rollup a migration filled holds each grid, category and local day's orders."""
+    import pandas as pd
+
+    orders = pd.read_sql_query("SELECT grid_code, category_l1, received_at FROM work_orders", engine)
+    days = pd.to_datetime(orders["received_at"], unit="s", utc=True).dt.tz_convert("Asia/Shanghai")
+    orders["day"] = (days.dt.tz_localize(None).dt.normalize() - pd.Timestamp("1970-01-01")).dt.days
+    want = orders.groupby(["day", "grid_code", "category_l1"]).size().rename("received").reset_index()
+    got = pd.read_sql_table("work_order_day_grid_categories", engine)[["day", "grid_code", "category_l1", "received"]]
+    keys = ["day", "grid_code", "category_l1"]
+    pd.testing.assert_frame_equal(got.sort_values(keys).reset_index(drop=True),
+                                  want.sort_values(keys).reset_index(drop=True), check_dtype=False)
+
+
 def test_running_every_migration_builds_the_declared_schema(empty_engine, tmp_path):
     with empty_engine.begin() as connection:  # not the empty-database shortcut: every revision, in order
         command.upgrade(migrate._config(connection), "head")
@@ -65,7 +79,8 @@ def test_a_database_built_before_migrations_upgrades_in_place_and_keeps_its_rows
     # no alembic_version.
     with empty_engine.begin() as connection:
         for table in ("task_events", "supervision_tasks", "alert_days", "alerts", "audit_log", "wall_keys",
-                      "app_users", "alembic_version", *(table.name for table in schema.MONTHLY_ROLLUP_TABLES)):
+                      "app_users", "alembic_version", "work_order_day_grid_categories",
+                      *(table.name for table in schema.MONTHLY_ROLLUP_TABLES)):
             connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
         connection.execute(text("DROP INDEX IF EXISTS ix_work_orders_open_area"))
         if connection.dialect.name == "postgresql":
@@ -77,6 +92,7 @@ def test_a_database_built_before_migrations_upgrades_in_place_and_keeps_its_rows
     assert read_row_counts(empty_engine) == counts and counts["work_orders"] > 0
     assert differences(empty_engine) == []
     assert_months_are_the_sums_of_days(empty_engine)
+    assert_grid_category_days_count_the_orders(empty_engine)
     with empty_engine.begin() as connection:
         connection.execute(schema.audit_log.insert().values(at=1, action="export"))
     with empty_engine.begin() as connection, pytest.raises(DBAPIError, match="append-only"):

@@ -20,7 +20,7 @@ START, END = days_window(TEST_AS_OF, 30)
 YEAR_START, YEAR_END = days_window(TEST_AS_OF, 365)
 GROUPS = (None, "day", "district", "street", "community", "grid", "category_l1", ("day", "hour"), "hour",
           "channel", ("status", "appeal_type"),
-          "h3_r7", "h3_r8", "h3_r9", ("district", "h3_r8"))
+          "h3_r7", "h3_r8", "h3_r9", ("district", "h3_r8"), ("grid", "category_l1", "day"))
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,7 @@ def nonzero(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_each_read_takes_the_smallest_rollup_that_answers_it(loaded_engine):
-    by_hour, by_channel, by_day, by_category, by_cell, by_grid = rollups.ROLLUPS
+    by_hour, by_channel, by_day, by_category, by_cell, by_grid, by_grid_category = rollups.ROLLUPS
     kpi_measures = ["received", "handled", "due", "satisfied"]
     assert rollups.rollups_ready(loaded_engine)
     month = WorkOrderFilter(START, END)
@@ -74,7 +74,10 @@ def test_each_read_takes_the_smallest_rollup_that_answers_it(loaded_engine):
             (month, "h3_r8", ["received", "open"], by_cell),
             (WorkOrderFilter(START, END, AreaScope.of("429904")), "h3_r7", ["received"], by_cell),
             (month, "grid", ["received", "open", "received_satisfied"], by_grid),
-            (WorkOrderFilter(START, END, AreaScope.of("429904001001001")), "day", ["received"], by_grid)):
+            (WorkOrderFilter(START, END, AreaScope.of("429904001001001")), "day", ["received"], by_grid),
+            (month, ("grid", "category_l1", "day"), ["received"], by_grid_category),
+            (WorkOrderFilter(START, END, AreaScope.of("429904001001"), categories=("transport",)), "day",
+             ["received"], by_grid_category)):
         assert rollups.choose_rollup(loaded_engine, work_filter, group, names) is chosen, (work_filter, group)
     for work_filter, group in ((WorkOrderFilter(START, END, AreaScope.of("429904001001001")), None),
                                (month, "h3_r9"),
@@ -189,7 +192,7 @@ def test_a_long_window_reads_its_whole_months_from_the_monthly_twin():
     def day(text: str) -> int:
         return (date.fromisoformat(text) - date(1970, 1, 1)).days
 
-    by_grid = rollups.ROLLUPS[-1]
+    by_grid = next(rollup for rollup in rollups.ROLLUPS if rollup.table is schema.work_order_day_grids)
     monthly = rollups.MONTHLY[by_grid.table.name]
     assert monthly.period == "month" and monthly.measures == by_grid.measures
     parts = rollups.split_months(by_grid, ("grid",), day("2026-01-15"), day("2026-04-10"))
