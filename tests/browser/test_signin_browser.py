@@ -155,6 +155,9 @@ def test_a_wall_key_shows_its_area_and_stops_within_a_refresh_once_revoked(signe
     assert access.revoke_wall_key(engine, ADMIN, token.split(".")[0])
     page.wait_for_function(f"document.body.innerText.includes({translate('auth.wall_key', 'zh')!r})",
                            timeout=15_000)
+    # The refused run's message shows first; the last figures leave the page when that run ends (a loaded
+    # machine showed both for a moment), within the same refresh.
+    page.wait_for_function("document.querySelectorAll(\"[data-testid='wall-tile']\").length === 0", timeout=5_000)
     assert page.locator("[data-testid='wall-tile']").count() == 0
 
 
