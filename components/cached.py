@@ -134,7 +134,7 @@ def get_engine() -> Engine:
     return _engine_for(database_url())
 
 
-def _cached(read: Callable) -> Callable:
+def _cached(read: Callable, cache: Callable = st.cache_data) -> Callable:
     """Wrap read_x(engine, *args) as a cached load_x(*args) keyed by the database URL and the arguments, read
     from the read database (or the primary when it cannot answer)."""
     name = "load_" + read.__name__.removeprefix("read_")
@@ -144,7 +144,7 @@ def _cached(read: Callable) -> Callable:
 
     load.__name__ = name
     load.__qualname__ = f"{read.__module__}.{read.__qualname__}"
-    cached = st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)(load)
+    cached = cache(ttl=CACHE_SECONDS, show_spinner=False)(load)
 
     @functools.wraps(read)
     def call(*args, **kwargs):
@@ -158,21 +158,7 @@ def _shared(read: Callable) -> Callable:
     """As _cached, through st.cache_resource: every session gets the same object, neither copied nor unpickled
     (unpickling the grid polygons was a fifth of a map page's run). For geography and stations, which change only
     with a load; callers never modify what they get (tests/pages/test_pages.py checks)."""
-    name = "load_" + read.__name__.removeprefix("read_")
-
-    def load(database: str, *args, **kwargs):
-        return read(_engine_for(database), *args, **kwargs)
-
-    load.__name__ = name
-    load.__qualname__ = f"{read.__module__}.{read.__qualname__}"
-    shared = st.cache_resource(ttl=CACHE_SECONDS, show_spinner=False)(load)
-
-    @functools.wraps(read)
-    def call(*args, **kwargs):
-        return _through(lambda url: shared(url, *args, **kwargs))
-
-    call.__name__ = name
-    return call
+    return _cached(read, st.cache_resource)
 
 
 def _read_map_areas(engine: Engine, level: str, inside: AreaScope = CITY, with_geometry: bool = True):
