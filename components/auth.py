@@ -144,7 +144,7 @@ def render_reveal(viewer: Viewer, language: str, page: str) -> None:
         try:
             phone = reveal_caller_phone(cached.get_engine(), viewer, order_no, reason, page=page)
         except NotInArea:
-            st.warning(translate("reveal.not_in_area", language))
+            st.warning(translate("order.not_in_area", language))
             return
         except ValueError:
             st.warning(translate("reveal.need_reason", language))

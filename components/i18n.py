@@ -376,7 +376,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "reveal.submit": ("查看号码", "Reveal"),
     "reveal.shown": ("工单 {order} 的来电号码：{phone}（刷新页面后不再显示）",
                      "Caller's number on {order}: {phone} (gone when the page changes)"),
-    "reveal.not_in_area": ("您的区域内没有该工单。", "There is no such order in your area."),
+    "order.not_in_area": ("您的区域内没有该工单。", "There is no such order in your area."),
     "reveal.need_reason": ("请说明查看理由（至少4个字）。", "State the reason (at least 4 characters)."),
     "reveal.failed": ("无法记录本次查看，号码未显示。请稍后再试。",
                       "The reveal could not be recorded, so the number is not shown. Please try again shortly."),

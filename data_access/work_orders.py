@@ -260,13 +260,16 @@ def read_whistle_summary(engine: Engine, work_filter: WorkOrderFilter) -> dict[s
             "open": int(counts["whistles_open"])}
 
 
-def read_order_timeline(engine: Engine, order_no: str) -> pd.DataFrame:
-    """Return one order's lifecycle as rows (step, at), in order, for following a request's closed loop."""
+def read_order_timeline(engine: Engine, scope: AreaScope, order_no: str) -> pd.DataFrame:
+    """Return one order's lifecycle as rows (step, at), in order, for following a request's closed loop.
+
+    Only an order inside `scope` (the viewer's area) is read: one outside it is empty, as an unknown number is.
+    """
     table = work_orders
     steps = ("received_at", "dispatched_at", "accepted_at", "returned_at", "extended_at", "whistled_at",
              "resolved_at", "called_back_at", "closed_at")
     frame = read_frame(engine, select(*(table.c[step] for step in steps), table.c.due_at, table.c.satisfaction)
-                       .where(table.c.order_no == order_no))
+                       .where(table.c.order_no == order_no, *scope.condition(table)))
     if frame.empty:
         return pd.DataFrame(columns=["step", "at"])
     row = frame.iloc[0]
@@ -274,7 +277,6 @@ def read_order_timeline(engine: Engine, order_no: str) -> pd.DataFrame:
                              "at": [row[step] for step in steps]}).dropna(subset=["at"])
     timeline["at"] = timeline["at"].astype("int64")
     return timeline.sort_values("at", kind="stable").reset_index(drop=True)
-
 
 
 def read_tour_order(engine: Engine, scope: AreaScope) -> dict | None:

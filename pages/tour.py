@@ -113,6 +113,10 @@ def step_loop(tour: Tour) -> None:
     if order is None:
         st.info(" / ".join(both("tour.loop.empty")))
         return
+    timeline = cached.load_order_timeline(tour.scope, order["order_no"])
+    if timeline.empty:  # the read finds no such order inside the viewer's area
+        st.info(" / ".join(both("order.not_in_area")))
+        return
     # The title is None for a viewer who may not read citizens' words (data_access withholds it).
     key, titled = ("tour.loop.caption", {"title": order["title"]}) if order["title"] else \
         ("tour.loop.caption_untitled", {})
@@ -120,7 +124,6 @@ def step_loop(tour: Tour) -> None:
                   "category": code_label(codes.CATEGORIES_L1, order["category_l1"], "zh")},
             {"order": order["order_no"], **titled,
              "category": code_label(codes.CATEGORIES_L1, order["category_l1"], "en")})
-    timeline = cached.load_order_timeline(order["order_no"])
     start = int(timeline["at"].iloc[0])
     rows = pd.DataFrame({
         "环节 Step": [" · ".join(both(f"step.{step}")) for step in timeline["step"]],

@@ -66,3 +66,25 @@ def test_a_wall_key_for_an_area_reads_only_that_area(loaded_engine, orders):
     snapshot = wall.read_wall_snapshot(loaded_engine, screen.scope(), NOW, TEST_AS_OF, 7)
     assert snapshot.received_30d == received_in(orders, district)
     assert snapshot.ranking["code"].str.startswith(district).all()
+
+
+def test_an_orders_timeline_is_read_only_inside_the_viewers_area(loaded_engine, orders):
+    district, other = sorted(orders["district_code"].dropna().unique())[:2]
+    staff = Viewer("s", "staff", district)
+    closed = orders[orders["status"] == "closed"]
+    own = closed[closed["district_code"] == district].iloc[0]
+    foreign = closed[closed["district_code"] == other].iloc[0]
+    timeline = work_orders.read_order_timeline(loaded_engine, staff.scope(), own["order_no"])
+    assert timeline.set_index("step")["at"]["received"] == own["received_at"]
+    assert timeline["step"].iloc[-1] == "closed"
+    # Another district's order reads as no order at all, as an unknown number does.
+    for order_no in (foreign["order_no"], "NO-SUCH-ORDER"):
+        refused = work_orders.read_order_timeline(loaded_engine, staff.scope(), order_no)
+        assert refused.empty and list(refused.columns) == ["step", "at"]
+    # Inside the district, a community's scope also keeps out the district's other communities.
+    community = own["community_code"]
+    neighbour = closed[(closed["district_code"] == district) & (closed["community_code"] != community)].iloc[0]
+    assert work_orders.read_order_timeline(loaded_engine, staff.scope(community), neighbour["order_no"]).empty
+    # The city's viewers (leaders, the tour) follow any order.
+    leader = Viewer("l", "leader")
+    assert not work_orders.read_order_timeline(loaded_engine, leader.scope(), foreign["order_no"]).empty

@@ -168,11 +168,11 @@ def test_whistle_cases(loaded_engine, orders):
 
 def test_order_timeline_follows_the_lifecycle(loaded_engine, orders):
     closed = orders[orders["status"] == "closed"].iloc[0]
-    timeline = work_orders.read_order_timeline(loaded_engine, closed["order_no"])
+    timeline = work_orders.read_order_timeline(loaded_engine, LEADER, closed["order_no"])
     assert timeline["step"].iloc[0] == "received" and timeline["step"].iloc[-1] == "closed"
     assert timeline["at"].is_monotonic_increasing
     assert timeline.set_index("step")["at"]["resolved"] == closed["resolved_at"]
-    assert work_orders.read_order_timeline(loaded_engine, "NO-SUCH-ORDER").empty
+    assert work_orders.read_order_timeline(loaded_engine, LEADER, "NO-SUCH-ORDER").empty
 
 
 @pytest.mark.parametrize("days", [30, 365])

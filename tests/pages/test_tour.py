@@ -38,7 +38,7 @@ def test_the_loop_step_follows_a_real_order_through_its_timestamps(sqlite_city_u
     monkeypatch.setenv("CITYSCREEN_DB_URL", sqlite_city_url)
     engine = create_db_engine(sqlite_city_url)
     order = read_tour_order(engine, OPEN_DEMO.scope())
-    timeline = read_order_timeline(engine, order["order_no"])
+    timeline = read_order_timeline(engine, OPEN_DEMO.scope(), order["order_no"])
     engine.dispose()
     assert order["satisfaction"] == "satisfied" and timeline["step"].iloc[-1] == "closed"
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
@@ -100,3 +100,23 @@ def test_area_staff_get_the_outside_your_area_state_not_the_citys_tour(sqlite_ci
     refused = audit.read_audit(engine, Viewer("auditor", "admin"), actions=("refused",))
     engine.dispose()
     assert (refused["subject"] == "sub-staff").any() and (refused["page"] == "tour").any()
+
+
+def test_an_order_the_viewer_may_not_follow_shows_the_no_such_order_state(sqlite_city_url, monkeypatch):
+    from components import cached
+
+    monkeypatch.setenv("CITYSCREEN_DB_URL", sqlite_city_url)
+    engine = create_db_engine(sqlite_city_url)
+    order = read_tour_order(engine, OPEN_DEMO.scope())
+    engine.dispose()
+    # The order picked, then a number the timeline's read does not find inside the viewer's area.
+    monkeypatch.setattr(cached, "load_tour_order", lambda scope: {**order, "order_no": "NO-SUCH-ORDER"})
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    app.query_params["mode"] = "tour"
+    app.session_state["tour_step"] = STEPS.index("loop")
+    app.run()
+    assert not app.exception and not app.error
+    assert [item.value for item in app.info] == [
+        f"{translate('order.not_in_area', 'zh')} / {translate('order.not_in_area', 'en')}"]
+    assert not app.dataframe
+    assert not any("NO-SUCH-ORDER" in item.value for item in app.markdown), "no caption follows an order not read"
