@@ -11,7 +11,7 @@ import time
 
 from data_access import access_cli, alerts_cli
 from data_access.db import DATABASE_URL_HELP, create_db_engine, database_url
-from data_access.ingest import LoadRejected, load_directory
+from data_access.ingest import LoadFailed, LoadRejected, load_directory
 from data_access.migrate import SchemaMismatch
 from data_access.migrate import upgrade as upgrade_schema
 from data_access.rollup_upgrade import upgrade_rollups
@@ -60,8 +60,8 @@ def main(argv: list[str] | None = None) -> int:
 
             try:
                 written = load_directory(arguments.directory, engine, progress)
-            except LoadRejected as rejected:
-                print(rejected, file=sys.stderr)
+            except (LoadRejected, LoadFailed) as refused:
+                print(refused, file=sys.stderr)
                 return 1
             except (FileNotFoundError, SchemaMismatch) as error:
                 print(f"error: {error}", file=sys.stderr)

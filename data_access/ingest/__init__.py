@@ -5,9 +5,9 @@ files.py reads, checks.py holds the column checks, references.py the cross-file 
 """
 
 from data_access.ingest.areas import AREA_FILES
-from data_access.ingest.errors import CODES, InputError, LoadRejected
+from data_access.ingest.errors import CODES, InputError, LoadFailed, LoadRejected
 from data_access.ingest.files import MAX_FIELD_CHARS
 from data_access.ingest.load import KNOWN_FILES, load_directory, load_frames
 
-__all__ = ["AREA_FILES", "CODES", "KNOWN_FILES", "MAX_FIELD_CHARS", "InputError", "LoadRejected", "load_directory",
-           "load_frames"]
+__all__ = ["AREA_FILES", "CODES", "KNOWN_FILES", "MAX_FIELD_CHARS", "InputError", "LoadFailed", "LoadRejected",
+           "load_directory", "load_frames"]

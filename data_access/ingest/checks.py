@@ -15,15 +15,13 @@ import pyarrow.compute as pc
 
 from data_access.arrow import blank_edged
 from data_access.city_time import CITY_UTC_OFFSET_SECONDS, CITY_ZONE
-from data_access.ingest.errors import MAX_ERRORS_PER_FIELD, ErrorLog
+from data_access.ingest.errors import MAX_ERRORS_PER_FIELD, PERSONAL_COLUMNS, ErrorLog
 
 TRUE_WORDS = {"true", "1", "yes", "y", "t", "是"}
 FALSE_WORDS = {"false", "0", "no", "n", "f", "否"}
 # The plain local timestamp form real exports use (parsed fast, in Arrow).
 LOCAL_FORMAT = "%Y-%m-%d %H:%M:%S"
 PLAIN_LOCAL_LENGTH = len("2026-05-01 09:30:00")
-# Personal data: an error names the field and line, never the value.
-PERSONAL_COLUMNS = frozenset({"name", "phone", "caller_name", "caller_phone", "description", "address"})
 
 
 @dataclass

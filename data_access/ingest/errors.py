@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -9,6 +10,10 @@ from data_access.personal import mask_personal_text
 
 # Enough to fix a file; a million copies of the same mistake help nobody.
 MAX_ERRORS_PER_FIELD = 20
+# Personal data: an error names the field and line, never the value.
+PERSONAL_COLUMNS = frozenset({"name", "phone", "caller_name", "caller_phone", "description", "address"})
+# Of those, the ones whose values no masking can make safe to quote (names and words, not numbers).
+WORDS_COLUMNS = PERSONAL_COLUMNS - {"phone", "caller_phone"}
 
 # Every code an InputError may carry, with what it means (docs/data-format.md lists the same table).
 CODES = {
@@ -72,8 +77,57 @@ class LoadRejected(Exception):
 def masked_reason(field_name: str, reason: str) -> str:
     """A reason that quotes a value, with any phone or ID number in it masked: a number typed into the wrong
     field (an ID card in a phone or a code column) reaches no error, log or terminal whole. Personal fields
-    never quote their value at all (checks.PERSONAL_COLUMNS)."""
+    never quote their value at all (PERSONAL_COLUMNS)."""
     return mask_personal_text(reason, fifteen_digit_ids=not field_name.endswith("code"))
+
+
+class LoadFailed(Exception):
+    """The database refused the write after every check had passed (a rule it holds that the loader does not
+    check, a change made meanwhile); nothing was written. The message is the database's, masked."""
+
+    def __init__(self, error: BaseException, connection_lost: bool = False):
+        self.sqlstate = getattr(getattr(error, "orig", error), "sqlstate", None)
+        # A connection lost while committing leaves the outcome unknown: say so (a reload is safe either way).
+        outcome = ("the connection to the database failed; a load is all or nothing, and loading the same files "
+                   "again is safe" if connection_lost else "database unchanged: the database refused the write")
+        super().__init__(f"load failed, {outcome}: {masked_database_message(error)}")
+
+
+# How PostgreSQL quotes a key (unique, foreign, exclusion): "Key (phone)=(13812345678) already exists."
+_KEY_VALUES = re.compile(r"Key \((?P<columns>[^()]*)\)=\((?P<values>.*?)\)"
+                         r"(?= already exists| is not present| is still referenced| conflicts with)", re.DOTALL)
+# How it quotes a whole row (a NOT NULL or CHECK violation): names and words among the values.
+_FAILING_ROW = re.compile(r"Failing row contains \(.*\)", re.DOTALL)
+
+
+def _masked_key(match: re.Match) -> str:
+    """A quoted key as masked_reason masks a value of its column; the values of name or word columns withheld."""
+    columns = [column.strip() for column in match["columns"].split(",")]
+    if WORDS_COLUMNS.intersection(columns):
+        return f"Key ({match['columns']})=(the values)"
+    field_name = "code" if all(column.endswith("code") for column in columns) else match["columns"]
+    return f"Key ({match['columns']})=({masked_reason(field_name, match['values'])})"
+
+
+def masked_database_message(error: BaseException) -> str:
+    """The database's message for a failed write, with phone and ID numbers masked as input errors mask them.
+
+    Only the driver's message and detail: never the statement, its parameters, or the context (where a text COPY
+    quotes its row). A failing row and the key values of name or word columns are not quoted at all.
+    """
+    driver = getattr(error, "orig", None) or error  # SQLAlchemy's DBAPIError wraps the driver's own error
+    diagnostics = getattr(driver, "diag", None)
+    primary = getattr(diagnostics, "message_primary", None)
+    if primary:
+        text = "\n".join(part for part in (primary, diagnostics.message_detail) if part)
+    else:
+        text = str(driver)
+    text = _FAILING_ROW.sub("Failing row not shown (it may hold personal data)", text)
+    pieces, end = [], 0
+    for match in _KEY_VALUES.finditer(text):
+        pieces += [mask_personal_text(text[end:match.start()]), _masked_key(match)]
+        end = match.end()
+    return "".join(pieces) + mask_personal_text(text[end:])
 
 
 @dataclass

@@ -4,15 +4,19 @@ input once, check it on its own, then across files, and write all of it in one t
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
 import pandas as pd
+import psycopg
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from data_access.alerts import refresh_current_day
+from data_access.db import database_unavailable
 from data_access.ingest import (
     grid_workers,
     member_activities,
@@ -26,7 +30,7 @@ from data_access.ingest import (
 from data_access.ingest.areas import AREA_FILES, WATER_FILE, areas_rows, read_level, read_water, water_rows
 from data_access.ingest.checks import Parsed
 from data_access.ingest.city import CITY_FILE, check_city, read_city
-from data_access.ingest.errors import ErrorLog
+from data_access.ingest.errors import ErrorLog, LoadFailed
 from data_access.ingest.files import csv_from_frame, read_csv
 
 # The CSV inputs, in the order they are checked and reported.
@@ -36,6 +40,8 @@ KNOWN_FILES = (CITY_FILE, *AREA_FILES.values(), WATER_FILE, *CSV_MODULES, open31
 
 Progress = Callable[[str], None]
 log = logging.getLogger(__name__)
+# What a database raises when it refuses a write: through SQLAlchemy, or from the drivers' own cursors (COPY).
+DATABASE_ERRORS = (DBAPIError, psycopg.Error, sqlite3.Error)
 
 
 def _quiet(_message: str) -> None:
@@ -62,7 +68,8 @@ def _read_file(directory: Path, name: str) -> Parsed:
 def load_directory(directory: str | Path, engine: Engine, progress: Progress = _quiet) -> dict[str, int]:
     """Validate and load every known file in the directory; return rows written per table.
 
-    Raises LoadRejected (naming file, line, field, code and reason) and writes nothing when any input is bad.
+    Raises LoadRejected (naming file, line, field, code and reason) and writes nothing when any input is bad;
+    LoadFailed (the database's message, masked) and writes nothing when the database refuses the write.
     """
     directory = Path(directory)
     if not directory.is_dir():
@@ -130,7 +137,14 @@ def _load(parsed: dict[str, Parsed], engine: Engine, progress: Progress) -> dict
     # The parsed text is gigabytes for a city's orders: free it before the write needs the memory.
     parsed.clear()
     resolved.placed.clear()
-    writer.write_all(engine, tables, progress)
+    try:
+        writer.write_all(engine, tables, progress)
+    except DATABASE_ERRORS as error:
+        # The database's message may quote a key holding a phone or ID number: masked, and not chained.
+        lost = database_unavailable(error) or isinstance(error, psycopg.OperationalError | psycopg.InterfaceError)
+        failed = LoadFailed(error, connection_lost=lost)
+        log.error("%s", failed)
+        raise failed from None
     return {name: len(frame) for name, frame in tables.items()}
 
 

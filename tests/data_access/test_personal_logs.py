@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 
 import pandas as pd
@@ -72,3 +73,63 @@ def test_the_command_lines_rejection_prints_no_personal_number(bad_city, tmp_pat
     assert main(["load", str(bad_city), "--db", f"sqlite:///{tmp_path / 'city.sqlite'}"]) == 1
     out, err = capsys.readouterr()
     assert "received_at" in err and leaked(caplog.text, out, err) == []
+
+
+@pytest.fixture
+def postgres_city(city_dir, tmp_path):
+    """The test city in a fresh PostgreSQL schema, and a URL the command line reaches it by."""
+    from tests.conftest import TEST_SCHEMAS, drop_engine, make_empty_engine, postgres_url
+
+    engine = make_empty_engine("postgresql", tmp_path)
+    load_directory(city_dir, engine)
+    yield engine, f"{postgres_url()}?options=-csearch_path%3D{TEST_SCHEMAS[id(engine)]}"
+    drop_engine(engine)
+
+
+def members_table(engine) -> pd.DataFrame:
+    return pd.read_sql("SELECT * FROM members ORDER BY member_id", engine)
+
+
+def test_a_database_error_during_a_load_quotes_no_personal_number(postgres_city, city_dir, tmp_path, caplog,
+                                                                   capsys):
+    engine, url = postgres_city
+    # A rule the database holds and the loader does not check (one member per phone number): a new member with
+    # a registered member's phone passes every check, and PostgreSQL refuses it quoting the key's value.
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE UNIQUE INDEX members_one_per_phone ON members (phone)")
+    before = members_table(engine)
+    phone = before["phone"].iloc[0]
+    assert re.fullmatch(r"1[3-9]\d{9}", phone)
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    newcomer = read(city_dir / "members.csv").head(1).assign(member_id="M9999999", name="王新来")
+    newcomer.to_csv(batch / "members.csv", index=False)
+    caplog.set_level(logging.DEBUG)
+    assert main(["load", str(batch), "--db", url, "--quiet"]) == 1
+    out, err = capsys.readouterr()
+    masked = phone[:3] + "****" + phone[-4:]
+    # The database's own words, with the number masked as the masked columns show it, in the output and the log.
+    assert "members_one_per_phone" in err and masked in err and "database unchanged" in err
+    assert masked in caplog.text
+    assert [text for text in (out, err, caplog.text) if phone in text] == []
+    pd.testing.assert_frame_equal(members_table(engine), before)
+
+
+@pytest.mark.parametrize(("message", "shown", "withheld"), [
+    # PostgreSQL's wording of a NOT NULL or CHECK violation quotes the whole row, names included.
+    ('null value in column "status" of relation "members" violates not-null constraint\n'
+     "DETAIL:  Failing row contains (M1, 张三, 13812345678, null).", "Failing row not shown", ["张三", "13812345678"]),
+    # A code keeps its 15 digits (a grid's code is not an old ID number); an ID card in a key is masked.
+    ('insert or update on table "members" violates foreign key constraint "fk"\n'
+     "DETAIL:  Key (grid_code)=(429902001001002) is not present in table \"areas\".", "(429902001001002)", []),
+    ("duplicate key value violates unique constraint \"k\"\nDETAIL:  Key (member_id)=(420102199001011234) already "
+     "exists.", "(420102********1234)", ["420102199001011234"]),
+    # A name in a key is not quoted at all (no masking makes a name safe).
+    ("duplicate key value violates unique constraint \"k\"\nDETAIL:  Key (name, phone)=(张三, 13812345678) already "
+     "exists.", "Key (name, phone)=(the values) already exists", ["张三", "13812345678"]),
+])
+def test_a_database_message_is_masked_like_an_input_error(message, shown, withheld):
+    from data_access.ingest.errors import masked_database_message
+
+    masked = masked_database_message(Exception(message))
+    assert shown in masked and [value for value in withheld if value in masked] == []
