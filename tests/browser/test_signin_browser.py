@@ -23,6 +23,9 @@ from tests.servers import ARTIFACTS, free_port, streamlit_server
 ADMIN = Viewer("test-admin", "admin")
 SERVER_LOG = ARTIFACTS / "streamlit-signin.log"
 PASSWORD = "correct horse battery"
+# A city portal this deployment lets embed the app (the shipped configuration names none): what a signed-in
+# browser's host-config carries, and someone not signed in never sees.
+PORTAL = "https://portal.city.example"
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +54,8 @@ def signed_in_app(sqlite_city_url, districts, tmp_path_factory):
     with running_provider(work, free_port(), users, [f"{app_url}/oauth2callback"]) as provider:
         secrets_file = work / "secrets.toml"
         secrets_file.write_text(auth_secrets(provider, f"{app_url}/oauth2callback", secrets.token_urlsafe(32)))
-        with streamlit_server(url, SERVER_LOG.stem, extra_args=("--secrets.files", str(secrets_file)),
-                              port=app_port):
+        with streamlit_server(url, SERVER_LOG.stem, port=app_port, extra_args=(
+                "--secrets.files", str(secrets_file), "--client.allowedOrigins", PORTAL)):
             yield app_url, engine, wall_token
     engine.dispose()
 
@@ -96,8 +99,8 @@ def test_a_leader_signs_in_through_the_providers_form_and_sees_the_city(signed_i
     wait_for_app(page)
     assert host_origins(page, app_url) == [], "the gate answers host-config with nothing before sign-in"
     sign_in(page, app_url, "leader")
-    # The real sign-in cookie is recognised by the gate: the server's own answer (Streamlit's default origins).
-    assert host_origins(page, app_url)
+    # The real sign-in cookie is recognised by the gate: the server's own answer (the configured portal).
+    assert host_origins(page, app_url) == [PORTAL]
     assert translate("page.overview", "zh") in page.locator("h1").first.inner_text()
     assert "leader 测试" in page.locator("[data-testid='stSidebar']").inner_text()
     assert page.locator("[data-testid='stException']").count() == 0

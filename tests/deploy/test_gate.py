@@ -139,6 +139,20 @@ def test_host_config_tells_someone_not_signed_in_nothing_of_the_deployment(sqlit
         assert host_config(base)["allowedOrigins"] == [PORTAL], "the open demo (loopback only) is unchanged"
 
 
+def test_no_other_site_may_drive_the_app_from_a_frame_as_shipped(sqlite_city_url, tmp_path):
+    # Streamlit's default lets pages of *.streamlit.app (anyone's apps) that frame the app send it commands
+    # (rerun, stop, change page, page links' base URL); the shipped .streamlit/config.toml names no origin.
+    from streamlit.config import _DEFAULT_ALLOWED_MESSAGE_ORIGINS
+
+    assert "https://*.streamlit.app" in _DEFAULT_ALLOWED_MESSAGE_ORIGINS, "the default this test guards against"
+    with streamlit_server(sqlite_city_url, "gate-host-config-shipped",
+                          extra_args=("--secrets.files", sign_in_secrets(tmp_path))) as base:
+        assert host_config(base, cookie=user_cookie(COOKIE_SECRET))["allowedOrigins"] == []
+        assert host_config(base)["allowedOrigins"] == []
+    with streamlit_server(sqlite_city_url, "gate-host-config-shipped-open") as base:
+        assert host_config(base)["allowedOrigins"] == []
+
+
 @pytest.mark.parametrize(("referer", "expected"), [
     ("http://app.example/requests?area=420102&lang=zh", "/requests?area=420102&lang=zh"),
     ("http://app.example/grid-map", "/grid-map"),
