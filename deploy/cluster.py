@@ -27,9 +27,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from deploy.health import wait_healthy
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ROOT = PROJECT_ROOT / "var" / "cluster"
@@ -460,17 +461,8 @@ class Cluster:
         return process
 
     def _wait_healthy(self, index: int, port: int, process: subprocess.Popen) -> None:
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise ClusterError(f"app {index} did not start; see {self.layout.logs / f'app-{index}.log'}")
-            time.sleep(0.3)
+        if not wait_healthy(f"http://127.0.0.1:{port}", START_TIMEOUT_SECONDS, process):
+            raise ClusterError(f"app {index} did not start; see {self.layout.logs / f'app-{index}.log'}")
 
     # --- nginx -------------------------------------------------------------------------------------------
     def nginx_pid(self) -> int | None:
@@ -517,17 +509,8 @@ class Cluster:
 
     def _wait_answering(self) -> None:
         """Until nginx reaches an app process (after an outage nginx skips a process for its fail_timeout)."""
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{self.url}_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise ClusterError(f"nginx does not reach the app processes; see {self.layout.logs}")
-            time.sleep(0.5)
+        if not wait_healthy(self.url, 30, interval_seconds=0.5):
+            raise ClusterError(f"nginx does not reach the app processes; see {self.layout.logs}")
 
     # --- stop and status ---------------------------------------------------------------------------------
     def stop(self) -> None:

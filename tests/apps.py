@@ -1,4 +1,5 @@
-"""The app in Streamlit's AppTest: the whole frame (app.py), or the frame around one staff page."""
+"""The app in Streamlit's AppTest: the whole frame (app.py), or the frame around one staff page, and a staff page
+opened by its URL path as a browser would."""
 
 from __future__ import annotations
 
@@ -29,3 +30,18 @@ def staff_page(url_path: str) -> AppTest:
     with that page alone (the menu of pages is checked in the browser tests).
     """
     return AppTest.from_function(_frame_one_page, args=(url_path,), default_timeout=TIMEOUT)
+
+
+def open_page(page: str, language: str = "zh", **params: str) -> AppTest:
+    """The staff page at URL path `page` in `language` with the query parameters `params`, run, having raised
+    nothing and shown no error: the whole app for the default page (the menu's first), else the frame around it."""
+    from app import STAFF_PAGES
+
+    app = whole_app() if page == STAFF_PAGES[0].url_path else staff_page(page)
+    app.query_params["lang"] = language
+    for key, value in params.items():
+        app.query_params[key] = value
+    app.run()
+    assert not app.exception, [item.message for item in app.exception]
+    assert not app.error, [item.value for item in app.error]
+    return app

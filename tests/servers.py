@@ -7,10 +7,10 @@ import os
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+
+from deploy.health import wait_healthy
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
@@ -51,17 +51,8 @@ def streamlit_process(database_url: str, log_name: str, entry: str = PRODUCTION_
             cwd=PROJECT_ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start; see {log_path}")
-            time.sleep(0.3)
+        if not wait_healthy(base, START_TIMEOUT_SECONDS, server):
+            raise RuntimeError(f"streamlit did not start; see {log_path}")
         yield base, server.pid
     finally:
         server.terminate()

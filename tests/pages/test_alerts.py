@@ -59,17 +59,6 @@ def engine(crafted, monkeypatch):
     engine.dispose()
 
 
-def open_alerts_page(language: str, page: str = "alerts", **params: str) -> AppTest:
-    app = apps.staff_page(page)
-    app.query_params["lang"] = language
-    for key, value in params.items():
-        app.query_params[key] = value
-    app.run()
-    assert not app.exception, [item.message for item in app.exception]
-    assert not app.error, [item.value for item in app.error]
-    return app
-
-
 def alert_table(app: AppTest, language: str) -> pd.DataFrame:
     return next(frame.value for frame in app.dataframe
                 if translate("column.upper", language) in frame.value.columns)
@@ -82,7 +71,7 @@ def names_from_files(directory) -> pd.DataFrame:
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_the_page_lists_the_open_alerts_with_their_evidence(engine, crafted, language):
     _, orders, directory = crafted
-    app = open_alerts_page(language)
+    app = apps.open_page("alerts", language)
     assert translate("page.alerts", language) in app.title[0].value
     metrics = {metric.label: metric.value for metric in app.metric}
     opened = read_open_alerts(engine)
@@ -129,13 +118,13 @@ def test_the_page_lists_the_open_alerts_with_their_evidence(engine, crafted, lan
 def test_the_page_keeps_to_the_sidebar_area(engine, crafted):
     _, orders, _ = crafted
     street = orders.surging[:9]
-    app = open_alerts_page("en", area=street)
+    app = apps.open_page("alerts", "en", area=street)
     inside = read_alert_list(engine, AreaScope.of(street))
     table = alert_table(app, "en")
     assert list(table[translate("column.alert_id", "en")]) == list(inside["alert_id"])
     assert len(inside) < read_open_alert_count(engine) and all(code.startswith(street)
                                                                  for code in table[translate("column.code", "en")])
-    quiet = open_alerts_page("zh", area=orders.steady)
+    quiet = apps.open_page("alerts", "zh", area=orders.steady)
     assert [item.value for item in quiet.info] == [translate("alerts.none", "zh")]
     assert not quiet.dataframe and not quiet.get("deck_gl_json_chart")
     assert {metric.label: metric.value for metric in quiet.metric}[translate("alerts.open_total", "zh")] == "0"
@@ -144,12 +133,12 @@ def test_the_page_keeps_to_the_sidebar_area(engine, crafted):
 def test_a_city_whose_alerts_were_never_computed_says_how_to_compute_them(sqlite_city_url, monkeypatch):
     monkeypatch.setenv("CITYSCREEN_DB_URL", sqlite_city_url)
     for language in ("zh", "en"):
-        app = open_alerts_page(language)
+        app = apps.open_page("alerts", language)
         assert [item.value for item in app.info] == [translate("alerts.never", language)]
 
 
 def test_choosing_kinds_and_an_alert(engine, crafted):
-    app = open_alerts_page("en")
+    app = apps.open_page("alerts", "en")
     app.multiselect(key="alerts_kinds").set_value(["repeat_cluster"]).run()
     assert not app.exception
     table = alert_table(app, "en")
@@ -178,13 +167,13 @@ def link_params(app: AppTest, label: str) -> dict[str, str]:
 
 def test_the_links_open_the_requests_page_and_the_grid_map_filtered_to_the_alert(engine, crafted):
     surge = read_open_alerts(engine, kinds=("surge",)).iloc[0]
-    app = open_alerts_page("en")
+    app = apps.open_page("alerts", "en")
     app.selectbox(key="alerts_selected").set_value(int(surge["alert_id"])).run()
     params = link_params(app, translate("alerts.open_requests", "en"))
     assert params == {"area": surge["area_code"], "period": "custom", "from": DAY.isoformat(), "to": DAY.isoformat(),
                       "categories": surge["category_l1"], "lang": "en"}
     # A new session opened on that link: the filters are the alert's, and the requests counted are the alert's.
-    requests = open_alerts_page("en", "requests", **{key: value for key, value in params.items() if key != "lang"})
+    requests = apps.open_page("requests", "en", **{key: value for key, value in params.items() if key != "lang"})
     assert requests.session_state["filter_period"] == "custom"
     assert requests.session_state["filter_categories"] == [surge["category_l1"]]
     assert requests.session_state[f"filter_{surge['area_level']}"] == surge["area_code"]
@@ -193,7 +182,7 @@ def test_the_links_open_the_requests_page_and_the_grid_map_filtered_to_the_alert
     repeat = kpi_table.set_index(translate("column.kpi", "en")).loc[kpis.KPI_DEFINITIONS["repeat_rate"].name_en]
     assert repeat[translate("column.denominator", "en")] == surge["observed"]
     assert link_params(app, translate("alerts.open_map", "en")) == params
-    grid_map = open_alerts_page("zh", "grid-map", **{key: value for key, value in params.items() if key != "lang"})
+    grid_map = apps.open_page("grid-map", "zh", **{key: value for key, value in params.items() if key != "lang"})
     areas_table = next(frame.value for frame in grid_map.dataframe
                        if translate("column.population", "zh") in frame.value.columns)
     assert int(areas_table[translate("column.received", "zh")].sum()) == surge["observed"]
@@ -211,7 +200,7 @@ def test_the_export_is_the_list_spreadsheet_safe_and_audited(engine, crafted, mo
         return real(label, data, **kwargs)
 
     monkeypatch.setattr(st, "download_button", keep)
-    app = open_alerts_page("zh")
+    app = apps.open_page("alerts", "zh")
     before = len(audit.read_audit(engine, ADMIN))
     exported = downloads["alerts.csv"]()
     lines = exported.decode("utf-8-sig").splitlines()
@@ -243,7 +232,7 @@ def test_area_names_are_shown_as_text_never_as_markdown_or_html(crafted, tmp_pat
                            .values(name_zh=planted))
     engine.dispose()
     monkeypatch.setenv("CITYSCREEN_DB_URL", f"sqlite:///{copy}")
-    app = open_alerts_page("zh")
+    app = apps.open_page("alerts", "zh")
     shown = [element.value for element in [*app.markdown, *app.caption, *app.title]]
     assert not any("![x](" in text or "<b>" in text for text in shown), shown
     assert any("outside.example" in text.replace("\\", "") for text in shown), "the planted name is still shown"
@@ -272,7 +261,7 @@ def test_supervising_an_alert_dispatches_a_task_about_it_and_the_list_shows_its_
 
     surge = read_open_alerts(own_copy, kinds=("surge",)).iloc[0]
     alert_id = int(surge["alert_id"])
-    app = open_alerts_page("zh")
+    app = apps.open_page("alerts", "zh")
     app.selectbox(key="alerts_selected").set_value(alert_id).run()
     column = translate("column.task", "zh")
     assert set(alert_table(app, "zh")[column]) == {translate("alerts.no_task", "zh")}

@@ -30,10 +30,10 @@ PAGES = {
 FULL_PHONE = re.compile(r"1[3-9]\d{9}")
 
 
-@pytest.fixture
-def app(sqlite_city_url, monkeypatch) -> AppTest:
+@pytest.fixture(autouse=True)
+def city_database(sqlite_city_url, monkeypatch) -> None:
+    """The app reads the test city (a test that wants another database sets its own)."""
     monkeypatch.setenv("CITYSCREEN_DB_URL", sqlite_city_url)
-    return apps.whole_app()
 
 
 @pytest.fixture(scope="module")
@@ -41,19 +41,6 @@ def engine(sqlite_city_url):
     engine = create_db_engine(sqlite_city_url)
     yield engine
     engine.dispose()
-
-
-def open_page(app: AppTest, page: str, language: str = "zh", **params: str) -> AppTest:
-    """The staff page at URL path `page`: the whole app for the default page, else the frame around the page."""
-    if page != "overview":
-        app = apps.staff_page(page)
-    app.query_params["lang"] = language
-    for key, value in params.items():
-        app.query_params[key] = value
-    app.run()
-    assert not app.exception, [item.message for item in app.exception]
-    assert not app.error, [item.value for item in app.error]
-    return app
 
 
 def metric_values(app: AppTest) -> dict[str, str]:
@@ -67,8 +54,8 @@ def clock(engine) -> tuple[int, object]:
 
 @pytest.mark.parametrize("language", ["zh", "en"])
 @pytest.mark.parametrize("page", list(PAGES))
-def test_every_page_renders_in_both_languages(app, page, language):
-    app = open_page(app, page, language)
+def test_every_page_renders_in_both_languages(page, language):
+    app = apps.open_page(page, language)
     title = app.title[0].value
     assert translate(PAGES[page], language) in title
     other = "en" if language == "zh" else "zh"
@@ -76,8 +63,8 @@ def test_every_page_renders_in_both_languages(app, page, language):
     assert any(translate("app.synthetic", language) in item.value for item in app.markdown)
 
 
-def test_overview_tiles_equal_the_data_access_results(app, engine):
-    open_page(app, "overview", "en")
+def test_overview_tiles_equal_the_data_access_results(engine):
+    app = apps.open_page("overview", "en")
     now, today = clock(engine)
     month = WorkOrderFilter(*days_window(today, 30))
     shown = metric_values(app)
@@ -106,8 +93,8 @@ def colour_of(metric) -> str:
     return Metric.MetricColor.Name(metric.proto.color)
 
 
-def test_overview_tiles_show_the_change_against_the_previous_period(app, engine, city_dir):
-    open_page(app, "overview", "en")
+def test_overview_tiles_show_the_change_against_the_previous_period(engine, city_dir):
+    app = apps.open_page("overview", "en")
     now, today = clock(engine)
     tiles = {metric.label: metric for metric in app.metric}
     orders = expected.work_orders(city_dir)
@@ -136,10 +123,10 @@ def test_overview_tiles_show_the_change_against_the_previous_period(app, engine,
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
-def test_members_tiles_set_the_week_against_the_week_before(app, engine, city_dir, language):
+def test_members_tiles_set_the_week_against_the_week_before(engine, city_dir, language):
     from datetime import timedelta
 
-    app = open_page(app, "members", language)
+    app = apps.open_page("members", language)
     _, today = clock(engine)
     week = expected.member_activity(city_dir, None, today - timedelta(days=6), today)
     before = expected.member_activity(city_dir, None, today - timedelta(days=13), today - timedelta(days=7))
@@ -150,8 +137,8 @@ def test_members_tiles_set_the_week_against_the_week_before(app, engine, city_di
     assert colour_of(tile) == ("GREEN" if week["active"] > before["active"] else "RED")
 
 
-def test_a_filter_change_changes_the_figures_correctly(app, sqlite_city_url, monkeypatch, engine):
-    open_page(app, "overview", "en")
+def test_a_filter_change_changes_the_figures_correctly(sqlite_city_url, monkeypatch, engine):
+    app = apps.open_page("overview", "en")
     now, today = clock(engine)
     label = translate("tile.received_range", "en")
     before = metric_values(app)[label]
@@ -171,12 +158,12 @@ def test_a_filter_change_changes_the_figures_correctly(app, sqlite_city_url, mon
     assert changed.query_params["period"] in ("7d", ["7d"])
 
 
-def test_url_query_parameters_restore_the_view(app, engine, city_dir):
+def test_url_query_parameters_restore_the_view(engine, city_dir):
     now, today = clock(engine)
     orders = expected.work_orders(city_dir)
     district = orders["district_code"].value_counts().index[0]
     street = orders.loc[orders["district_code"] == district, "street_code"].value_counts().index[0]
-    open_page(app, "overview", "en", area=street, period="year", channels="hotline_12345,app")
+    app = apps.open_page("overview", "en", area=street, period="year", channels="hotline_12345,app")
     assert app.session_state["filter_district"] == district
     assert app.session_state["filter_street"] == street
     assert app.session_state["filter_period"] == "year"
@@ -187,16 +174,16 @@ def test_url_query_parameters_restore_the_view(app, engine, city_dir):
     assert app.query_params["area"] in (street, [street])
 
 
-def test_an_impossible_filter_shows_the_empty_state(app):
+def test_an_impossible_filter_shows_the_empty_state():
     for page in ("overview", "requests"):
-        app = open_page(app, page, "en", period="custom", **{"from": "2001-01-01", "to": "2001-01-31"})
+        app = apps.open_page(page, "en", period="custom", **{"from": "2001-01-01", "to": "2001-01-31"})
         assert any(translate("app.empty", "en") in item.value for item in app.info)
         assert metric_values(app).get(translate("tile.received_range", "en"), "0") == "0"
 
 
-def test_drilling_down_through_the_url_and_a_map_request(app, city_dir):
+def test_drilling_down_through_the_url_and_a_map_request(city_dir):
     grid = expected.areas(city_dir, "grid")["code"].iloc[0]
-    app = open_page(app, "grid-map", "zh", area=grid[:12])
+    app = apps.open_page("grid-map", "zh", area=grid[:12])
     assert app.session_state["filter_community"] == grid[:12]
     assert any(translate("grid_map.up", "zh") == button.label for button in app.button)
     # A map click stores the area it asks for; the next run moves the filters there before drawing them.
@@ -208,22 +195,22 @@ def test_drilling_down_through_the_url_and_a_map_request(app, city_dir):
     assert clicked.query_params["area"] in (grid, [grid])
 
 
-def test_no_page_shows_a_full_phone_number_or_name(app, city_dir):
+def test_no_page_shows_a_full_phone_number_or_name(city_dir):
     callers = set(expected.csv(city_dir, "work_orders.csv")["caller_name"].dropna())
     people = set(expected.csv(city_dir, "members.csv")["name"])
     people |= set(expected.csv(city_dir, "grid_workers.csv")["name"])
     names = {name for name in callers | people if len(name) >= 2}
     community = expected.csv(city_dir, "grid_workers.csv")["grid_code"].iloc[0][:12]
     for page in PAGES:
-        app = open_page(app, page, "zh", area=community)
+        app = apps.open_page(page, "zh", area=community)
         for table in app.dataframe:
             text = table.value.astype(str).to_csv()
             assert not FULL_PHONE.search(text), page
             assert not any(name in text for name in names), page
 
 
-def test_requests_page_kpi_table_equals_the_data_access_results(app, engine, city_dir):
-    app = open_page(app, "requests", "en")
+def test_requests_page_kpi_table_equals_the_data_access_results(engine, city_dir):
+    app = apps.open_page("requests", "en")
     now, today = clock(engine)
     start, end = days_window(today, 30)
     want = kpis.read_kpis(engine, WorkOrderFilter(start, end), now).set_index("kpi")
@@ -247,18 +234,18 @@ LEVEL_DIGITS = {"city": 0, "district": 6, "street": 9, "community": 12, "grid": 
 
 
 @pytest.mark.parametrize("level", list(LEVEL_DIGITS))
-def test_every_page_at_every_level_agrees_with_the_raw_files(app, city_dir, level):
+def test_every_page_at_every_level_agrees_with_the_raw_files(city_dir, level):
     start, end = expected.local_days_window(city_dir, 30)
     busiest = expected.orders_in(city_dir, None, start, end)["grid_code"].value_counts().index[0]
     area = busiest[:LEVEL_DIGITS[level]] or None
     params = {"area": area} if area else {}
     received = len(expected.orders_in(city_dir, area, start, end))
 
-    shown = open_page(app, "overview", "en", **params)
+    shown = apps.open_page("overview", "en", **params)
     assert metric_values(shown)[translate("tile.received_range", "en")] == format_count(received)
 
     # The grid map's table lists the areas its map draws (at a grid: the community's grids), each with its own count.
-    shown = open_page(app, "grid-map", "en", **params)
+    shown = apps.open_page("grid-map", "en", **params)
     table = next(frame.value for frame in shown.dataframe
                  if translate("column.population", "en") in frame.value.columns)
     scope = AreaScope.of(area)
@@ -268,18 +255,18 @@ def test_every_page_at_every_level_agrees_with_the_raw_files(app, city_dir, leve
     if area and level != "grid":
         assert sum(want.values()) == received
 
-    shown = open_page(app, "requests", "en", **params)
+    shown = apps.open_page("requests", "en", **params)
     kpi_table = next(frame.value for frame in shown.dataframe
                      if translate("column.numerator", "en") in frame.value.columns)
     repeat = kpi_table.set_index(translate("column.kpi", "en")).loc[kpis.KPI_DEFINITIONS["repeat_rate"].name_en]
     assert repeat[translate("column.denominator", "en")] == received
 
-    shown = open_page(app, "stations", "en", **params)
+    shown = apps.open_page("stations", "en", **params)
     station_rows = expected.stations(city_dir)
     assert metric_values(shown)[translate("stations.total", "en")] == format_count(
         int(expected.inside(station_rows["grid_code"], area).sum()))
 
-    shown = open_page(app, "members", "en", **params)
+    shown = apps.open_page("members", "en", **params)
     people = expected.csv(city_dir, "members.csv")
     column = "grid_code" if level == "grid" else "community_code"
     deployed = int((expected.inside(people[column], area) & (people["status"] == "active")).sum())
@@ -303,11 +290,11 @@ def test_an_empty_database_says_how_to_load_data(tmp_path, monkeypatch, language
             assert [item.value for item in app.info] == [translate("app.no_data", language)]
 
 
-def test_members_at_a_grid_list_its_community_when_below_target(app, city_dir):
+def test_members_at_a_grid_list_its_community_when_below_target(city_dir):
     coverage = expected.member_coverage(city_dir)
     community = sorted(coverage.loc[coverage["coverage"] < 1, "code"])[0]
     grid = sorted(code for code in expected.areas(city_dir, "grid")["code"] if code.startswith(community))[0]
-    shown = open_page(app, "members", "en", area=grid)
+    shown = apps.open_page("members", "en", area=grid)
     under = next(frame.value for frame in shown.dataframe
                  if translate("column.shortfall", "en") in frame.value.columns)
     assert list(under[translate("column.code", "en")]) == [community]
@@ -344,7 +331,7 @@ def sorted_district_code(database) -> str:
     return code
 
 
-def test_no_page_modifies_the_geography_and_stations_every_session_shares(app, engine):
+def test_no_page_modifies_the_geography_and_stations_every_session_shares(engine):
     # cached.load_areas/load_water/load_stations hand every session the same objects (st.cache_resource).
     import pandas as pd
 
@@ -355,7 +342,7 @@ def test_no_page_modifies_the_geography_and_stations_every_session_shares(app, e
     for page in PAGES:
         for language in ("zh", "en"):
             for params in ({}, {"area": district}):
-                open_page(apps.whole_app() if page == "overview" else None, page, language, **params)
+                apps.open_page(page, language, **params)
     scopes = [("district", CITY), ("street", AreaScope.of(district)), ("grid", CITY), ("grid", AreaScope.of(district))]
     for level, scope in scopes:
         fresh = maps.with_screen_shapes(areas.read_areas(engine, level, scope), level)
@@ -367,8 +354,8 @@ def test_no_page_modifies_the_geography_and_stations_every_session_shares(app, e
                                   stations.read_stations(engine, CITY, everything))
 
 
-def test_a_link_asking_for_a_thousand_years_gets_a_bounded_page(app):
-    app = open_page(apps.staff_page("requests"), "requests", "en", period="custom",
+def test_a_link_asking_for_a_thousand_years_gets_a_bounded_page():
+    app = apps.open_page("requests", "en", period="custom",
                     **{"from": "1026-01-01", "to": "2999-12-31"})
     slider = app.select_slider(key="requests_day")
     assert len(slider.options) <= 1 + filters.MAX_STEPS
