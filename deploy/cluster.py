@@ -2,7 +2,7 @@
 N app processes (`streamlit run deploy/server.py`) and nginx in front of them.
 
 Usage: python -m deploy.cluster start [--apps 2] [--first-port 8600] | stop | status
-       python -m deploy.cluster nginx-site --upstream HOST:PORT ... | warm-up --port PORT   (for real servers)
+       python -m deploy.cluster nginx-site --upstream HOST:PORT ...   (for a real server)
 (`make cluster` / `make cluster-stop`). Everything lives under var/cluster/ (--root): data directories, logs, pid
 files, the generated nginx configuration. `start` is idempotent: it starts what is not running, loads the demo
 city into the primary when it is empty, and with another --apps starts or stops app processes and reloads nginx.
@@ -436,7 +436,6 @@ class Cluster:
             started.append((index, port, self._start_app(index, port)))
         for index, port, process in started:
             self._wait_healthy(index, port, process)
-            warm_up(port)
             print(f"app {index}: started on 127.0.0.1:{port} (pid {process.pid})")
 
     def app_environment(self) -> dict[str, str]:
@@ -562,28 +561,6 @@ class Cluster:
         return report
 
 
-def warm_up(port: int) -> None:
-    """Run the app once at its root in a fresh process. Streamlit starts in its legacy pages-folder mode (a pages/
-    folder sits beside app.py) until a run calls st.navigation: a browser's first deep link (/grid-map) would
-    otherwise be answered "page not found"."""
-    from streamlit.proto.BackMsg_pb2 import BackMsg
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-    from websockets.sync.client import connect
-
-    request = BackMsg()
-    request.rerun_script.query_string = ""
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    with connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=["streamlit"], max_size=None,
-                 open_timeout=30) as socket:
-        socket.send(request.SerializeToString())
-        while time.monotonic() < deadline:
-            message = ForwardMsg()
-            message.ParseFromString(socket.recv(timeout=max(deadline - time.monotonic(), 0.1)))
-            if message.WhichOneof("type") == "script_finished":
-                return
-    raise ClusterError(f"the app on port {port} did not finish its first run")
-
-
 def nginx_site(upstreams: list[str], listen: str, server_name: str, maintenance_root: Path,
                secure_cookie: bool = False) -> str:
     """The site configuration (deploy/nginx/cityscreen.conf.template) for these app processes."""
@@ -621,9 +598,6 @@ def main(argv: list[str] | None = None) -> int:
     start.add_argument("--city", type=Path, default=None, help="load these input files instead of generating")
     start.add_argument("--secrets", type=Path, default=None,
                        help="the app processes' secrets file (default: .streamlit/secrets.toml)")
-    warm = commands.add_parser("warm-up", help="run a freshly started app process once at its root "
-                                                "(a systemd unit's ExecStartPost)")
-    warm.add_argument("--port", type=int, required=True)
     site = commands.add_parser("nginx-site", help="print the nginx site configuration for a real server")
     site.add_argument("--upstream", action="append", required=True, help="HOST:PORT of an app process (repeat)")
     site.add_argument("--listen", default="80")
@@ -636,9 +610,7 @@ def main(argv: list[str] | None = None) -> int:
                          Path(arguments.maintenance_root), arguments.secure_cookie), end="")
         return 0
     try:
-        if arguments.command == "warm-up":
-            warm_up(arguments.port)
-        elif arguments.command == "start":
+        if arguments.command == "start":
             Cluster(arguments.root, arguments.first_port, arguments.apps, arguments.scale, arguments.city,
                     arguments.secrets).start()
         elif arguments.command == "stop":

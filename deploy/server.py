@@ -27,5 +27,6 @@ def _sign_in_configured() -> bool:
         return False
 
 
-app = st.App(PROJECT_ROOT / "app.py", middleware=[
+# Each session runs app.py's main through deploy/session_script.py (no pages/ folder beside it: see there).
+app = st.App(PROJECT_ROOT / "deploy" / "session_script.py", middleware=[
     Middleware(Gate, sign_in=_sign_in_configured, metrics_token=metrics_token_from_environment)])

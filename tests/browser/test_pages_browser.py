@@ -111,6 +111,26 @@ def test_a_deep_link_is_the_first_request_of_a_fresh_server(browser, browser_cit
         context.close()
 
 
+@pytest.mark.parametrize("path", ["grid-map", "requests"])
+def test_a_deep_link_is_the_first_request_of_a_fresh_production_server(browser, browser_city_url, path):
+    # What `make run` and deployments serve (deploy/server.py), with no warm-up: /grid-map has no file of its name
+    # in pages/, which Streamlit's legacy pages-folder mode answered "page not found" on a fresh server.
+    from tests.servers import streamlit_server
+
+    title = {"grid-map": "page.grid_map", "requests": "page.requests"}[path]
+    with streamlit_server(browser_city_url, f"streamlit-deep-link-{path}") as base:
+        context = browser.new_context(viewport={"width": 1600, "height": 1000})
+        page = context.new_page()
+        page.goto(f"{base}/{path}?lang=en")
+        wait_for_app(page)
+        assert page.get_by_text("Page not found").count() == 0
+        assert page.locator("[data-testid='stException']").count() == 0
+        assert translate(title, "en") in page.locator("h1").first.inner_text()
+        assert page.url.startswith(f"{base}/{path}?")
+        screenshot(page, f"deep-link-{path}-en")
+        context.close()
+
+
 def test_exports_are_written_when_clicked(app_url, page, browser_city_url):
     page.goto(f"{app_url}/stations?lang=en")
     wait_for_app(page)
