@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import statistics
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -212,3 +213,16 @@ def test_small_counts_drop_the_classes_no_count_can_fill():
     items = charts.build_heat_legend(classes, "en")[1]
     assert [text for _, text in items] == ["≤ 2 · about the median cell", "3 · 2–4× the median cell",
                                            "≥ 4 · 4× the median cell or more"]
+
+
+def test_the_kpi_norms_are_read_from_their_definitions_and_the_readme_says_them():
+    # One place: the satisfaction map is classed against the definition's norm, and its legend says it.
+    norm = KPI_DEFINITIONS["satisfaction_rate"].norm
+    classes = areas.measure_classes("satisfaction", pd.DataFrame({"satisfaction_rate": [0.8, 0.93]}))
+    assert classes.kind == "target" and classes.reference == norm
+    assert charts.build_legend_reference(classes, "en", "{:.0%}") == f"target {norm:.0%}"
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## What the map colours mean")[1].split("\n## ")[0]
+    assert f"satisfaction against its norm of {norm * 100:g} %" in section
+    assert f"on-time closure's norm is {KPI_DEFINITIONS['on_time_closure_rate'].norm * 100:g} %" in section
+    assert "`norm=`" in section and "`data_access/kpis.py`" in section
