@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from components import cached
-from components.charts import build_class_legend, build_legend_reference
+from components.charts import build_class_legend, build_legend_reference, build_legend_title
 from components.colours import ColourClasses, average_classes, target_classes
 from components.context import PageContext
 from components.i18n import translate
@@ -98,5 +98,5 @@ def render_class_legend(page: PageContext, title: str, classes: ColourClasses, n
     meaning (`inside`: the area the map draws, for the average's name; the scope's map parent by default)."""
     reference = reference_name(inside or page.scope.map_parent, page.language)
     against = build_legend_reference(classes, page.language, number_format, reference)
-    render_legend(f"{title}（{against}）" if page.language == "zh" else f"{title} ({against})",
+    render_legend(build_legend_title(title, against, page.language),
                   build_class_legend(classes, page.language, number_format, reference))

@@ -77,32 +77,14 @@ def build_hour_heatmap(profile: pd.DataFrame, weekday_names: list[str], hour_tit
     )
 
 
-def build_legend_items(breaks: list[float], scale: str, number_format: str = "{:,.0f}") -> list[tuple[str, str]]:
-    """(colour hex, range text) per class of a choropleth, for a legend."""
-    palette = SCALES[scale]
-    if not breaks:
-        return []
-    edges = [None, *breaks, None]
-    items = []
-    for klass in range(len(breaks) + 1):
-        index = round(klass * (len(palette) - 1) / len(breaks))
-        low, high = edges[klass], edges[klass + 1]
-        if low is None:
-            text = f"≤ {number_format.format(high)}"
-        elif high is None:
-            text = f"> {number_format.format(low)}"
-        else:
-            text = f"{number_format.format(low)} – {number_format.format(high)}"
-        items.append((hex_colour(palette[index]), text))
-    return items
-
-
 def _class_values(klass: ColourClass, number_format: str) -> dict[str, str]:
     """A class's meaning values as text: targets in the measure's format, spreads in per cent, gaps in points."""
     shown = {}
     for name, value in klass.values:
         if name == "target":
             shown[name] = number_format.format(value)
+        elif klass.meaning.startswith("legend.heat_"):  # multiples of the median cell
+            shown[name] = f"{value:g}"
         elif name == "points" or klass.meaning.startswith("legend.below_target"):
             shown[name] = f"{value * 100:g}"
         else:
@@ -110,20 +92,24 @@ def _class_values(klass: ColourClass, number_format: str) -> dict[str, str]:
     return shown
 
 
-def build_class_legend(classes: ColourClasses, language: str, number_format: str, reference_name: str = ""
-                       ) -> list[tuple[str, str]]:
+def build_class_legend(classes: ColourClasses, language: str, number_format: str, reference_name: str = "",
+                       whole: bool = False) -> list[tuple[str, str]]:
     """(colour hex, text) per class, lowest first: the class's bounds in the measure's format and what it means
-    ("≥ 18.4 · ≥ 20% above the city average")."""
+    ("≥ 18.4 · ≥ 20% above the city average"); `whole`: the values are whole numbers and the bounds too, shown as
+    the first and last number a class holds ("4 – 6", "≤ 2")."""
     items = []
     for klass in classes.classes:
+        last = None if klass.high is None else klass.high - 1 if whole else klass.high
         low = None if klass.low is None else number_format.format(klass.low)
-        high = None if klass.high is None else number_format.format(klass.high)
+        high = None if last is None else number_format.format(last)
         if low is None and high is None:
             bounds = ""
         elif low is None:
-            bounds = f"< {high}"
+            bounds = f"≤ {high}" if whole else f"< {high}"
         elif high is None:
             bounds = f"≥ {low}"
+        elif low == high:
+            bounds = low
         else:
             bounds = f"{low} – {high}"
         meaning = translate(klass.meaning, language, reference=reference_name, **_class_values(klass, number_format))
@@ -140,6 +126,26 @@ def build_legend_reference(classes: ColourClasses, language: str, number_format:
     if classes.kind == "target":
         return translate("legend.target", language, value=value)
     return f"{reference_name} {value}"
+
+
+def build_legend_title(title: str, against: str, language: str) -> str:
+    """A classed legend's title with what its classes are set against: "每万人诉求量（全市平均 15.3）"."""
+    if not against:
+        return title
+    return f"{title}（{against}）" if language == "zh" else f"{title} ({against})"
+
+
+# Cell counts are whole requests (and so are the heat classes' bounds and the median cell).
+HEAT_FORMAT = "{:,.0f}"
+
+
+def build_heat_legend(classes: ColourClasses, language: str) -> tuple[str, list[tuple[str, str]]]:
+    """The request heat's legend (colours.heat_classes): its title with the median cell, and each class's bounds
+    and meaning ("10 – 19 · 2–4× the median cell")."""
+    reference = translate("legend.median_cell", language)
+    against = build_legend_reference(classes, language, HEAT_FORMAT, reference)
+    return (build_legend_title(translate("legend.heat", language), against, language),
+            build_class_legend(classes, language, HEAT_FORMAT, reference, whole=True))
 
 
 def build_alert_chart(series: pd.DataFrame, titles: dict[str, str], height: int = 220) -> alt.LayerChart:

@@ -2,15 +2,15 @@
 
 Rates are classed against their target or norm (at or above it is the best colour, the rest by points short of
 it); loads against the average of the areas on the map, on a diverging scale whose middle class spans ±10 %,
-so areas a few per cent apart share one colour. Only the request heat (H3 cells) keeps quantile classes.
+so areas a few per cent apart share one colour; the request heat's H3 cells by multiples of the median cell drawn
+(under half, about it — ±10 %, at least one request —, up to 2×, 2–4×, 4× or more), so one busy cell moves no
+other cell's colour. No map keeps quantile classes.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-
-import numpy as np
 
 RGB = tuple[int, int, int]
 
@@ -49,7 +49,7 @@ ALERT_BAND: RGB = (144, 160, 190)
 SCALES: dict[str, list[RGB]] = {
     "load": [(69, 117, 180), (145, 191, 219), (232, 226, 200), (252, 141, 89), (215, 48, 39)],
     "good": [(215, 48, 39), (252, 141, 89), (254, 224, 139), (145, 207, 96), (26, 152, 80)],
-    "heat": [(65, 182, 196), (127, 205, 187), (255, 255, 178), (254, 178, 76), (240, 59, 32)],
+    "heat": [(65, 182, 196), (127, 205, 187), (255, 255, 178), (254, 178, 76), (240, 59, 32), (165, 0, 38)],
 }
 # A figure's change against the previous period: Streamlit's named colours for st.metric, hex for the wall.
 CHANGE_COLOURS: dict[str | None, str] = {"better": "green", "worse": "red", "same": "gray", None: "gray"}
@@ -58,32 +58,15 @@ CHANGE_HEX: dict[str | None, str] = {"better": "#4ade80", "worse": "#ff6b5e", "s
 TARGET_GAPS = (0.02, 0.05, 0.10)
 # A load's classes around the average: within ±10 %, 10–20 % off, more than 20 % off.
 AVERAGE_SPREADS = (0.10, 0.20)
+# The request heat's classes in multiples of the median cell: under half, ..., 2×, 4× or more; "about the median"
+# spans ±10 % of it and at least one request (counts are whole: 1 against a median of 1 is about the same).
+HEAT_MULTIPLES = (0.5, 2.0, 4.0)
+HEAT_MIN_SPREAD = 1.0
 
 
 def hex_colour(rgb: RGB) -> str:
     """(232, 71, 60) → '#e8473c'."""
     return "#{:02x}{:02x}{:02x}".format(*rgb)
-
-
-def scale_breaks(values, classes: int = 5) -> list[float]:
-    """Quantile class breaks (upper bounds of the first classes-1 classes) of the finite values."""
-    finite = np.asarray([value for value in values if value is not None and math.isfinite(value)], dtype=float)
-    if np.unique(finite).size < 2:  # one value has no rank among others: drawn in the neutral middle colour
-        return []
-    return list(np.unique(np.quantile(finite, np.linspace(0, 1, classes + 1)[1:-1])))
-
-
-def colour_for(value, breaks: list[float], scale: str, alpha: int = 200) -> list[int]:
-    """[r, g, b, a] of the class the value falls in; the no-data grey for missing values."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return [*NO_DATA, 120]
-    palette = SCALES[scale]
-    if not breaks:
-        return [*palette[len(palette) // 2], alpha]
-    klass = int(np.searchsorted(breaks, value, side="left"))
-    # Fewer classes than colours (few distinct values): spread them over the whole palette.
-    index = round(klass * (len(palette) - 1) / len(breaks))
-    return [*palette[index], alpha]
 
 
 @dataclass(frozen=True)
@@ -103,9 +86,9 @@ class ColourClass:
 
 @dataclass(frozen=True)
 class ColourClasses:
-    """The classes of a map's measure, lowest values first; `reference` is the target or the average."""
+    """The classes of a map's measure, lowest values first; `reference` is the target, the average or the median."""
 
-    kind: str  # "target" or "average"
+    kind: str  # "target", "average" or "median" (the request heat's cells)
     reference: float | None
     classes: tuple[ColourClass, ...]
 
@@ -172,3 +155,40 @@ def average_classes(values, average: float | None = None, spreads: tuple[float, 
                for index in range(5) if edges[index] is None or edges[index + 1] is None
                or edges[index] < edges[index + 1]]
     return ColourClasses("average", average, tuple(classes))
+
+
+def median_cell(counts) -> float | None:
+    """The count of the middle cell (the lower one of the two middle cells for an even number): a real cell's
+    whole count, which one busy cell cannot move; None when there is no cell."""
+    finite = sorted(float(count) for count in counts if count is not None and math.isfinite(count))
+    return finite[(len(finite) - 1) // 2] if finite else None
+
+
+def heat_classes(counts, reference: float | None = None, spread: float = AVERAGE_SPREADS[0],
+                 min_spread: float = HEAT_MIN_SPREAD, multiples: tuple[float, float, float] = HEAT_MULTIPLES,
+                 lowest: float = 1.0) -> ColourClasses:
+    """Classes of the request heat's whole cell counts against the median cell (`reference` when given): under
+    multiples[0] of it, below it, about it (within ±spread of it, at least ±min_spread, both ends included), above
+    it up to multiples[1], multiples[1]–multiples[2], and more; bounds are whole requests, classes that can hold no
+    count of at least `lowest` (cells with no request are not drawn) or none at all dropped."""
+    reference = median_cell(counts) if reference is None else reference
+    palette = SCALES["heat"]
+    if reference is None or not math.isfinite(reference) or reference <= 0:
+        return ColourClasses("median", reference, (ColourClass(None, None, palette[2], "legend.all_alike"),))
+    half, double, quadruple = (_round_up(reference * multiple, 0) for multiple in multiples)
+    near = max(reference * spread, min_spread)
+    # About the median: every whole count from median − near to median + near, both included.
+    near_low, near_high = _round_up(reference - near, 0), math.floor(round(reference + near, 6)) + 1
+    # The band about the median wins where it reaches past half or twice it (small counts).
+    bounds = [min(half, near_low), near_low, near_high, max(double, near_high), max(quadruple, near_high)]
+    edges = [None, *bounds, None]
+    meanings = [("legend.heat_below_half", ()), ("legend.heat_below", ()), ("legend.heat_near", ()),
+                ("legend.heat_above", (("times", multiples[1]),)),
+                ("legend.heat_times", (("low", multiples[1]), ("high", multiples[2]))),
+                ("legend.heat_times_far", (("times", multiples[2]),))]
+    kept = [index for index in range(len(meanings))
+            if (edges[index + 1] is None or edges[index + 1] > lowest) and
+            (edges[index] is None or edges[index + 1] is None or edges[index] < edges[index + 1])]
+    classes = [ColourClass(None if position == 0 else edges[index], edges[index + 1], palette[index],
+                           *meanings[index]) for position, index in enumerate(kept)]
+    return ColourClasses("median", reference, tuple(classes))

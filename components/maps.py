@@ -21,8 +21,7 @@ from components.colours import (
     STATION_COLOURS,
     WATER,
     ColourClasses,
-    colour_for,
-    scale_breaks,
+    heat_classes,
 )
 
 # Simplification per level, in degrees (~1 m ≈ 1e-5°): enough for a screen, small for the browser.
@@ -183,15 +182,16 @@ def build_h3_features(heat: pd.DataFrame, value_column: str = "received") -> dic
 
 
 def build_h3_layer(heat: pd.DataFrame, layer_id: str = "heat", value_column: str = "received",
-                   extruded: bool = False) -> tuple[pdk.Layer, list[float]]:
-    """Server-aggregated H3 cells coloured by count; `heat` has columns h3 and value_column."""
-    breaks = scale_breaks(heat[value_column].tolist())
+                   extruded: bool = False) -> tuple[pdk.Layer, ColourClasses]:
+    """Server-aggregated H3 cells coloured by their count's class against the median cell (colours.heat_classes,
+    returned for the legend); `heat` has columns h3 and value_column."""
+    classes = heat_classes(heat[value_column].tolist())
     frame = heat[["h3", value_column]].rename(columns={value_column: "value"}).copy()
-    frame["fill"] = [colour_for(float(value), breaks, "heat", 170) for value in frame["value"]]
+    frame["fill"] = [classes.colour(float(value), 170) for value in frame["value"]]
     layer = pdk.Layer("H3HexagonLayer", frame.to_dict("records"), id=layer_id, pickable=True, stroked=False,
                       filled=True, extruded=extruded, get_hexagon="h3", get_fill_color="fill",
                       get_elevation="value", elevation_scale=20)
-    return layer, breaks
+    return layer, classes
 
 
 def build_view_state(min_lon: float, min_lat: float, max_lon: float, max_lat: float,

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import pydeck as pdk
 
 from components import alerts as alert_text
-from components import maps
+from components import charts, maps
 from components.areas import measure_classes
-from components.colours import ALERT_KIND_COLOURS, CHANGE_HEX, hex_colour
+from components.colours import ALERT_KIND_COLOURS, CHANGE_HEX, heat_classes, hex_colour
 from components.i18n import translate
 from components.tiles import format_change, format_figure
 from data_access.city_time import local_text
@@ -90,6 +90,12 @@ html, body, [data-testid="stApp"], [data-testid="stAppViewContainer"], [data-tes
 .wall-trend-days { display: flex; justify-content: space-between; font-size: 1.5vh; color: #9fb0cf; }
 .wall-ranking { flex: 1 1 auto; display: flex; flex-direction: column; min-height: 0; }
 .wall-rank-row { flex: 1 1 0; max-height: 7vh; display: flex; align-items: center; font-size: 2vh; color: #e6ebf5; }
+.wall-legend { flex: 0 0 auto; font-size: 1.6vh; color: #c9d3e6; border-top: 0.15vh solid #1f2c47; padding-top: 0.6vh; }
+.wall-legend-title { color: #9fb0cf; margin-bottom: 0.3vh; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; }
+.wall-legend-row { display: flex; align-items: center; line-height: 2.3vh; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; font-variant-numeric: tabular-nums; }
+.wall-legend-swatch { flex: 0 0 auto; width: 1.4vh; height: 1.4vh; border-radius: 0.3vh; margin-right: 0.5vw; }
 .wall-ticker { overflow: hidden; white-space: nowrap; background: #0f1a30; border: 0.15vh solid #1f2c47;
   border-radius: 1vh; height: __TICKER__vh; box-sizing: border-box; display: flex; align-items: center;
   font-size: 2.1vh; color: #e6ebf5; position: fixed; left: __SIDE__vw; right: __SIDE__vw;
@@ -235,6 +241,24 @@ def build_ranking(rows: list[tuple[str, int]], empty_text: str, colour: str = "#
         for name, count in rows
     )
     return f'<div class="wall-ranking" data-testid="wall-ranking">{bars}</div>'
+
+
+def build_legend(title: str, items: list[tuple[str, str]]) -> str:
+    """A map's colour legend under a side panel: its title, then one row per class (colour hex, text); every text
+    escaped."""
+    rows = "".join(f'<div class="wall-legend-row"><span class="wall-legend-swatch" '
+                   f'style="background:{html.escape(colour)}"></span>{html.escape(text)}</div>'
+                   for colour, text in items)
+    return (f'<div class="wall-legend" data-testid="wall-legend"><div class="wall-legend-title">'
+            f'{html.escape(title)}</div>{rows}</div>')
+
+
+def build_heat_legend(snapshot: WallSnapshot, language: str) -> str:
+    """The legend of the request heat the map draws for this snapshot (the classes maps.build_h3_layer colours its
+    cells by); nothing when no cell is drawn."""
+    if not len(snapshot.heat):
+        return ""
+    return build_legend(*charts.build_heat_legend(heat_classes(snapshot.heat["received"].tolist()), language))
 
 
 def build_alert_list(alerts, language: str, figures: str, empty_text: str, more_text: str | None) -> str:

@@ -37,8 +37,9 @@ class KpiDefinition:
     norm: float | None = None
 
 
-# The norms are the assessment levels a hotline centre typically sets (on-time closure 95 %, satisfaction 90 %;
-# Wuhan reports 95.2 % satisfaction): a city sets its own here.
+# The norms are this project's choice for the demo (the domain notes give none; Wuhan's 95.2 % satisfaction is a
+# scale reference): a city sets its own here, the one place the maps read them from (README, "What the map colours
+# mean").
 KPI_DEFINITIONS: dict[str, KpiDefinition] = {
     kpi.key: kpi
     for kpi in (

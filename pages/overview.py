@@ -21,7 +21,14 @@ from components.context import PageContext
 from components.frame import run_from_pages_folder
 from components.i18n import code_label
 from components.tiles import Tile, format_count, format_rate, render_tiles
-from components.views import format_time, render_empty, render_geojson_download, render_map, render_table
+from components.views import (
+    format_time,
+    render_empty,
+    render_geojson_download,
+    render_legend,
+    render_map,
+    render_table,
+)
 from data_access import codes
 from data_access.city_time import days_window
 from data_access.figures import Figure, unrecorded
@@ -70,7 +77,7 @@ def render_area_map(page: PageContext, area_data: gpd.GeoDataFrame) -> None:
     classes = measure_classes("per_10k", area_data)
     choropleth = maps.build_choropleth_layer(area_data, level, "per_10k", classes, "name", alpha=110)
     heat = cached.load_h3_heat(mapped_filter(page), maps.h3_resolution_for(*maps.bounds_of(area_data)), page.now)
-    heat_layer, _ = maps.build_h3_layer(heat)
+    heat_layer, heat_classes = maps.build_h3_layer(heat)
     layers = [choropleth, *maps.build_base_layers(cached.load_water(), cached.load_areas("district")), heat_layer,
               *maps.build_selected_layers(area_data, level),
               maps.build_label_layer(maps.build_area_labels(area_data, page.language))]
@@ -78,6 +85,8 @@ def render_area_map(page: PageContext, area_data: gpd.GeoDataFrame) -> None:
     tooltip = {"html": f"<b>{{label}}</b><br/>{t('overview.map.legend')}: {{value}}", "style": {"fontSize": "13px"}}
     render_map(maps.build_deck(layers, view, tooltip, page.map_style), key=f"overview-map-{page.scope.code or 'city'}")
     render_class_legend(page, t("overview.map.legend"), classes, MAP_MEASURES["per_10k"].number_format)
+    if len(heat):
+        render_legend(*charts.build_heat_legend(heat_classes, page.language))
     render_geojson_download(lambda: maps.build_area_features(area_data, level, ["code", "name", "received", "per_10k"]),
                             f"overview-{level}.geojson", t("grid_map.geojson"), key="overview-geojson")
 

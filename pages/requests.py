@@ -40,9 +40,9 @@ def render_heat_map(page: PageContext, step: tuple[date, date] | None) -> None:
     layers = [*maps.build_base_layers(cached.load_water(), cached.load_areas("district")),
               maps.build_outline_layer(outlines, scope.child_level, "area-outlines", 1.0),
               *maps.build_selected_layers(outlines, scope.child_level)]
-    breaks: list[float] = []
+    classes = None
     if len(heat):
-        heat_layer, breaks = maps.build_h3_layer(heat)
+        heat_layer, classes = maps.build_h3_layer(heat)
         layers.append(heat_layer)
     layers.append(maps.build_label_layer(maps.build_area_labels(outlines, page.language)))
     view = maps.build_view_state(*maps.bounds_of(outlines), width_px=620, height_px=480)
@@ -50,9 +50,10 @@ def render_heat_map(page: PageContext, step: tuple[date, date] | None) -> None:
     # One key per area keeps the camera still while the day changes.
     render_map(maps.build_deck(layers, view, tooltip, page.map_style), key=f"requests-heat-{scope.code or 'city'}",
                height=540)
-    if heat.empty:
+    if classes is None:
         render_empty(page)
-    render_legend(t("tooltip.requests"), charts.build_legend_items(breaks, "heat"))
+    else:
+        render_legend(*charts.build_heat_legend(classes, page.language))
     if len(heat):
         name = "all" if step is None else step[0].isoformat()
         render_geojson_download(lambda: maps.build_h3_features(heat), f"requests-h3-{name}.geojson",

@@ -269,7 +269,10 @@ def render_side(settings: WallSettings, view: WallView, snapshot: WallSnapshot) 
     # A narrow column: the words every name shares (a community's grids' community) are left out.
     names = maps.short_names([name for name, _ in rows], settings.language)
     rows = [(name, count) for name, (_, count) in zip(names, rows, strict=True)]
-    st.html(wall.build_side([wall.build_panel_title(title), wall.build_ranking(rows, empty)], "wall-right"))
+    # The views whose map draws the request heat say what its colours mean under their ranking.
+    legend = wall.build_heat_legend(snapshot, settings.language) if isinstance(view, (RequestsView, OverviewView)) \
+        else ""
+    st.html(wall.build_side([wall.build_panel_title(title), wall.build_ranking(rows, empty), legend], "wall-right"))
 
 
 def render() -> None:

@@ -86,10 +86,12 @@ def test_station_layers_one_per_type_with_position_and_name_only():
 
 def test_h3_layer_sends_cells_not_points():
     heat = pd.DataFrame({"h3": ["88309a4c01fffff", "88309a4c03fffff"], "received": [3, 40]})
-    layer, breaks = maps.build_h3_layer(heat)
-    assert len(breaks) >= 1
+    layer, classes = maps.build_h3_layer(heat)
     assert [row["h3"] for row in layer.data] == list(heat["h3"])
     assert set(layer.data[0]) == {"h3", "value", "fill"}
+    # Each cell in the colour of its count's class against the median cell (the lower middle: 3).
+    assert classes.reference == 3
+    assert [row["fill"] for row in layer.data] == [[*colours.SCALES["heat"][2], 170], [*colours.SCALES["heat"][5], 170]]
 
 
 def test_h3_export_is_closed_hexagons_around_their_cells():

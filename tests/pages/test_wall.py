@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -314,3 +315,36 @@ def test_the_alert_count_is_in_the_title_bar_of_every_view_and_keeps_to_the_wall
     _, body = alert_wall(alert_city_url, monkeypatch, rotate="alerts", lang="en")
     assert body.count('data-testid="wall-alert" ') == 1
     assert translate("wall.alerts.more", "en", count=f"{whole - 1:,}") in body
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+@pytest.mark.parametrize("view", ["overview", "requests", "members"])
+def test_the_heat_legend_tells_the_colour_of_every_cell_on_the_map(wall, view, language):
+    wall.query_params["rotate"] = view
+    wall.query_params["lang"] = language
+    wall.run()
+    assert not wall.exception and not wall.error
+    deck = json.loads(wall.get("deck_gl_json_chart")[0].proto.json)
+    cells = [row for layer in deck["layers"] if layer.get("@@type") == "H3HexagonLayer" for row in layer["data"]]
+    legend = html_of(wall).split('data-testid="wall-legend"')
+    if view == "members":  # no heat on this map, no heat legend
+        assert not cells and len(legend) == 1
+        return
+    assert cells and len(legend) == 2
+    rows = re.findall(r'background:(#[0-9a-f]{6})"></span>([^<]*)</div>', legend[1])
+    assert translate("legend.heat", language) in legend[1] and len(rows) >= 3
+    for cell in cells:
+        # The legend's row whose first and last count hold the cell's count has the cell's colour.
+        holding = []
+        for colour, text in rows:
+            numbers = text.split(" · ")[0]
+            first, last = (1, int(numbers[2:].replace(",", ""))) if numbers.startswith("≤") else \
+                (int(numbers[2:].replace(",", "")), None) if numbers.startswith("≥") else \
+                (int(numbers.split(" – ")[0].replace(",", "")), int(numbers.split(" – ")[-1].replace(",", "")))
+            if first <= cell["value"] and (last is None or cell["value"] <= last):
+                holding.append(colour)
+        assert holding == ["#{:02x}{:02x}{:02x}".format(*cell["fill"][:3])], cell
+    # The title names what the classes are set against: the middle cell's count.
+    values = sorted(cell["value"] for cell in cells)
+    median = values[(len(values) - 1) // 2]
+    assert f"{translate('legend.median_cell', language)} {median:,}" in legend[1]
