@@ -347,7 +347,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "tour.task.alert": ("预警", "The alert"),
     "tour.task.alert_step": ("预警发现", "Alert raised"),
     "tour.task.flagged": ("预警日 {days}", "Flagged {days}"),
-    "tour.task.assignee": ("承办", "Assigned to"),
     "tour.task.deadline": ("办理期限 {deadline}", "Deadline {deadline}"),
     "tour.task.instruction": ("督办要求", "Instruction"),
     "tour.task.result": ("办理结果", "What was done"),

@@ -10,6 +10,9 @@ Who may do what is decided here, on the `Viewer` (docs/security.md):
 
 Every write is one transaction: the task row, its event row and the audit record, or nothing. Times are on the
 data's clock (`task_clock`: city_time.reference_now), the one a deadline and "overdue" are measured against.
+
+Long module: it is the only way in to the two task tables, so who may do what, the writes and every read of them
+stay together rather than split where a rule could be read without its check.
 """
 
 from __future__ import annotations

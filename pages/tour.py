@@ -221,7 +221,7 @@ def render_task_map(task: dict, alert: dict | None) -> None:
         return
     colour = ALERT_KIND_COLOURS.get(alert["kind"], TASK_UNFINISHED) if alert is not None else TASK_UNFINISHED
     layers = [maps.build_outline_layer(neighbours, level, "tour-task-neighbours", 1.2),
-              maps.build_highlight_layer(chosen, level, colour, "tour-task-area", alpha=120),
+              maps.build_highlight_layer(chosen, level, colour, "tour-task-area", alpha=90),
               maps.build_label_layer(maps.build_area_labels(neighbours, "zh"), size=13)]
     st.pydeck_chart(maps.build_deck(layers, maps.build_view_state(*maps.bounds_of(neighbours), 640, 320)),
                     height=320, key="tour-map-task")

@@ -33,7 +33,8 @@ def add_alert(engine: Engine, alert_id: int, area_code: str, first_day: date | N
             computed_at=0))
 
 
-def follow(engine: Engine, area_code: str, start: int, *, alert_id: int | None = None, verified: bool = True) -> int:
+def follow(engine: Engine, area_code: str, start: int, *, alert_id: int | None = None, verified: bool = True,
+           instruction: str = INSTRUCTION, result: str = RESOLVED) -> int:
     """A task about the area (from the alert when one is named, else from the area), dispatched at `start` to the
     street office covering it and taken through accept, resolve, return, resolve and (when `verified`) verify,
     an hour or so apart; returns its id."""
@@ -42,10 +43,10 @@ def follow(engine: Engine, area_code: str, start: int, *, alert_id: int | None =
     source = {"source_kind": "alert", "alert_id": alert_id, "source_summary": f"#{alert_id}"} if alert_id \
         else {"source_kind": "area"}
     task_id = tasks.create_task(engine, SUPERVISOR, area_code=area_code, assignee=street,
-                                deadline=start + 3 * DAY_SECONDS, instruction=INSTRUCTION, category="environment",
+                                deadline=start + 3 * DAY_SECONDS, instruction=instruction, category="environment",
                                 now=start, **source)
     steps = [(tasks.accept_task, handler, None), (tasks.resolve_task, handler, "先行处置"),
-             (tasks.return_task, SUPERVISOR, RETURNED), (tasks.resolve_task, handler, RESOLVED)]
+             (tasks.return_task, SUPERVISOR, RETURNED), (tasks.resolve_task, handler, result)]
     if verified:
         steps.append((tasks.verify_task, SUPERVISOR, None))
     for number, (step, viewer, note) in enumerate(steps, start=1):
