@@ -30,6 +30,7 @@ from data_access import (
     migrate,
     replica,
     stations,
+    tasks,
     work_orders,
 )
 from data_access import wall as wall_data
@@ -208,6 +209,7 @@ load_grid_workers = _cached(grid_workers.read_grid_workers)
 load_grid_coverage = _cached(coverage.read_grid_coverage)
 load_daily_resolved = _cached(work_orders.read_daily_resolved)
 load_tour_order = _cached(work_orders.read_tour_order)
+load_tour_task = _cached(tasks.read_tour_task)
 load_area_counts = _cached(areas.read_area_counts)
 load_alert_list = _cached(alerts.read_alert_list)
 load_alert_areas = _cached(alerts.read_alert_areas)

@@ -12,9 +12,10 @@ import pandas as pd
 import streamlit as st
 
 from components import cached, colours, maps
+from components.alerts import days_label
 from components.context import PageContext
 from components.i18n import code_label, translate
-from components.views import build_text_table, escape_markdown, format_time, render_table
+from components.views import build_text_table, escape_markdown, format_duration, format_time, render_table
 from data_access import codes, tasks
 from data_access.city_time import local_day_start
 from data_access.roles import ROLES, AccessDenied
@@ -172,6 +173,30 @@ def build_history_table(history: pd.DataFrame, language: str) -> pd.DataFrame:
                                             strict=True)],
         note_text=history["note"].fillna(""),
     )
+
+
+JOURNEY_COLUMNS = ["step", "label_zh", "label_en", "time", "after", "role_zh", "role_en", "note"]
+
+
+def build_task_journey(alert, history: pd.DataFrame) -> pd.DataFrame:
+    """A task's way from its alert to verification, for the tour's timeline: the alert (its flagged days; none when
+    `alert` is None), then every step oldest first with its local time, the time since the step before, the actor's
+    role (never their name) and the note. Columns JOURNEY_COLUMNS; `step` is the action, 'alert' for the first."""
+    rows = []
+    if alert is not None:
+        rows.append({"step": "alert", "label_zh": translate("tour.task.alert_step", "zh"),
+                     "label_en": translate("tour.task.alert_step", "en"), "time": days_label(alert), "after": "",
+                     "role_zh": "", "role_en": "", "note": None})
+    previous = None
+    for event in history.itertuples():
+        rows.append({"step": event.action, "label_zh": code_label(codes.TASK_ACTIONS, event.action, "zh"),
+                     "label_en": code_label(codes.TASK_ACTIONS, event.action, "en"),
+                     "time": format_time(event.at, "%Y-%m-%d %H:%M"),
+                     "after": format_duration(int(event.at) - previous) if previous is not None else "",
+                     "role_zh": code_label(ROLES, event.role, "zh"), "role_en": code_label(ROLES, event.role, "en"),
+                     "note": event.note if isinstance(event.note, str) and event.note else None})
+        previous = int(event.at)
+    return pd.DataFrame(rows, columns=JOURNEY_COLUMNS)
 
 
 def _take_step(page: PageContext, action: str, task_id: int, note: str | None) -> None:

@@ -125,6 +125,14 @@ def escape_markdown(text: str) -> str:
     return "".join(f"\\{character}" if character in MARKDOWN_SPECIALS else character for character in text)
 
 
+def format_duration(seconds: int) -> str:
+    """Elapsed time as d h m ("2d 3h 5m", "3h 0m", "45m")."""
+    days, rest = divmod(int(seconds), 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes = rest // 60
+    return (f"{days}d " if days else "") + (f"{hours}h " if hours or days else "") + f"{minutes}m"
+
+
 def format_time(epoch: int | None, pattern: str = "%m-%d %H:%M") -> str:
     """Local time text of an epoch, or '' when missing."""
     if epoch is None or pd.isna(epoch):

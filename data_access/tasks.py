@@ -10,6 +10,9 @@ Who may do what is decided here, on the `Viewer` (docs/security.md):
 
 Every write is one transaction: the task row, its event row and the audit record, or nothing. Times are on the
 data's clock (`task_clock`: city_time.reference_now), the one a deadline and "overdue" are measured against.
+
+Long module: it is the only way in to the two task tables, so who may do what, the writes and every read of them
+stay together rather than split where a rule could be read without its check.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import time
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, and_, case, func, select
+from sqlalchemy import Connection, Engine, and_, case, func, null, select
 
 from data_access import audit
 from data_access.areas import read_city_facts
@@ -27,7 +30,7 @@ from data_access.codes import AREA_LEVELS, CATEGORIES_L1, DEPARTMENTS, TASK_SOUR
 from data_access.personal import mask_personal_text
 from data_access.roles import AccessDenied, Viewer
 from data_access.schema import alerts, areas, supervision_tasks, task_events
-from data_access.scope import AreaScope, OutsideArea, inside
+from data_access.scope import CITIZEN_TEXT, AreaScope, OutsideArea, inside
 from data_access.sql import count_if, read_frame
 
 DONE = "verified"
@@ -339,11 +342,13 @@ def _overdue(now: int):
     return and_(supervision_tasks.c.state != DONE, supervision_tasks.c.deadline < now)
 
 
-def _task_select(now: int):
+def _task_select(now: int, withheld: tuple[str, ...] = ()):
+    """The task columns (TASK_COLUMNS), those named in `withheld` read as NULL (never leaving the database)."""
     task, area, street = supervision_tasks, areas.alias("task_area"), areas.alias("street_office")
     returns = (select(task_events.c.task_id, func.count().label("returns"))
                .where(task_events.c.action == "return").group_by(task_events.c.task_id).subquery("returns"))
-    columns = [column for column in task.c if not column.name.endswith("_code") or column.name == "area_code"]
+    columns = [column if column.name not in withheld else null().label(column.name) for column in task.c
+               if not column.name.endswith("_code") or column.name == "area_code"]
     return select(*columns, area.c.name_zh.label("area_name_zh"), area.c.name_en.label("area_name_en"),
                   street.c.name_zh.label("assignee_name_zh"), street.c.name_en.label("assignee_name_en"),
                   func.coalesce(returns.c.returns, 0).label("returns"),
@@ -400,6 +405,44 @@ def read_task(engine: Engine, viewer: Viewer, task_id: int, now: int | None = No
     history = read_frame(engine, select(*(task_events.c[name] for name in HISTORY_COLUMNS))
                          .where(task_events.c.task_id == int(task_id)).order_by(task_events.c.event_id))
     return TaskDetail(frame.iloc[0].to_dict(), history)
+
+
+# What the delegation tour reads of a task: never who the people were (it is shown in front of visitors), and its
+# free text (instruction, notes) only for a viewer who may read citizens' words.
+TOUR_TASK_COLUMNS = [name for name in TASK_COLUMNS if name not in ("created_by", "source_summary")]
+TOUR_HISTORY_COLUMNS = ["event_id", "at", "action", "from_state", "to_state", "role", "note"]
+
+
+def read_tour_task(engine: Engine, scope: AreaScope, now: int | None = None) -> TaskDetail | None:
+    """The task the tour follows from alert to verification: of the verified tasks made from an alert that is still
+    stored (the same id about the same area: alerts are recomputed, their ids reused), about an area inside the
+    scope, the one verified last; None when there is none.
+
+    Its `task` has TOUR_TASK_COLUMNS, its `history` TOUR_HISTORY_COLUMNS oldest first: each step's time, action,
+    states and the actor's role, never their account or name. The instruction and the notes (free text) are None
+    for a scope that may read aggregates only (guests).
+    """
+    now = task_clock(engine) if now is None else int(now)
+    verified = (select(supervision_tasks.c.task_id)
+                .select_from(supervision_tasks
+                             .join(task_events, and_(task_events.c.task_id == supervision_tasks.c.task_id,
+                                                     task_events.c.action == "verify"))
+                             .join(alerts, and_(alerts.c.alert_id == supervision_tasks.c.alert_id,
+                                                alerts.c.area_code == supervision_tasks.c.area_code)))
+                .where(supervision_tasks.c.source_kind == "alert", supervision_tasks.c.state == DONE,
+                       *scope.condition(supervision_tasks))
+                .order_by(task_events.c.at.desc(), task_events.c.event_id.desc()).limit(1))
+    with engine.connect() as connection:
+        task_id = connection.execute(verified).scalar()
+    if task_id is None:
+        return None
+    words = scope.may_read(CITIZEN_TEXT)
+    withheld = ("created_by", "source_summary") + (() if words else ("instruction",))
+    task = _finish(read_frame(engine, _task_select(now, withheld).where(supervision_tasks.c.task_id == task_id)))
+    note = task_events.c.note if words else null().label("note")
+    history = read_frame(engine, select(*(task_events.c[name] for name in TOUR_HISTORY_COLUMNS[:-1]), note)
+                         .where(task_events.c.task_id == task_id).order_by(task_events.c.event_id))
+    return TaskDetail(task[TOUR_TASK_COLUMNS].iloc[0].to_dict(), history)
 
 
 def read_task_counts(engine: Engine, scope: AreaScope, level: str, now: int) -> pd.DataFrame:
@@ -465,4 +508,5 @@ __all__ = ["TRANSITIONS", "AccessDenied", "OutsideArea", "TaskDetail", "TaskInva
            "accept_task", "allowed_actions", "create_task", "create_task_from_alert", "is_supervisor", "may_handle",
            "may_supervise",
            "read_assignees", "read_task", "read_task_counts", "read_task_for_alerts", "read_task_totals", "read_tasks",
+           "read_tour_task",
            "resolve_task", "return_task", "task_clock", "verify_task"]

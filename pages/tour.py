@@ -10,22 +10,25 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from components import alerts as alert_text
 from components import auth, cached, maps
 from components.areas import measure_classes
-from components.colours import STATION_COLOURS, hex_colour
+from components.colours import ALERT_KIND_COLOURS, STATION_COLOURS, TASK_UNFINISHED, hex_colour
 from components.frame import run_from_pages_folder
 from components.i18n import code_label, pick_language, translate
+from components.tasks import build_task_journey
 from components.tiles import format_rate
-from components.views import escape_markdown, render_legend
+from components.views import escape_markdown, format_duration, format_time, render_legend
 from data_access import codes
 from data_access.city_time import local_date, local_text, reference_now
+from data_access.codes import AREA_LEVELS, PARENT_LEVEL
 from data_access.coverage import DEFAULT_RADIUS_M
 from data_access.roles import Viewer
 from data_access.scope import CITY, AreaScope
 
 log = logging.getLogger("cityscreen.tour")
 
-STEPS = ("grid", "stations", "loop", "members")
+STEPS = ("grid", "stations", "loop", "task", "members")
 
 
 @dataclass(frozen=True)
@@ -128,7 +131,7 @@ def step_loop(tour: Tour) -> None:
     rows = pd.DataFrame({
         "环节 Step": [" · ".join(both(f"step.{step}")) for step in timeline["step"]],
         "时间 Time": [local_text(at) for at in timeline["at"]],
-        "用时 After": [_duration(int(at) - start) for at in timeline["at"]],
+        "用时 After": [format_duration(int(at) - start) for at in timeline["at"]],
     })
     st.dataframe(rows, hide_index=True, width="stretch")
     answer = code_label(codes.SATISFACTION, order["satisfaction"], "zh")
@@ -138,12 +141,106 @@ def step_loop(tour: Tour) -> None:
                 f"{code_label(codes.CHANNELS, order['channel'], 'en')}")
 
 
-def _duration(seconds: int) -> str:
-    """Elapsed time as d h m."""
-    days, rest = divmod(seconds, 86_400)
-    hours, rest = divmod(rest, 3_600)
-    minutes = rest // 60
-    return (f"{days}d " if days else "") + (f"{hours}h " if hours or days else "") + f"{minutes}m"
+def step_task(tour: Tour) -> None:
+    """One 督办 task followed from the alert it was made from to its verification: the alert's evidence, to whom
+    and by when, what was asked and done (for viewers who may read staff's free text), the area on a small map,
+    and every step with its time, the time since the step before and the actor's role (never a name)."""
+    detail = cached.load_tour_task(tour.scope)
+    if detail is None:
+        st.info(" / ".join(both("tour.task.empty")))
+        return
+    task, history = detail.task, detail.history
+    # Chosen only while its alert is stored; a recompute a moment later may have dropped it: the steps still show.
+    found = cached.load_alert_list(tour.scope, status=None, alert_ids=(int(task["alert_id"]),))
+    alert = found.iloc[0].to_dict() if len(found) else None
+    dispatched, verified = int(history["at"].iloc[0]), int(history["at"].iloc[-1])
+
+    def values(language: str) -> dict:
+        suffix = "en" if language == "en" else "zh"
+        what = (alert_text.category_label(alert, language) or alert_text.kind_label(alert["kind"], language)) \
+            if alert is not None else code_label(codes.CATEGORIES_L1, task["category_l1"], language)
+        return {"task": int(task["task_id"]), "area": task[f"area_name_{suffix}"] or task["area_code"],
+                "what": what or "—", "assignee": task_assignee(task, language),
+                "duration": format_duration(verified - dispatched)}
+
+    caption("tour.task.caption", values("zh"), values("en"))
+    facts, place = st.columns([3, 2])
+    with facts:
+        render_task_alert(alert)
+        deadline = format_time(task["deadline"], "%Y-%m-%d %H:%M")
+        st.markdown(" · ".join(both("tour.task.deadline", deadline=deadline)))
+        render_task_words(task, history)
+    with place:
+        render_task_map(task, alert)
+    render_task_timeline(build_task_journey(alert, history))
+
+
+def task_assignee(task: dict, language: str) -> str:
+    """The street office or department the task went to, by name."""
+    suffix = "en" if language == "en" else "zh"
+    return task[f"assignee_name_{suffix}"] or task["assignee"]
+
+
+def render_task_alert(alert: dict | None) -> None:
+    """The alert in words, both languages: what was flagged where, on which days, and its figures."""
+    if alert is None:
+        return
+    for language in ("zh", "en"):
+        parts = [alert_text.kind_label(alert["kind"], language), alert_text.area_label(alert, language),
+                 alert_text.category_label(alert, language)]
+        line = " · ".join(escape_markdown(part) for part in parts if part)
+        flagged = escape_markdown(translate("tour.task.flagged", language, days=alert_text.days_label(alert)))
+        label = translate("tour.task.alert", language)
+        evidence = escape_markdown(alert_text.evidence_text(alert, language))
+        st.markdown(f"**{label}** {line} · {flagged}  \n{evidence}" if language == "zh"
+                    else f"*{label}: {line} · {flagged}. {evidence}*")
+
+
+def render_task_words(task: dict, history: pd.DataFrame) -> None:
+    """What was asked, why it was sent back, what was done: staff's free text, shown as text; for a viewer who may
+    not read it (data_access withheld it), a line saying so."""
+    if task["instruction"] is None:
+        st.caption(" / ".join(both("tour.task.withheld")))
+        return
+    notes = history.dropna(subset=["note"])
+    resolved = notes.loc[notes["action"] == "resolve", "note"]
+    shown = [("tour.task.instruction", [task["instruction"]]),
+             ("tour.task.returned", list(notes.loc[notes["action"] == "return", "note"])),
+             ("tour.task.result", list(resolved.iloc[-1:]))]
+    for key, texts in shown:
+        for text in texts:
+            st.markdown(f"**{' · '.join(both(key))}**  \n{escape_markdown(text)}")
+
+
+def render_task_map(task: dict, alert: dict | None) -> None:
+    """The task's area among its neighbours (the areas of its level in its parent area), filled in its alert's
+    colour, with their names."""
+    level = task["area_level"]
+    parent_level = PARENT_LEVEL.get(level)
+    around = AreaScope.of(task["area_code"][:AREA_LEVELS[parent_level]]) if parent_level else CITY
+    neighbours = cached.load_areas(level, around)
+    chosen = neighbours[neighbours["code"] == task["area_code"]]
+    if chosen.empty:
+        return
+    colour = ALERT_KIND_COLOURS.get(alert["kind"], TASK_UNFINISHED) if alert is not None else TASK_UNFINISHED
+    layers = [maps.build_outline_layer(neighbours, level, "tour-task-neighbours", 1.2),
+              maps.build_highlight_layer(chosen, level, colour, "tour-task-area", alpha=90),
+              maps.build_label_layer(maps.build_area_labels(neighbours, "zh"), size=13)]
+    st.pydeck_chart(maps.build_deck(layers, maps.build_view_state(*maps.bounds_of(neighbours), 640, 320)),
+                    height=320, key="tour-map-task")
+
+
+def render_task_timeline(journey: pd.DataFrame) -> None:
+    """The steps side by side, oldest first: what, when, how long after the step before, by whom (a role)."""
+    st.markdown(f"**{' · '.join(both('tour.task.timeline'))}**")
+    for column, step in zip(st.columns(len(journey)), journey.itertuples(), strict=True):
+        with column.container(border=True):
+            st.markdown(f"**{escape_markdown(step.label_zh)}**  \n{escape_markdown(step.label_en)}")
+            st.caption(escape_markdown(step.time))
+            if step.after:
+                st.caption(" / ".join(both("tour.task.after", duration=step.after)))
+            if step.role_zh:
+                st.caption(escape_markdown(f"{step.role_zh} · {step.role_en}"))
 
 
 def step_members(tour: Tour) -> None:
@@ -162,7 +259,8 @@ def step_members(tour: Tour) -> None:
     st.metric(" / ".join(both("members.deployed")), f"{people['deployed']:,} / {people['target']:,}")
 
 
-RENDER = {"grid": step_grid, "stations": step_stations, "loop": step_loop, "members": step_members}
+RENDER = {"grid": step_grid, "stations": step_stations, "loop": step_loop, "task": step_task,
+          "members": step_members}
 
 
 def render() -> None:

@@ -7,8 +7,9 @@ Public functions (the alerts page and the wall call these):
 - read_alerts(engine, scope, status=None, day=None, kinds=()), read_open_alerts(engine, scope, kinds=()),
   read_open_alert_count(engine, scope), read_alert(engine, alert_id, scope) — stored alerts inside a scope;
 - read_alert_series(engine, alert_id, scope) — observed against expected per day, for an alert's chart;
-- read_alert_list(engine, scope, kinds=(), status="open", limit=None) — alerts with their area's and its parent's
-  names (the alerts page, the wall); read_alert_areas(engine, scope, kinds=(), status="open") — their areas' shapes.
+- read_alert_list(engine, scope, kinds=(), status="open", limit=None, alert_ids=()) — alerts with their area's
+  and its parent's names (the alerts page, the wall, the tour's task); read_alert_areas(engine, scope, kinds=(),
+  status="open") — their areas' shapes.
 The rules and their parameters: docs/alerts.md.
 """
 

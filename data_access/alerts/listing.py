@@ -20,8 +20,10 @@ ALERT_AREA_COLUMNS = ["code", "level", "name_zh", "name_en", "centroid_lon", "ce
                       "max_lon", "max_lat"]
 
 
-def _conditions(scope: AreaScope, status: str | None, kinds: tuple[str, ...]) -> list:
+def _conditions(scope: AreaScope, status: str | None, kinds: tuple[str, ...], alert_ids: tuple[int, ...] = ()) -> list:
     conditions = list(scope.condition(alerts))
+    if alert_ids:
+        conditions.append(alerts.c.alert_id.in_([int(alert_id) for alert_id in alert_ids]))
     if status is not None:
         conditions.append(alerts.c.status == status)
     if kinds:
@@ -30,8 +32,10 @@ def _conditions(scope: AreaScope, status: str | None, kinds: tuple[str, ...]) ->
 
 
 def read_alert_list(engine: Engine, scope: AreaScope = CITY, kinds: tuple[str, ...] = (),
-                    status: str | None = "open", limit: int | None = None) -> pd.DataFrame:
-    """Alerts inside the scope (open ones unless `status` says otherwise; None: all), newest first in the order of
+                    status: str | None = "open", limit: int | None = None,
+                    alert_ids: tuple[int, ...] = ()) -> pd.DataFrame:
+    """Alerts inside the scope (open ones unless `status` says otherwise; None: all; only `alert_ids` when given,
+    as the tour's task reads the alert it was made from), newest first in the order of
     store.read_alerts, with ALERT_LIST_COLUMNS: the alert's columns, its area's names, its parent area's names (the
     community of a grid, the street of a community, the district of a street) and its area's inner point. A
     cluster's order numbers are a list of requests: None for a scope that may read aggregates only."""
@@ -46,7 +50,7 @@ def read_alert_list(engine: Engine, scope: AreaScope = CITY, kinds: tuple[str, .
                area.c.centroid_lon.label("area_lon"), area.c.centroid_lat.label("area_lat"))
         .select_from(alerts.outerjoin(area, area.c.code == alerts.c.area_code)
                      .outerjoin(parent, parent.c.code == area.c.parent_code))
-        .where(*_conditions(scope, status, kinds))
+        .where(*_conditions(scope, status, kinds, alert_ids))
         .order_by(alerts.c.last_day.desc(), alerts.c.kind, alerts.c.area_code, alerts.c.category_l1,
                   alerts.c.alert_id))
     if limit is not None:

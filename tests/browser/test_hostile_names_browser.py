@@ -16,8 +16,9 @@ from sqlalchemy import select, update
 
 from components.i18n import translate
 from components.views import WORD_JOINER
-from data_access import schema
+from data_access import migrate, schema, tasks
 from data_access.db import create_db_engine
+from tests import tour_task
 from tests.browser.conftest import screenshot, wait_for_app
 from tests.servers import streamlit_server
 
@@ -56,9 +57,22 @@ def hostile_app(sqlite_city_url, tmp_path_factory):
                                       .order_by(schema.areas.c.code)).first().code
         grid = connection.execute(select(orders.c.grid_code).where(orders.c.grid_code.startswith(district))
                                   .group_by(orders.c.grid_code).order_by(orders.c.grid_code)).first().grid_code
+    # The tour's 督办闭环 step: a task from an alert, its instruction and result planted too.
+    migrate.upgrade(engine)
+    community = district_community(engine, district)
+    tour_task.add_alert(engine, 61, community)
+    tour_task.follow(engine, community, tasks.task_clock(engine) - 2 * 86_400, alert_id=61,
+                     instruction=f"核查{PLANTED}", result=f"已处置{PLANTED}")
     engine.dispose()
     with streamlit_server(f"sqlite:///{database}", "streamlit-hostile-names") as base:
         yield base, district, grid
+
+
+def district_community(engine, district: str) -> str:
+    with engine.connect() as connection:
+        return connection.execute(select(schema.areas.c.code).where(
+            schema.areas.c.level == "community", schema.areas.c.code.startswith(district))
+            .order_by(schema.areas.c.code)).scalar()
 
 
 def watch(page) -> list[str]:
@@ -126,9 +140,10 @@ def test_the_tour_shows_hostile_names_as_text_and_fetches_nothing_outside(hostil
     page.goto(f"{base}/?mode=tour")
     wait_for_app(page)
     next_step = " / ".join((translate("tour.next", "zh"), translate("tour.next", "en")))
-    for step in range(4):
-        # The city's name in the first step's caption, the order's title in the loop's; the others draw maps.
-        assert_inert(page, requested, f"tour-{step}", names_in_text=step in (0, 2))
-        if step < 3:
+    for step in range(5):
+        # The city's name in the first step's caption, the order's title in the loop's, the area's name and the
+        # task's words in the 督办 step's; the others draw maps.
+        assert_inert(page, requested, f"tour-{step}", names_in_text=step in (0, 2, 3))
+        if step < 4:
             page.get_by_role("button", name=next_step).click()
             wait_for_app(page)

@@ -252,6 +252,8 @@ def test_the_list_names_each_alerts_area_and_its_parent_from_the_area_files(craf
         "alert_id"])
     assert list(read_alert_list(crafted_engine, kinds=("surge",))["kind"].unique()) == ["surge"]
     assert len(read_alert_list(crafted_engine, limit=1)) == 1
+    chosen = tuple(int(alert_id) for alert_id in listed["alert_id"].iloc[:2])
+    assert sorted(read_alert_list(crafted_engine, status=None, alert_ids=chosen)["alert_id"]) == sorted(chosen)
     assert read_alert_list(crafted_engine, AreaScope.of(crafted_dir[1].steady)).empty
     # A cluster's order numbers are a list of requests: not for a scope that may read aggregates only.
     assert listed["order_nos"].isna().all()

@@ -409,3 +409,39 @@ def test_two_people_taking_the_same_step_at_once_record_it_once(engine, places, 
     assert outcome and outcome[0] in ("illegal-transition", "task-changed")
     history = tasks.read_task(engine, LEADER, task_id).history
     assert list(history["action"]) == ["create", "accept"] and history["subject"].iloc[-1] == "sub-colleague"
+
+
+def test_the_tour_follows_the_alert_task_verified_last_inside_the_scope_with_its_history(engine, places, now):
+    from tests import tour_task
+
+    assert tasks.read_tour_task(engine, CITY, now=now) is None
+    tour_task.add_alert(engine, 21, places["community"])
+    tour_task.add_alert(engine, 22, places["far_street"])
+    tour_task.add_alert(engine, 23, places["sibling"])
+    start = now - 2 * DAY_SECONDS
+    inside = tour_task.follow(engine, places["community"], start, alert_id=21)
+    far = tour_task.follow(engine, places["far_street"], start + HOUR, alert_id=22)
+    # Verified later, but not the tour's: a task from an area, one not yet verified, and one whose alert id now
+    # names an alert about another area (alerts are recomputed and their ids reused).
+    tour_task.follow(engine, places["community"], start + 2 * HOUR)
+    tour_task.follow(engine, places["community"], start + 3 * HOUR, alert_id=21, verified=False)
+    tour_task.follow(engine, places["community"], start + 4 * HOUR, alert_id=23)
+    leader_scope, guest_scope = LEADER.scope(), Viewer("sub-guest", "guest").scope()
+    assert tasks.read_tour_task(engine, leader_scope, now=now).task["task_id"] == far
+    district = AreaScope.of(places["district"], personal=leader_scope.personal)
+    detail = tasks.read_tour_task(engine, district, now=now)
+    assert detail.task["task_id"] == inside
+    assert tasks.read_tour_task(engine, AreaScope.of(places["other_street"]), now=now) is None
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT action, at, role, note FROM task_events WHERE task_id = :task "
+                                       "ORDER BY event_id"), {"task": inside}).all()
+    shown = detail.history[["action", "at", "role", "note"]].astype(object)
+    assert [tuple(row) for row in rows] == list(shown.where(shown.notna(), None).itertuples(index=False, name=None))
+    assert [row[0] for row in rows] == ["create", "accept", "resolve", "return", "resolve", "verify"]
+    assert detail.task["instruction"] == tour_task.INSTRUCTION and detail.task["alert_id"] == 21
+    # Who the people were never leaves the database; a guest's tour reads no free text either.
+    assert not {"subject", "display_name"} & set(detail.history.columns)
+    assert "created_by" not in detail.task and "source_summary" not in detail.task
+    guest = tasks.read_tour_task(engine, guest_scope, now=now)
+    assert guest.task["task_id"] == far and guest.task["instruction"] is None
+    assert guest.history["note"].isna().all() and len(guest.history) == 6

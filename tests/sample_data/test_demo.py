@@ -118,3 +118,42 @@ def test_a_city_someone_loaded_is_never_replaced(default_database, monkeypatch):
         assert read_city_facts(engine)["as_of"] == "0"
     finally:
         engine.dispose()
+
+
+def test_the_demo_follows_one_of_its_alerts_to_verification_for_the_tour(default_database):
+    from data_access import tasks
+    from data_access.city_time import local_date, local_day_start
+    from data_access.roles import OPEN_DEMO
+    from tests import tour_task
+
+    url, _generated = default_database
+    demo.build_demo_database()
+    engine = db.create_db_engine(url)
+    try:
+        assert demo.add_demo_task(engine) is None  # the test-scale city flags nothing: the tour says so
+        now = tasks.task_clock(engine)
+        with engine.connect() as connection:
+            first, second = connection.execute(select(schema.areas.c.code).where(schema.areas.c.level == "community")
+                                               .order_by(schema.areas.c.code).limit(2)).scalars()
+        flagged = local_date(now) - timedelta(days=6)
+        tour_task.add_alert(engine, 41, first, first_day=flagged)
+        tour_task.add_alert(engine, 42, second, first_day=local_date(now) - timedelta(days=2))  # too recent
+        task_id = demo.add_demo_task(engine)
+        detail = tasks.read_tour_task(engine, OPEN_DEMO.scope())
+        assert detail.task["task_id"] == task_id and detail.task["alert_id"] == 41 and detail.task["area_code"] == first
+        history = tour_task.history_by_sql(engine, task_id)
+        assert [action for action, *_ in history] == ["create", "accept", "resolve", "return", "resolve", "verify"]
+        times = [at for _, at, *_ in history]
+        # After the alert's first day, one step after another, all before the data's "now" and the deadline.
+        assert local_day_start(flagged + timedelta(days=1)) <= times[0] and times == sorted(set(times))
+        assert times[-1] < now and times[-1] < detail.task["deadline"]
+        assert demo.add_demo_task(engine) is None  # made once
+        # A rebuilt city's alert 41 is about another area: the demo's task is made again from a fitting alert.
+        tour_task.add_alert(engine, 41, second, first_day=flagged)
+        again = demo.add_demo_task(engine)
+        with engine.connect() as connection:
+            made = connection.execute(select(schema.supervision_tasks.c.task_id, schema.supervision_tasks.c.area_code)
+                                      ).all()
+        assert [tuple(row) for row in made] == [(again, second)]
+    finally:
+        engine.dispose()
