@@ -47,6 +47,7 @@ from data_access.alerts.compute import (
     resolve_day,
 )
 from data_access.alerts.surges import day_start
+from data_access.areas import read_area_counts
 from data_access.city_time import CITY_UTC_OFFSET_SECONDS, DAY_SECONDS, day_number_to_date
 from data_access.db import create_db_engine
 from data_access.geo import haversine_m
@@ -59,7 +60,9 @@ SWEEP = {
     "min_expected": (0.25, 0.5, 1.0, 2.0),
     "min_observed": (3, 8),
     "ordinary_alpha": (1e-3, 0.05, 0.0),
-    "cluster_alpha": (1.0, 1e-2, 1e-3, 1e-4, 1e-5),
+    "cluster_budget": (0.001, 0.01, 0.03),
+    "cluster_alpha": (1e-2, 1e-3, 1e-4, 1e-5),
+    "cluster_scan_radii_m": ((),),
     "cluster_baseline_radius_m": (200.0, 1000.0),
     "cluster_requests": (4,),
     "backlog_min_ratio": (1.25, 2.0),
@@ -160,6 +163,7 @@ class Span:
 
     def __init__(self, engine, first: int, last: int, parameters):
         self.first, self.last = first, last
+        self.communities = read_area_counts(engine).get("community", 0)
         weeks = max([parameters.baseline_weeks, *SWEEP.get("baseline_weeks", ())])
         self.counts = surges.read_grid_counts(engine, first - weeks * 7, day_start(last + 1))
         start = clusters.baseline_span(first, parameters)[0]
@@ -178,7 +182,8 @@ class Span:
             day, surges.build_baseline(self.counts[self.counts["day"] < day], day, parameters),
             self.between(clusters.window_start(day, parameters), start),
             self.between(*clusters.baseline_span(day, parameters), clusters.BASELINE_COLUMNS),
-            {measure: frame.loc[:, day - parameters.backlog_days:day - 1] for measure, frame in self.stocks.items()})
+            {measure: frame.loc[:, day - parameters.backlog_days:day - 1] for measure, frame in self.stocks.items()},
+            self.communities)
         today = self.counts[self.counts["day"] == day][surges.COUNT_COLUMNS].reset_index(drop=True)
         window = self.between(clusters.window_start(day, parameters), day_start(day + 1))
         stocks = {measure: frame.loc[:, day - parameters.backlog_days:day] for measure, frame in self.stocks.items()}

@@ -14,6 +14,7 @@ from components.colours import ALERT_KIND_COLOURS, hex_colour
 from components.i18n import code_label, translate
 from data_access import codes
 from data_access.alerts import ALERT_KINDS, AREA_ALERT_KINDS, DEFAULT_PARAMETERS, AlertParameters
+from data_access.alerts.clusters import measure_radius
 
 # Where an alert's links go: the staff pages' URL paths (app.py).
 LINKED_PAGES = ("grid-map", "requests")
@@ -67,7 +68,8 @@ def evidence_text(alert, language: str, parameters: AlertParameters = DEFAULT_PA
     """The alert's figures in one sentence a supervisor reads: what was counted against what is usual and the line
     it crossed."""
     values = {"observed": format_figure(alert["observed"]), "expected": format_level(alert["expected"]),
-              "upper": format_figure(alert["upper"]), "radius": f"{parameters.cluster_radius_m:,.0f}",
+              "upper": format_figure(alert["upper"]),
+              "radius": f"{measure_radius(alert.get('measure'), parameters):,.0f}",
               "days": parameters.cluster_days, "backlog_days": parameters.backlog_days}
     return translate(f"alert.evidence.{alert['kind']}", language, **values)
 

@@ -81,13 +81,21 @@ class Crafted:
             self.order(_moved(near, offset), "utilities", "停电", DAY - timedelta(days=back), 11)
         for offset, back in ((0, 8), (20, 3), (-20, 0)):
             self.order(_moved(far, offset), "utilities", "燃气", DAY - timedelta(days=back), 12)
-        # A busy spot: eight requests of its category 300-450 m away in the weeks before the window make three
-        # within 200 m in a week ordinary there (the others expected before a request: 8 × (200/500)² × 7/56).
+        # A busy spot: sixty requests of its category 300-450 m away over the baseline weeks, with the city's rate
+        # of it kept up in the week before (eight more, each in another community, and two of the three), make
+        # three reports within 60 m in a week ordinary there: the others expected within 50 m of the third are
+        # 60 × (50/500)² × 10/60 = 0.1, and chance gives two of them more often than the rule allows (so at 100
+        # and 200 m).
         busy_polygon = grids.loc[grids["community"] == first_of[streets[9]], "geometry"].iloc[0]
         self.busy_spot = _points(rng, busy_polygon, 1)[0]
-        for index in range(8):
-            self.order(_moved(self.busy_spot, 300 + 20 * index), "utilities", "供暖",
-                       DAY - timedelta(days=20 + 3 * index), 10)
+        for index in range(60):
+            self.order(_moved(self.busy_spot, 300 + 2.5 * index), "utilities", "供暖",
+                       DAY - timedelta(days=8 + index % 56), 7 + index % 14)
+        used = {self.surging, self.steady, self.quiet, *quiet_ones, first_of[streets[9]]}
+        others = [community for community in dict.fromkeys(grids["community"]) if community not in used]
+        for index, community in enumerate(others[::max(len(others) // 8, 1)][:8]):
+            polygon = grids.loc[grids["community"] == community, "geometry"].iloc[0]
+            self.order(_points(rng, polygon, 1)[0], "utilities", "供暖", DAY - timedelta(days=1 + index % 6), 16)
         self.busy = [self.order(_moved(self.busy_spot, offset), "utilities", "供暖", DAY - timedelta(days=back), 15)
                      for offset, back in ((0, 3), (25, 1), (-30, 0))]
 

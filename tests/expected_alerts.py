@@ -132,38 +132,53 @@ def _explained(flagged: pd.DataFrame, key: str, levels: tuple[str, ...]) -> np.n
                      <= row["upper"] for _, row in flagged.iterrows()], dtype=bool)
 
 
-def clusters(orders: pd.DataFrame, day: int, parameters) -> list[frozenset[str]]:
-    """The day's repeat clusters as sets of order numbers: every pair compared (no buckets)."""
+def clusters(orders: pd.DataFrame, day: int, parameters, communities: int) -> list[frozenset[str]]:
+    """The day's repeat clusters as sets of order numbers: every pair compared (no buckets). A request with at
+    least three within 200 m and 7 days is judged in the smallest of the circles (50, 100, 200 m) whose count
+    makes a cluster: the spot's count within 500 m over the baseline weeks (at least half a request), scaled to the
+    circle's area and by the city's requests of the category in the week before the day over those in the
+    baseline weeks (at least half the days' ratio), against a Poisson limit at the city's chance rate (the budget
+    per community a week over the requests a community gets a week, at most the cap), shared by the circles."""
     start = day_start(day)
     seconds = parameters.cluster_days * 86_400
     window = orders[(orders["received_at"] >= start - seconds) & (orders["received_at"] < start + 86_400)]
+    earlier = window[window["received_at"] < start]
     base_end = start - seconds
     baseline = orders[(orders["received_at"] >= base_end - parameters.baseline_weeks * 7 * 86_400)
                       & (orders["received_at"] < base_end)]
+    per_community = len(baseline) / parameters.baseline_weeks / communities
+    alpha = parameters.cluster_alpha if parameters.cluster_alpha is not None else \
+        min(parameters.cluster_alpha_cap, parameters.cluster_budget / per_community)
+    radii = sorted({*parameters.cluster_scan_radii_m, parameters.cluster_radius_m})
+    days_ratio = parameters.cluster_days / (parameters.baseline_weeks * 7)
     pairs = window.merge(window, on="category_l2", suffixes=("", "_other"))
     pairs = pairs[(pairs["order_no"] != pairs["order_no_other"])
                   & (pairs["received_at_other"] <= pairs["received_at"])
                   & (pairs["received_at_other"] > pairs["received_at"] - seconds)
                   & (pairs["received_at"] >= start)]
-    pairs = pairs[haversine_m(pairs["lon"], pairs["lat"], pairs["lon_other"], pairs["lat_other"])
-                  <= parameters.cluster_radius_m]
+    pairs = pairs.assign(distance=haversine_m(pairs["lon"], pairs["lat"], pairs["lon_other"], pairs["lat_other"]))
+    pairs = pairs[pairs["distance"] <= parameters.cluster_radius_m]
     counts = pairs.groupby("order_no").size() + 1
     edges = []
     for order_no, count in counts.items():
         if count < parameters.cluster_requests:
             continue
         order = window[window["order_no"] == order_no].iloc[0]
-        same = baseline[baseline["category_l2"] == order["category_l2"]]
+        category = order["category_l2"]
+        same = baseline[baseline["category_l2"] == category]
         usual = int((haversine_m(same["lon"], same["lat"], order["lon"], order["lat"])
                      <= parameters.cluster_baseline_radius_m).sum())
-        # Others expected within the radius in the window: the wider circle's count (at least half) scaled.
-        expected = (max(usual, 0.5) * (parameters.cluster_radius_m / parameters.cluster_baseline_radius_m) ** 2
-                    * parameters.cluster_days / (parameters.baseline_weeks * 7))
-        # The others before it (count − 1) above the chance quantile.
-        required = max(parameters.cluster_requests, nb_quantile(expected, 0.0, parameters.cluster_alpha) + 2)
-        if count >= required:
-            edges += [(order_no, other) for other in pairs.loc[pairs["order_no"] == order_no, "order_no_other"]]
-            edges.append((order_no, order_no))
+        recent = int((earlier["category_l2"] == category).sum())
+        trend = max(recent / len(same) if len(same) else days_ratio, days_ratio * 0.5)
+        mine = pairs[pairs["order_no"] == order_no]
+        for radius in radii:
+            expected = max(usual, 0.5) * (radius / parameters.cluster_baseline_radius_m) ** 2 * trend
+            required = max(parameters.cluster_requests, nb_quantile(expected, 0.0, alpha / len(radii)) + 2)
+            inside = mine[mine["distance"] <= radius]
+            if len(inside) + 1 >= required:
+                edges += [(order_no, other) for other in inside["order_no_other"]]
+                edges.append((order_no, order_no))
+                break
     groups: list[set[str]] = []
     for a, b in edges:
         joined = [group for group in groups if a in group or b in group]

@@ -26,6 +26,8 @@ BUCKET_MARGIN = 1.1
 # handful of requests, too few to tell a busy spot from a quiet one) and scaled to the cluster's circle; a spot
 # with none there is taken to have had half of one (a count of 0 over 8 weeks says "rare", not "never").
 MIN_BASELINE_REQUESTS = 0.5
+# A category the city has had few of lately is still expected at this share of its baseline rate at a spot.
+MIN_TREND_SHARE = 0.5
 
 
 def read_orders(engine: Engine, start: int, end: int, columns: list[str] = ORDER_COLUMNS) -> pd.DataFrame:
@@ -107,21 +109,69 @@ def neighbour_pairs(points: pd.DataFrame, pool: pd.DataFrame, radius_m: float, r
     return pd.DataFrame({"point": point[keep], "neighbour": neighbour[keep], "distance_m": distance[keep]})
 
 
-def usual_others(baseline_counts: np.ndarray, parameters: AlertParameters) -> np.ndarray:
-    """How many other requests of the category a spot usually gets within the radius in a cluster window: its
-    baseline count within cluster_baseline_radius_m (at least MIN_BASELINE_REQUESTS) scaled by the two
-    circles' areas and from the baseline weeks to the window's days."""
-    area = (parameters.cluster_radius_m / parameters.cluster_baseline_radius_m) ** 2
-    time = parameters.cluster_days / (parameters.baseline_weeks * 7)
+def usual_others(baseline_counts: np.ndarray, parameters: AlertParameters, radius_m: float | None = None,
+                 trend: np.ndarray | float | None = None) -> np.ndarray:
+    """How many other requests of the category a spot usually gets within `radius_m` (default: the cluster
+    radius) in a cluster window: its baseline count within cluster_baseline_radius_m (at least
+    MIN_BASELINE_REQUESTS) scaled by the two circles' areas and from the baseline weeks to the window — by
+    `trend`, the city's requests of the category in the window's days before today over those in the baseline
+    weeks (rain categories in the rainy season, say), or by the days' ratio when not given."""
+    radius = parameters.cluster_radius_m if radius_m is None else radius_m
+    area = (radius / parameters.cluster_baseline_radius_m) ** 2
+    time = parameters.cluster_days / (parameters.baseline_weeks * 7) if trend is None else trend
     return np.maximum(baseline_counts, MIN_BASELINE_REQUESTS) * area * time
 
 
-def required_requests(expected: np.ndarray, parameters: AlertParameters) -> np.ndarray:
+def category_trend(categories: np.ndarray, earlier: pd.DataFrame, baseline: pd.DataFrame,
+                   parameters: AlertParameters) -> np.ndarray:
+    """Per category in `categories`: the city's requests of it in the cluster window's days before today
+    (`earlier`) over those in the baseline weeks, never below the days' ratio times MIN_TREND_SHARE (a category
+    gone quiet city-wide) and the days' ratio where the baseline has none."""
+    days = parameters.cluster_days / (parameters.baseline_weeks * 7)
+    recent = earlier["category_l2"].value_counts().reindex(categories, fill_value=0).to_numpy(dtype=float)
+    before = baseline["category_l2"].value_counts().reindex(categories, fill_value=0).to_numpy(dtype=float)
+    trend = np.divide(recent, before, out=np.full(len(categories), days), where=before > 0)
+    return np.maximum(trend, days * MIN_TREND_SHARE)
+
+
+def scan_radii(parameters: AlertParameters) -> tuple[float, ...]:
+    """The circles a request's others are counted in, smallest first, the cluster radius last."""
+    return tuple(sorted({*(r for r in parameters.cluster_scan_radii_m if r < parameters.cluster_radius_m),
+                         parameters.cluster_radius_m}))
+
+
+def request_alpha(parameters: AlertParameters, requests_per_week: float, communities: int) -> float:
+    """How rarely chance may make a cluster of a request: cluster_alpha when set, else the budget of chance
+    clusters per community a week spread over the requests a community gets in a week (at most the cap)."""
+    if parameters.cluster_alpha is not None:
+        return parameters.cluster_alpha
+    per_community = requests_per_week / max(communities, 1)
+    return min(parameters.cluster_alpha_cap, parameters.cluster_budget / max(per_community, 1e-9))
+
+
+def required_requests(expected: np.ndarray, parameters: AlertParameters, alpha: float,
+                      circles: int = 1) -> np.ndarray:
     """How many requests in the window (a request and the others before it) make a cluster at a spot that
-    usually gets `expected` others in one: at least cluster_requests, and more others than the spot would see
-    by chance as often as cluster_alpha (a request arriving, how many others came before it: Poisson)."""
-    limit = upper_limit(expected, 0.0, parameters.cluster_alpha)
+    usually gets `expected` others in one circle: at least cluster_requests, and more others than the spot would
+    see by chance as often as `alpha` shared among the `circles` looked at (a request arriving, how many others
+    came before it: Poisson)."""
+    limit = upper_limit(expected, 0.0, alpha / circles)
     return np.maximum(parameters.cluster_requests, limit + 2).astype(np.int64)
+
+
+def circle_measure(radius_m: float) -> str:
+    """A cluster finding's measure: the circle its requests were counted in ("within_50m")."""
+    return f"within_{radius_m:.0f}m"
+
+
+def measure_radius(measure: str | None, parameters: AlertParameters) -> float:
+    """The circle a cluster's measure names (the cluster radius for one stored before the circles)."""
+    if isinstance(measure, str) and measure.startswith("within_") and measure.endswith("m"):
+        try:
+            return float(measure[len("within_"):-1])
+        except ValueError:
+            pass
+    return parameters.cluster_radius_m
 
 
 @dataclass
@@ -130,14 +180,15 @@ class ClusterMemo:
     come before it, so its count, its spot's usual count and the others it repeats stay as they were while
     later requests arrive (a request arriving before one already seen starts the memo afresh)."""
 
-    # order_no -> (count in its window, others expected, requests required, the others' order numbers); the
-    # last two only for a request with at least cluster_requests.
-    entries: dict[str, tuple[int, float, int, tuple[str, ...]]] = field(default_factory=dict)
+    # order_no -> (count in its circle and window, others expected there, requests required, the others' order
+    # numbers, the circle's radius); the requirement and the others only for a request with at least
+    # cluster_requests.
+    entries: dict[str, tuple[int, float, int, tuple[str, ...], float]] = field(default_factory=dict)
     latest: int = -1
     parameters: AlertParameters | None = None
 
     def learn(self, today: pd.DataFrame, window: pd.DataFrame, baseline: pd.DataFrame, reference_lat: float,
-              parameters: AlertParameters) -> None:
+              parameters: AlertParameters, day_begin: int, communities: int) -> None:
         """Add today's requests not seen yet (all of them again after a request older than the last seen)."""
         if parameters != self.parameters:
             self.entries.clear()
@@ -153,16 +204,35 @@ class ClusterMemo:
         self.latest = max(self.latest, int(moments[new].max()))
         seconds = parameters.cluster_days * DAY_SECONDS
         pairs = neighbour_pairs(fresh, window, parameters.cluster_radius_m, reference_lat, seconds)
-        counts = 1 + np.bincount(pairs["point"].to_numpy(), minlength=len(fresh))
+        point, distance = pairs["point"].to_numpy(), pairs["distance_m"].to_numpy()
+        counts = 1 + np.bincount(point, minlength=len(fresh))
         candidates = np.flatnonzero(counts >= parameters.cluster_requests)
+        # Each request is judged in the circle that tells most (the smallest whose count makes a cluster), else in
+        # the cluster radius: counts, expectations, requirements and that circle's radius per request.
+        radius = np.full(len(fresh), parameters.cluster_radius_m)
         expected = np.zeros(len(fresh))
         required = np.full(len(fresh), np.iinfo(np.int64).max)
         if candidates.size:
             usual = neighbour_pairs(fresh.iloc[candidates].reset_index(drop=True), baseline,
                                     parameters.cluster_baseline_radius_m, reference_lat)
-            expected[candidates] = usual_others(np.bincount(usual["point"].to_numpy(), minlength=candidates.size),
-                                                parameters)
-            required[candidates] = required_requests(expected[candidates], parameters)
+            baseline_counts = np.bincount(usual["point"].to_numpy(), minlength=candidates.size)
+            earlier = window[window["received_at"].to_numpy() < day_begin]
+            trend = category_trend(fresh["category_l2"].to_numpy()[candidates], earlier, baseline, parameters)
+            radii = scan_radii(parameters)
+            alpha = request_alpha(parameters, len(baseline) / parameters.baseline_weeks, communities)
+            decided = np.zeros(candidates.size, dtype=bool)
+            for circle in radii:
+                inside = 1 + np.bincount(point[distance <= circle], minlength=len(fresh))[candidates]
+                circle_expected = usual_others(baseline_counts, parameters, circle, trend)
+                circle_required = required_requests(circle_expected, parameters, alpha, len(radii))
+                take = ~decided & ((inside >= circle_required) | (circle == radii[-1]))
+                chosen_rows = candidates[take]
+                counts[chosen_rows] = inside[take]
+                radius[chosen_rows] = circle
+                expected[chosen_rows] = circle_expected[take]
+                required[chosen_rows] = circle_required[take]
+                decided |= take
+            pairs = pairs[distance <= radius[point]]
         others: dict[int, tuple[str, ...]] = {}
         chosen = pairs[np.isin(pairs["point"].to_numpy(), candidates)]
         window_numbers = window["order_no"].to_numpy()
@@ -170,23 +240,25 @@ class ClusterMemo:
             others[int(point)] = tuple(window_numbers[group.to_numpy()])
         for index, number in enumerate(fresh["order_no"].to_numpy()):
             self.entries[number] = (int(counts[index]), float(expected[index]), int(required[index]),
-                                    others.get(index, ()))
+                                    others.get(index, ()), float(radius[index]))
 
 
 def find_clusters(day: int, window: pd.DataFrame, baseline: pd.DataFrame, parameters: AlertParameters,
-                  memo: ClusterMemo | None = None) -> pd.DataFrame:
+                  communities: int, memo: ClusterMemo | None = None) -> pd.DataFrame:
     """The day's repeat clusters (FINDING_COLUMNS rows).
 
     `window`: orders received from window_start(day) to the end of the day (or now); `baseline`: the
-    category_l2, lon and lat of orders in baseline_span(day); `memo`: what an earlier call learnt about the same
-    day's requests (the live feed), else each request is examined.
+    category_l2, lon and lat of orders in baseline_span(day); `communities`: how many the city has (the chance
+    clusters' budget is per community); `memo`: what an earlier call learnt about the same day's requests (the
+    live feed), else each request is examined.
     """
     window = window.reset_index(drop=True)
     today = window[window["received_at"].to_numpy() >= day_start(day)].reset_index(drop=True)
     if len(today) == 0:
         return pd.DataFrame(columns=FINDING_COLUMNS)
     memo = memo if memo is not None else ClusterMemo()
-    memo.learn(today, window, baseline, float(np.median(window["lat"].to_numpy())), parameters)
+    memo.learn(today, window, baseline, float(np.median(window["lat"].to_numpy())), parameters, day_start(day),
+               communities)
     known = [memo.entries[number] for number in today["order_no"].to_numpy()]
     counts = np.array([entry[0] for entry in known], dtype=np.int64)
     required = np.array([entry[2] for entry in known], dtype=np.int64)
@@ -236,7 +308,8 @@ def find_clusters(day: int, window: pd.DataFrame, baseline: pd.DataFrame, parame
         rows.append({
             "kind": "repeat_cluster", "area_code": grid, "area_level": "grid",
             "category_l1": pd.Series(column["category_l1"][chosen]).mode().sort_values().iat[0],
-            "category_l2": column["category_l2"][chosen[0]], "measure": "requests", "observed": len(chosen),
+            "category_l2": column["category_l2"][chosen[0]], "measure": circle_measure(known[trigger][4]),
+            "observed": len(chosen),
             "expected": float(trigger_expected[trigger]), "upper": float(trigger_upper[trigger]),
             "centre_lon": float(column["lon"][chosen].mean()), "centre_lat": float(column["lat"][chosen].mean()),
             "order_nos": json.dumps(sorted(column["order_no"][chosen].tolist()), ensure_ascii=False)})

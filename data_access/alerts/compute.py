@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, select
 from data_access.alerts import backlog, clusters, surges
 from data_access.alerts.model import DEFAULT_PARAMETERS, AlertParameters
 from data_access.alerts.store import read_alert, read_alerts, store_day
-from data_access.areas import read_city_facts
+from data_access.areas import read_area_counts, read_city_facts
 from data_access.city_time import CITY_UTC_OFFSET_SECONDS, DAY_SECONDS, day_number_to_date, local_date
 from data_access.city_time import reference_now as data_now
 from data_access.codes import AREA_LEVELS
@@ -46,6 +46,8 @@ class DayInputs:
     earlier_orders: pd.DataFrame
     cluster_baseline: pd.DataFrame
     stock_history: dict[str, pd.DataFrame]
+    # How many communities the city has (the repeat clusters' budget of chance findings is per community).
+    communities: int
     # What the clusters' search learnt about the day's requests so far (the live feed's next batch reuses it).
     cluster_memo: clusters.ClusterMemo = field(default_factory=clusters.ClusterMemo)
 
@@ -61,6 +63,7 @@ def read_day_inputs(engine: Engine, day: int, parameters: AlertParameters) -> Da
         clusters.read_orders(engine, clusters.window_start(day, parameters), start),
         clusters.read_orders(engine, *clusters.baseline_span(day, parameters), clusters.BASELINE_COLUMNS),
         backlog.read_stocks(engine, day - parameters.backlog_days, day - 1, start),
+        read_area_counts(engine).get("community", 0),
     )
 
 
@@ -87,7 +90,7 @@ def find_in(inputs: DayInputs, data: DayData, parameters: AlertParameters) -> pd
     """Every rule's findings for the inputs' day (FINDING_COLUMNS rows)."""
     parts = [surges.find_surges(inputs.surge_baseline, data.today_counts, parameters),
              clusters.find_clusters(inputs.day, data.window, inputs.cluster_baseline, parameters,
-                                    inputs.cluster_memo),
+                                    inputs.communities, inputs.cluster_memo),
              backlog.find_backlog(data.stocks, parameters)]
     parts = [part for part in parts if len(part)]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=surges.FINDING_COLUMNS)

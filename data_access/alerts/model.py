@@ -27,8 +27,16 @@ class AlertParameters:
     cluster_requests: int = 3
     cluster_radius_m: float = 200.0
     cluster_days: int = 7
-    # … and, a request arriving, more others before it than a spot that busy would see this often by chance,
-    cluster_alpha: float = 1e-3
+    # … and, a request arriving, more others before it than a spot that busy would see by chance this often:
+    # cluster_alpha when set; else what holds the rule to cluster_budget chance clusters per community a week
+    # at the city's volume (cluster_budget × communities ÷ requests a week: the busier the hotline per
+    # community, the stronger the evidence each request needs), never above cluster_alpha_cap.
+    cluster_alpha: float | None = None
+    cluster_budget: float = 0.003
+    cluster_alpha_cap: float = 1e-2
+    # … looked for in circles of these radii too, inside the cluster's (the same problem reported again is
+    # reported from about the same place; a busy street's chance neighbours are spread over the whole circle).
+    cluster_scan_radii_m: tuple[float, ...] = (50.0, 100.0)
     # … the spot's usual count learnt within this radius over the baseline weeks (scaled to the cluster's).
     cluster_baseline_radius_m: float = 500.0
     # Backlog: an area's open (or overdue) count against its level over these previous days.

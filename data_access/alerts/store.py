@@ -101,8 +101,10 @@ def store_day(connection: Connection, day: date, findings: pd.DataFrame, compute
             upper=_number(finding.upper), order_nos=finding.order_nos, computed_at=computed_at))
         if finding.kind == "repeat_cluster":
             clusters.setdefault(finding.category_l2, {})[alert_id] = (orders, day)
+            # The centre and the circle of its latest finding (the one its figures are).
             connection.execute(update(alerts).where(alerts.c.alert_id == alert_id).values(
-                centre_lon=_number(finding.centre_lon), centre_lat=_number(finding.centre_lat)))
+                centre_lon=_number(finding.centre_lon), centre_lat=_number(finding.centre_lat),
+                measure=finding.measure))
     _summarise(connection, had_day | used, computed_at)
     connection.execute(update(alerts).values(status="open").where(
         alerts.c.last_day >= through - timedelta(days=gap), alerts.c.status != "open"))

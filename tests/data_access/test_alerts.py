@@ -5,6 +5,7 @@ to 1, requests too far apart or too long apart), checked against tests/expected_
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 
 import numpy as np
@@ -53,6 +54,11 @@ def crafted_engine(request, crafted_dir, tmp_path_factory):
     load_directory(crafted_dir[0], engine)
     yield engine
     drop_engine(engine)
+
+
+def communities(crafted_dir) -> int:
+    """How many communities the crafted city has, from its input file."""
+    return len(expected.areas(crafted_dir[0], "community"))
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +116,7 @@ def test_surges_match_the_independent_computation(day_alerts, raw_orders):
 def test_only_the_three_reports_within_200_m_and_7_days_make_a_cluster(day_alerts, raw_orders, crafted_dir):
     got = day_alerts[day_alerts["kind"] == "repeat_cluster"]
     assert [frozenset(json.loads(orders)) for orders in got["order_nos"]] == [frozenset(crafted_dir[1].cluster)]
-    assert expected_alerts.clusters(raw_orders, day_number(DAY), DEFAULT_PARAMETERS) == [
+    assert expected_alerts.clusters(raw_orders, day_number(DAY), DEFAULT_PARAMETERS, communities(crafted_dir)) == [
         frozenset(crafted_dir[1].cluster)]
     row = got.iloc[0]
     assert (row["category_l2"], row["observed"], row["area_level"]) == ("停水", 3, "grid")
@@ -121,9 +127,25 @@ def test_three_reports_in_a_busy_spot_are_no_cluster(day_alerts, raw_orders, cra
     busy = set(crafted_dir[1].busy)
     clusters = day_alerts[day_alerts["kind"] == "repeat_cluster"]
     assert not any(busy & set(json.loads(orders)) for orders in clusters["order_nos"])
-    # The quiet spot's three are one: 0 or 1 request within 500 m before is quiet, 8 is busy.
-    usual = clusters_module.usual_others(np.array([0, 1, 8]), DEFAULT_PARAMETERS)
-    assert clusters_module.required_requests(usual, DEFAULT_PARAMETERS).tolist() == [3, 3, 4]
+    # The quiet spot's three are one: 0 or 1 request within 500 m before is quiet, 60 (with the category's rate
+    # kept up: ten in the week before) is busy at every circle: within 50 m, two others are ordinary at its rate.
+    alpha = clusters_module.request_alpha(DEFAULT_PARAMETERS, 1.0, 100)
+    assert alpha == DEFAULT_PARAMETERS.cluster_alpha_cap
+    usual = clusters_module.usual_others(np.array([0, 1, 60]), DEFAULT_PARAMETERS, 50.0, 10 / 60)
+    assert clusters_module.required_requests(usual, DEFAULT_PARAMETERS, alpha, 3).tolist() == [3, 3, 4]
+    assert expected_alerts.clusters(raw_orders, day_number(DAY), DEFAULT_PARAMETERS, communities(crafted_dir)) == [
+        frozenset(crafted_dir[1].cluster)]
+
+
+def test_the_chance_rate_tightens_with_the_hotline_volume_per_community():
+    parameters = DEFAULT_PARAMETERS
+    # The demo city: about 2.7 requests a community a week; the 5 M city: about 65.
+    quiet, busy = (clusters_module.request_alpha(parameters, per * 1500, 1500) for per in (2.7, 65.0))
+    assert quiet == pytest.approx(parameters.cluster_budget / 2.7) and busy == pytest.approx(
+        parameters.cluster_budget / 65)
+    # Chance clusters a week per community stay at the budget: requests × alpha.
+    assert 65 * busy == pytest.approx(2.7 * quiet) == pytest.approx(parameters.cluster_budget)
+    assert clusters_module.request_alpha(replace(parameters, cluster_alpha=1e-3), 65 * 1500, 1500) == 1e-3
 
 
 def test_the_backlog_jump_matches_the_independent_computation(day_alerts, raw_orders, crafted_dir):
@@ -290,7 +312,8 @@ def test_the_walls_alerts_view_and_count(crafted_engine, day_alerts, crafted_dir
         assert snapshot.open_alerts == read_open_alert_count(crafted_engine, scope) == len(view.alerts)
 
 
-def test_the_live_feeds_memo_finds_the_same_clusters_examining_only_new_requests(raw_orders, monkeypatch):
+def test_the_live_feeds_memo_finds_the_same_clusters_examining_only_new_requests(raw_orders, crafted_dir,
+                                                                                  monkeypatch):
     parameters = DEFAULT_PARAMETERS
     day = day_number(DAY)
     raw_orders = raw_orders.astype({"lon": float, "lat": float, "received_at": "int64"})
@@ -299,7 +322,8 @@ def test_the_live_feeds_memo_finds_the_same_clusters_examining_only_new_requests
                         & (moments < expected_alerts.day_start(day + 1))][clusters_module.ORDER_COLUMNS]
     start, end = clusters_module.baseline_span(day, parameters)
     baseline = raw_orders[(moments >= start) & (moments < end)][clusters_module.BASELINE_COLUMNS]
-    cold = clusters_module.find_clusters(day, window, baseline, parameters)
+    size = communities(crafted_dir)
+    cold = clusters_module.find_clusters(day, window, baseline, parameters, size)
     examined = []
     real = clusters_module.neighbour_pairs
 
@@ -313,15 +337,60 @@ def test_the_live_feeds_memo_finds_the_same_clusters_examining_only_new_requests
     # A first batch with the day's earlier half, then the rest: only the rest is examined again.
     later = today["order_no"].iloc[len(today) // 2:]
     memo = clusters_module.ClusterMemo()
-    clusters_module.find_clusters(day, window[~window["order_no"].isin(later)], baseline, parameters, memo)
-    warm = clusters_module.find_clusters(day, window, baseline, parameters, memo)
+    clusters_module.find_clusters(day, window[~window["order_no"].isin(later)], baseline, parameters, size, memo)
+    warm = clusters_module.find_clusters(day, window, baseline, parameters, size, memo)
     assert examined == [len(today) - len(later), len(later)]
     pd.testing.assert_frame_equal(warm, cold)
     # A request older than the newest one seen (a late report): every request is examined again.
     last = today["order_no"].iloc[-1]
     memo = clusters_module.ClusterMemo()
     clusters_module.find_clusters(day, window[window["order_no"] != today["order_no"].iloc[-2]], baseline,
-                                  parameters, memo)
+                                  parameters, size, memo)
     examined.clear()
-    pd.testing.assert_frame_equal(clusters_module.find_clusters(day, window, baseline, parameters, memo), cold)
+    pd.testing.assert_frame_equal(clusters_module.find_clusters(day, window, baseline, parameters, size, memo), cold)
     assert examined == [len(today)] and last in memo.entries
+
+
+def test_three_reports_at_one_place_on_a_busy_street_are_a_cluster_though_its_200_m_circle_is_busy():
+    """The circles: thirty requests of the category 150-190 m around a spot over the baseline weeks (and four a
+    week lately) make three within 200 m ordinary there, but three within 40 m of each other are not."""
+    parameters = DEFAULT_PARAMETERS
+    day = day_number(DAY)
+    start = expected_alerts.day_start(day)
+    lon, lat = 114.3, 30.6
+    metre = 1 / (111_320 * np.cos(np.radians(lat)))
+    rows = []
+
+    def add(number, east_m, north_m, moment):
+        rows.append({"order_no": number, "category_l1": "utilities", "category_l2": "停水",
+                     "lon": lon + east_m * metre, "lat": lat + north_m / 111_320, "received_at": int(moment),
+                     "grid_code": "g1"})
+
+    angles = np.linspace(0, 2 * np.pi, 30, endpoint=False)
+    for index, angle in enumerate(angles):
+        radius = 150 + 40 * (index % 2)
+        add(f"B{index:02d}", radius * np.cos(angle), radius * np.sin(angle), start - (8 + index) * 86_400)
+    for index in range(4):
+        add(f"R{index}", 1500 + 400 * index, 0, start - (1 + index) * 86_400)
+    add("C1", 0, 0, start - 3 * 86_400)
+    add("C2", 20, 10, start - 86_400 + 3600)
+    add("C3", -15, 20, start + 3600)
+    orders = pd.DataFrame(rows)
+    moments = orders["received_at"]
+    window = orders[moments >= clusters_module.window_start(day, parameters)].reset_index(drop=True)
+    first, end = clusters_module.baseline_span(day, parameters)
+    baseline = orders[(moments >= first) & (moments < end)][clusters_module.BASELINE_COLUMNS]
+    found = clusters_module.find_clusters(day, window, baseline, parameters, 1500)
+    assert [sorted(json.loads(numbers)) for numbers in found["order_nos"]] == [["C1", "C2", "C3"]]
+    assert expected_alerts.clusters(orders, day, parameters, 1500) == [frozenset({"C1", "C2", "C3"})]
+    # Found in the 50 m circle (the three lie within 40 m of each other), and its evidence says so.
+    assert found["measure"].tolist() == ["within_50m"]
+    assert clusters_module.measure_radius("within_50m", parameters) == 50.0
+    assert clusters_module.measure_radius("requests", parameters) == parameters.cluster_radius_m
+    from components.alerts import evidence_text
+
+    assert "within 50 m" in evidence_text(found.iloc[0], "en") and "50 米" in evidence_text(found.iloc[0], "zh")
+    # In the 200 m circle alone the three are what the spot usually sees.
+    wide = replace(parameters, cluster_scan_radii_m=())
+    assert clusters_module.find_clusters(day, window, baseline, wide, 1500).empty
+    assert expected_alerts.clusters(orders, day, wide, 1500) == []
