@@ -6,6 +6,7 @@ import functools
 import os
 import time
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
@@ -122,6 +123,17 @@ def lift_statement_timeout(connection: Connection) -> None:
     else:
         connection.info[_UNLIMITED] = True
         connection.info[_DEADLINE] = None
+
+
+def vacuum_tables(engine: Engine, names: Iterable[str]) -> None:
+    """PostgreSQL: VACUUM (ANALYZE) the tables, outside any transaction: dead rows reclaimed, fresh statistics, and
+    the visibility map set, without which an index-only scan still reads the table's rows (no autovacuum needed)."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("SET statement_timeout = 0")
+        for name in dict.fromkeys(names):
+            connection.exec_driver_sql(f"VACUUM (ANALYZE) {name}")
 
 
 def _configure_sqlite(dbapi_connection, busy_timeout_ms: int) -> None:

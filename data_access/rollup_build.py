@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from data_access.city_time import CITY_UTC_OFFSET_SECONDS, DAY_SECONDS
 from data_access.codes import AREA_LEVELS
+from data_access.db import vacuum_tables
 from data_access.measures import BASES, MEASURES
 from data_access.rollups import (
     ALL_ROLLUPS,
@@ -182,9 +183,4 @@ class RollupChange:
 
 def vacuum_rollups(engine: Engine) -> None:
     """PostgreSQL: after a rebuild has committed, reclaim the replaced rows (VACUUM cannot run inside the load)."""
-    if engine.dialect.name != "postgresql":
-        return
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.exec_driver_sql("SET statement_timeout = 0")
-        for rollup in ALL_ROLLUPS:
-            connection.exec_driver_sql(f"VACUUM (ANALYZE) {rollup.table.name}")
+    vacuum_tables(engine, [rollup.table.name for rollup in ALL_ROLLUPS])

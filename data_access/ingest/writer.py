@@ -18,10 +18,10 @@ from sqlalchemy import Connection, Engine, Table, inspect
 
 from data_access import migrate, schema
 from data_access.arrow import postgresql_copy_chunks
-from data_access.db import lift_statement_timeout
+from data_access.db import lift_statement_timeout, vacuum_tables
 from data_access.member_history import previous_dates, update_previous_dates
-from data_access.rollup_build import RollupChange, finish_rollups, rebuild_rollups, rollup_rows, vacuum_rollups
-from data_access.rollups import rollups_built
+from data_access.rollup_build import RollupChange, finish_rollups, rebuild_rollups, rollup_rows
+from data_access.rollups import ALL_ROLLUPS, rollups_built
 from data_access.stage import Stages, index_sorting
 
 WRITE_CHUNK_ROWS = 50_000
@@ -87,6 +87,10 @@ def _upsert_sql(table: Table, columns: list[str], values_clause: str) -> str:
 def _existing_rows(connection: Connection, table: Table) -> int:
     """Row count of the table as it is in this transaction."""
     return connection.exec_driver_sql(f"SELECT COUNT(*) FROM {table.name}").scalar_one()
+
+
+def _is_empty(connection: Connection, table: Table) -> bool:
+    return connection.exec_driver_sql(f"SELECT 1 FROM {table.name} LIMIT 1").first() is None
 
 
 def _insert_sqlite(connection: Connection, table: Table, frame: pd.DataFrame, upsert: bool,
@@ -287,8 +291,9 @@ def _stages_for(connection: Connection, tables: dict[str, pd.DataFrame], progres
 
 
 def write_all(engine: Engine, tables: dict[str, pd.DataFrame], progress: Progress) -> None:
-    """Write every prepared table in one transaction: all of it lands, or none."""
-    rebuilt = False
+    """Write every prepared table in one transaction: all of it lands, or none; then, on PostgreSQL, vacuum what
+    was bulk-written."""
+    bulk: list[str] = []
     with engine.connect() as connection, _stages_for(connection, tables, progress) as stages, \
             connection.begin():
         # The dashboard's statement timeout guards queries, not a load of millions of rows.
@@ -301,12 +306,18 @@ def write_all(engine: Engine, tables: dict[str, pd.DataFrame], progress: Progres
             frame = tables.get(table.name)
             if frame is None:
                 continue
+            if len(frame) >= BULK_REBUILD_ROWS or _is_empty(connection, table):
+                bulk.append(table.name)
+                if table is schema.work_orders:
+                    # Rewritten whole, or changed in many rows.
+                    bulk.extend(rollup.table.name for rollup in ALL_ROLLUPS)
             if table is schema.water:
                 # Water has no natural key: a new layer replaces the old one.
                 connection.execute(schema.water.delete())
             progress(f"{table.name}: writing {len(frame):,} rows")
             if table is schema.work_orders:
-                rebuilt = write_work_orders(connection, frame, progress, stages)
+                if write_work_orders(connection, frame, progress, stages):
+                    bulk.extend(rollup.table.name for rollup in ALL_ROLLUPS)
             elif table is schema.member_activities:
                 write_member_activities(connection, frame, progress, stages)
             else:
@@ -315,6 +326,8 @@ def write_all(engine: Engine, tables: dict[str, pd.DataFrame], progress: Progres
             for table in tables:
                 connection.exec_driver_sql(f"ANALYZE {table}")
         progress("committing")
-    if rebuilt and engine.dialect.name == "postgresql":
-        progress("rollups: reclaiming replaced rows")
-        vacuum_rollups(engine)
+    if bulk and engine.dialect.name == "postgresql":
+        # Autovacuum would get there in time (and is off on some servers): a fresh load is fast at once, its
+        # index-only scans reading no table rows. A live-feed batch into big tables leaves that to autovacuum.
+        progress(f"vacuuming {len(set(bulk))} bulk-written tables")
+        vacuum_tables(engine, bulk)
