@@ -60,7 +60,7 @@ def query_families(engine, work_filter: WorkOrderFilter, now: int, days: int, di
             engine, replace(work_filter, area=AreaScope.of(district)), now)),
         ("member activity by kind", lambda: members.read_activity_by_kind(engine, CITY, first_day, today)),
         ("member figures + week before", lambda: figures.read_member_figures(engine, CITY, today)),
-        ("wall snapshot (30 d, fixed)", lambda: wall.read_wall_snapshot(engine, CITY, now, today, 8)),
+        ("wall snapshot (30 d, fixed)", lambda: wall.read_wall_snapshot(engine, LEADER.scope(), now, today, 8)),
         ("member coverage (community)", lambda: members.read_member_coverage(engine, "community")),
         ("stations per type", lambda: stations.read_station_counts(engine)),
     ]
