@@ -170,7 +170,8 @@ def create_db_engine(url: str | None = None, timeout_ms: int = STATEMENT_TIMEOUT
         parsed,
         pool_pre_ping=True,
         hide_parameters=True,
-        connect_args={"options": f"{options} -c statement_timeout={int(timeout_ms)}".strip(),
+        # No JIT: compiling a plan costs a dashboard read more than it saves (docs/benchmarks.md, issue 12).
+        connect_args={"options": f"{options} -c statement_timeout={int(timeout_ms)} -c jit=off".strip(),
                       "connect_timeout": 5},
     )
 

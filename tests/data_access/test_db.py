@@ -59,6 +59,19 @@ def test_a_statement_past_its_time_limit_is_cancelled_on_both_backends(backend, 
         engine.dispose()
 
 
+def test_postgresql_connections_plan_without_jit():
+    """JIT compiling costs a dashboard's year read more than it saves; the URL's own options are kept beside it."""
+    engine = db.create_db_engine(f"{postgres_url()}?options=-capplication_name%3Dcityscreen-test")
+    try:
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SHOW jit").scalar_one() == "off"
+            assert connection.exec_driver_sql("SHOW application_name").scalar_one() == "cityscreen-test"
+    except OperationalError as error:
+        pytest.skip(f"PostgreSQL not reachable ({str(error).splitlines()[0]})")
+    finally:
+        engine.dispose()
+
+
 def test_a_transaction_can_lift_the_limit_and_the_next_one_has_it_again(tmp_path):
     engine = db.create_db_engine(f"sqlite:///{tmp_path / 'limit.sqlite'}", timeout_ms=50)
     slow = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000) SELECT count(*) FROM n"
