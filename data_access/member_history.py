@@ -3,7 +3,9 @@
 A member did some kind of activity in a window exactly when one of their activities of that kind in the window
 has no earlier one of that kind inside it, i.e. its previous date (same member, kind and area) is before the
 window or absent. Counting those rows needs no DISTINCT, no sort and no hash of member ids, at any window length.
-The loader keeps the `previous_in_<level>` columns of member_activities exact in the load's own transaction.
+The loader keeps the `previous_in_<level>` columns of member_activities exact in the load's own transaction, and
+with them member_activity_days (activities and hours per day, kind and previous date in the city): a city-wide
+window's distinct members per kind are then its rows' activities whose previous day is before the window or none.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Connection, func, inspect, or_, select, update
 
 from data_access.schema import MEMBER_HISTORY_LEVELS as HISTORY_LEVELS
-from data_access.schema import member_activities
+from data_access.schema import member_activities, member_activity_days
 from data_access.scope import AreaScope
 from data_access.sql import count_if
 
@@ -57,6 +59,41 @@ def update_previous_dates(connection: Connection, member_ids: Iterable[str] | No
                            .values({previous_column(level): history.c[level] for level in HISTORY_LEVELS}))
 
 
+def members_of(connection: Connection, activity_ids: Iterable[str]) -> set[str]:
+    """The members the stored activities with these ids are of (an upsert may give one to another member)."""
+    table, ids = member_activities, sorted(set(activity_ids))
+    return {member for start in range(0, len(ids), MEMBER_CHUNK)
+            for member in connection.execute(select(table.c.member_id).distinct()
+                                             .where(table.c.activity_id.in_(ids[start:start + MEMBER_CHUNK])))
+            .scalars()}
+
+
+def activity_days_of(connection: Connection, member_ids: Iterable[str]) -> set[date]:
+    """The days holding an activity of these members."""
+    table, members = member_activities, sorted(set(member_ids))
+    return {day for start in range(0, len(members), MEMBER_CHUNK)
+            for day in connection.execute(select(table.c.activity_date).distinct()
+                                          .where(table.c.member_id.in_(members[start:start + MEMBER_CHUNK])))
+            .scalars()}
+
+
+def count_activity_days(connection: Connection, days: Iterable[date] | None = None) -> None:
+    """Recount member_activity_days from member_activities (and their previous_in_city): every day, or these."""
+    table, rollup = member_activities, member_activity_days
+    counted = select(table.c.activity_date, table.c.kind, table.c.previous_in_city, func.count(),
+                     func.sum(table.c.hours)).group_by(table.c.activity_date, table.c.kind, table.c.previous_in_city)
+    names = [column.name for column in rollup.columns]
+    if days is None:
+        connection.execute(rollup.delete())
+        connection.execute(rollup.insert().from_select(names, counted))
+        return
+    days = sorted(set(days))
+    for start in range(0, len(days), MEMBER_CHUNK):
+        chunk = days[start:start + MEMBER_CHUNK]
+        connection.execute(rollup.delete().where(rollup.c.day.in_(chunk)))
+        connection.execute(rollup.insert().from_select(names, counted.where(table.c.activity_date.in_(chunk))))
+
+
 def add_previous_date_columns(connection: Connection) -> None:
     """Give an older database's member_activities the previous-date columns and index, and fill them."""
     table = member_activities
@@ -69,6 +106,7 @@ def add_previous_date_columns(connection: Connection) -> None:
     for index in table.indexes:
         index.create(connection, checkfirst=True)
     update_previous_dates(connection)
+    count_activity_days(connection)
 
 
 def distinct_members_counted(scope: AreaScope, start: date) -> ColumnElement:

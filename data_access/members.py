@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Engine, and_, case, distinct, func, literal, select
+from sqlalchemy import ColumnElement, Engine, and_, case, distinct, func, literal, or_, select
 
 from data_access.codes import ACTIVITY_KINDS, AREA_LEVELS, MEMBER_POSTS
 from data_access.filters import group_column_name
 from data_access.member_history import distinct_members_counted
 from data_access.rollups import rollups_ready
-from data_access.schema import areas, member_activities, members
+from data_access.schema import areas, member_activities, member_activity_days, members
 from data_access.scope import CITY, MASKED_PERSONAL, AreaScope
 from data_access.sql import count_if, masked_name, masked_phone, read_frame
 
@@ -128,6 +128,8 @@ def read_under_covered_communities(engine: Engine, inside: AreaScope = CITY,
 
 def read_activity_by_kind(engine: Engine, scope: AreaScope, start: date, end: date) -> pd.DataFrame:
     """Return activities from `start` to `end` (inclusive) per kind: kind, activities, hours, members (distinct)."""
+    if scope.level == "city":
+        return _read_city_activity_by_kind(engine, start, end)
     activity = member_activities
     # Distinct members as a plain count of first activities in the window, where the loader keeps their dates.
     members_counted = (distinct_members_counted(scope, start) if rollups_ready(engine)
@@ -140,6 +142,20 @@ def read_activity_by_kind(engine: Engine, scope: AreaScope, start: date, end: da
                              activity.c.activity_date >= start, activity.c.activity_date <= end,
                              *scope.condition(activity))
                       .group_by(activity.c.kind).order_by(activity.c.kind))
+
+
+def _read_city_activity_by_kind(engine: Engine, start: date, end: date) -> pd.DataFrame:
+    """read_activity_by_kind for the whole city, from member_activity_days: a member counts once per kind, on the
+    day of their first activity of it in the window (its previous one is before the window, or none)."""
+    days = member_activity_days
+    first_in_window = or_(days.c.previous_day.is_(None), days.c.previous_day < start)
+    frame = read_frame(engine, select(days.c.kind, func.sum(days.c.activities).label("activities"),
+                                      func.sum(days.c.hours).label("hours"),
+                                      func.coalesce(func.sum(case((first_in_window, days.c.activities), else_=0)),
+                                                    0).label("members"))
+                       .where(days.c.kind.in_(list(ACTIVITY_KINDS)), days.c.day >= start, days.c.day <= end)
+                       .group_by(days.c.kind).order_by(days.c.kind))
+    return frame.astype({"activities": "int64", "hours": "float64", "members": "int64"})
 
 
 def read_daily_activity(engine: Engine, scope: AreaScope, start: date, end: date) -> pd.DataFrame:

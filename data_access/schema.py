@@ -199,6 +199,20 @@ member_activities = Table(
     Index("ix_member_activities_member", "member_id"),
 )
 
+# Member activities per day, kind and previous date in the city (member_history): a window's activities, hours and
+# distinct members per kind, city-wide, in a few hundred rows a day (data_access.member_history keeps it exact).
+member_activity_days = Table(
+    "member_activity_days",
+    metadata,
+    Column("day", Date, nullable=False),
+    Column("kind", String(24), nullable=False),
+    # previous_in_city of the activities counted; NULL: each one is its member's first of the kind.
+    Column("previous_day", Date),
+    Column("activities", Integer, nullable=False),
+    Column("hours", Float, nullable=False),
+    Index("ix_member_activity_days_day", "day", "kind", "previous_day", "activities", "hours"),
+)
+
 grid_workers = Table(
     "grid_workers",
     metadata,

@@ -19,7 +19,13 @@ from sqlalchemy import Connection, Engine, Table, inspect
 from data_access import migrate, schema
 from data_access.arrow import postgresql_copy_chunks
 from data_access.db import lift_statement_timeout, vacuum_tables
-from data_access.member_history import previous_dates, update_previous_dates
+from data_access.member_history import (
+    activity_days_of,
+    count_activity_days,
+    members_of,
+    previous_dates,
+    update_previous_dates,
+)
 from data_access.rollup_build import RollupChange, finish_rollups, rebuild_rollups, rollup_rows
 from data_access.rollups import ALL_ROLLUPS, rollups_built
 from data_access.stage import Stages, index_sorting
@@ -261,17 +267,25 @@ def write_work_orders(connection: Connection, frame: pd.DataFrame, progress: Pro
 
 def write_member_activities(connection: Connection, frame: pd.DataFrame, progress: Progress,
                             stages: Stages | None = None) -> None:
-    """Write member activities with each one's previous date of the same kind per area (member_history).
+    """Write member activities with each one's previous date of the same kind per area (member_history), and
+    recount member_activity_days.
 
-    Into an empty table they come from the frame itself; otherwise the changed members' are recomputed in SQL.
+    Into an empty table the dates come from the frame itself; otherwise the changed members' are recomputed in SQL,
+    and only the days their activities are on (before and after) are recounted.
     """
     if _existing_rows(connection, schema.member_activities) == 0:
         write_table(connection, schema.member_activities, frame.assign(**previous_dates(frame)), progress,
                     stages=stages)
+        progress("member_activities: counting the days")
+        count_activity_days(connection)
         return
+    # The members written, and those an activity moves away from: each one's history changes.
+    members = set(frame["member_id"].dropna()) | members_of(connection, frame["activity_id"])
+    days = activity_days_of(connection, members)
     write_table(connection, schema.member_activities, frame, progress)
     progress("member_activities: updating previous dates")
-    update_previous_dates(connection, frame["member_id"].dropna())
+    update_previous_dates(connection, members)
+    count_activity_days(connection, days | activity_days_of(connection, members))
 
 
 def _stages_for(connection: Connection, tables: dict[str, pd.DataFrame], progress: Progress
@@ -311,6 +325,8 @@ def write_all(engine: Engine, tables: dict[str, pd.DataFrame], progress: Progres
                 if table is schema.work_orders:
                     # Rewritten whole, or changed in many rows.
                     bulk.extend(rollup.table.name for rollup in ALL_ROLLUPS)
+                if table is schema.member_activities:
+                    bulk.append(schema.member_activity_days.name)
             if table is schema.water:
                 # Water has no natural key: a new layer replaces the old one.
                 connection.execute(schema.water.delete())

@@ -131,6 +131,26 @@ def test_distinct_members_per_kind_in_any_window_and_area(loaded_engine, activit
                 activity_rows, area, start, TEST_AS_OF), (days, area)
 
 
+def assert_activity_days_count_the_activities(engine) -> None:
+    """member_activity_days holds, per day, kind and previous date in the city, the activities and their hours:
+    the previous dates recomputed here by sorting each member's activities of a kind."""
+    with engine.connect() as connection:
+        rows = pd.DataFrame(connection.execute(select(schema.member_activities)).mappings().all())
+        stored = pd.DataFrame(connection.execute(select(schema.member_activity_days)).mappings().all())
+    rows = rows.sort_values(["member_id", "kind", "activity_date", "activity_id"])
+    rows["previous_day"] = rows.groupby(["member_id", "kind"])["activity_date"].shift()
+    want = (rows.groupby(["activity_date", "kind", "previous_day"], dropna=False)
+            .agg(activities=("activity_id", "size"), hours=("hours", "sum")).reset_index()
+            .rename(columns={"activity_date": "day"}))
+
+    def keyed(frame: pd.DataFrame) -> dict:
+        return {(str(row.day), row.kind, None if pd.isna(row.previous_day) else str(row.previous_day)):
+                (int(row.activities), float(row.hours)) for row in frame.itertuples()}
+
+    assert len(stored) == len(want)
+    assert keyed(stored) == keyed(want)
+
+
 def test_previous_dates_stay_exact_through_the_live_feed_and_an_upgrade(empty_engine, city_dir):
     load_directory(city_dir, empty_engine)
     simulate(empty_engine, rate_per_minute=120, tick_seconds=0, ticks=3, seed=2)
@@ -144,11 +164,15 @@ def test_previous_dates_stay_exact_through_the_live_feed_and_an_upgrade(empty_en
     with empty_engine.connect() as connection:
         rows = pd.DataFrame(connection.execute(select(schema.member_activities.c.member_id,
                                                       schema.member_activities.c.kind,
-                                                      schema.member_activities.c.activity_date)).all())
+                                                      schema.member_activities.c.activity_date,
+                                                      schema.member_activities.c.hours)).all())
     for days, got in zip((0, 3, 40), kept, strict=True):
         start = TEST_AS_OF - timedelta(days=days)
-        window = rows[pd.to_datetime(rows["activity_date"]).dt.date >= start]
-        assert {row["kind"]: row["members"] for row in got} == dict(window.groupby("kind")["member_id"].nunique())
+        window = rows[pd.to_datetime(rows["activity_date"]).dt.date >= start].groupby("kind")
+        assert {row["kind"]: row["members"] for row in got} == dict(window["member_id"].nunique())
+        assert {row["kind"]: row["activities"] for row in got} == dict(window.size())
+        assert {row["kind"]: row["hours"] for row in got} == pytest.approx(dict(window["hours"].sum()))
+    assert_activity_days_count_the_activities(empty_engine)
     # A database from before version 4: no previous-date columns until build_rollups adds and fills them.
     with empty_engine.begin() as connection:
         connection.exec_driver_sql("DROP INDEX ix_member_activities_date_kind")
@@ -164,3 +188,17 @@ def test_previous_dates_stay_exact_through_the_live_feed_and_an_upgrade(empty_en
     assert {column.name for column in previous} <= {
         column["name"] for column in inspect(empty_engine).get_columns("member_activities")}
     assert counted() == kept
+
+
+def test_activity_days_follow_an_activity_moved_to_another_day_and_member(empty_engine, city_dir, tmp_path):
+    load_directory(city_dir, empty_engine)
+    activities = pd.read_csv(city_dir / "member_activities.csv", dtype=str, keep_default_na=False)
+    # One activity moved a month later and to another member: its old day loses it, its new day gains it, and
+    # both members' later activities of the kind change their previous dates.
+    moved = activities.iloc[[len(activities) // 2]].copy()
+    moved["activity_date"] = (pd.Timestamp(moved["activity_date"].iloc[0]) + pd.Timedelta(days=30)).date().isoformat()
+    moved["member_id"] = activities["member_id"].iloc[0]
+    (tmp_path / "feed").mkdir()
+    moved.to_csv(tmp_path / "feed" / "member_activities.csv", index=False)
+    load_directory(tmp_path / "feed", empty_engine)
+    assert_activity_days_count_the_activities(empty_engine)

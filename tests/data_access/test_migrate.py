@@ -14,6 +14,7 @@ from data_access import migrate, schema
 from data_access.__main__ import main
 from data_access.db import create_db_engine
 from data_access.stats import read_row_counts
+from tests.data_access.test_members import assert_activity_days_count_the_activities
 
 
 def differences(engine) -> list:
@@ -79,7 +80,7 @@ def test_a_database_built_before_migrations_upgrades_in_place_and_keeps_its_rows
     # no alembic_version.
     with empty_engine.begin() as connection:
         for table in ("task_events", "supervision_tasks", "alert_days", "alerts", "audit_log", "wall_keys",
-                      "app_users", "alembic_version", "work_order_day_grid_categories",
+                      "app_users", "alembic_version", "work_order_day_grid_categories", "member_activity_days",
                       *(table.name for table in schema.MONTHLY_ROLLUP_TABLES)):
             connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
         connection.execute(text("DROP INDEX IF EXISTS ix_work_orders_open_area"))
@@ -93,6 +94,7 @@ def test_a_database_built_before_migrations_upgrades_in_place_and_keeps_its_rows
     assert differences(empty_engine) == []
     assert_months_are_the_sums_of_days(empty_engine)
     assert_grid_category_days_count_the_orders(empty_engine)
+    assert_activity_days_count_the_activities(empty_engine)
     with empty_engine.begin() as connection:
         connection.execute(schema.audit_log.insert().values(at=1, action="export"))
     with empty_engine.begin() as connection, pytest.raises(DBAPIError, match="append-only"):
