@@ -97,11 +97,14 @@ def read_member_coverage(engine: Engine, level: str, inside: AreaScope = CITY) -
     member_counts = (select(group.label("code"), func.count().label("members"))
                      .where(members.c.status == ACTIVE, *inside.condition(members))
                      .group_by(group).subquery())
-    targets = _community_targets(level, inside) if level != "grid" else None
+    targets = _community_targets(level, inside) if level not in ("community", "grid") else None
     columns = [areas.c.code, areas.c.name_zh, areas.c.name_en,
                func.coalesce(member_counts.c.members, 0).label("members")]
     source = areas.outerjoin(member_counts, member_counts.c.code == areas.c.code)
-    if targets is not None:
+    if level == "community":
+        # A community's target is its own: no join, which SQLite would walk once per community.
+        columns.append(func.coalesce(areas.c.member_target, 0).label("target"))
+    elif targets is not None:
         columns.append(targets.c.target)
         source = source.outerjoin(targets, targets.c.code == areas.c.code)
     else:

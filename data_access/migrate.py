@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect
 
-from data_access.db import lift_statement_timeout
+from data_access.db import lift_statement_timeout, vacuum_tables
 from data_access.schema import metadata
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -101,4 +101,8 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
         else:
             _check_known(before)
         command.upgrade(_config(connection), "head")
-        return before, current_revision(connection)
+        after = current_revision(connection)
+    if after != before:
+        # New tables and rebuilt indexes get their visibility map and statistics at once (PostgreSQL).
+        vacuum_tables(engine, [table.name for table in metadata.sorted_tables])
+    return before, after

@@ -141,7 +141,8 @@ work_orders = Table(
     # Any area filter is a range of grid codes (codes nest by prefix), so one area index serves all levels.
     Index("ix_work_orders_received", "received_at"),
     Index("ix_work_orders_grid_received", "grid_code", "received_at"),
-    Index("ix_work_orders_resolved", "resolved_at"),
+    # Covering what a past moment's backlog asks of the orders resolved since (work_orders.read_backlog).
+    Index("ix_work_orders_resolved", "resolved_at", "is_open", "received_at", "due_at", "grid_code"),
     Index("ix_work_orders_called_back", "called_back_at"),
     Index("ix_work_orders_due", "due_at"),
     Index("ix_work_orders_open", "is_open", "due_at"),
@@ -168,7 +169,8 @@ members = Table(
     Column("skills", Text),
     Column("claimed_posts", Text),
     Column("status", String(16), nullable=False),
-    Index("ix_members_community", "community_code"),
+    # With the status: active members per community are counted from the index alone (member coverage).
+    Index("ix_members_community", "community_code", "status"),
     Index("ix_members_street", "street_code"),
     Index("ix_members_district", "district_code"),
 )
