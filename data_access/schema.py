@@ -145,7 +145,9 @@ work_orders = Table(
     Index("ix_work_orders_resolved", "resolved_at", "is_open", "received_at", "due_at", "grid_code"),
     Index("ix_work_orders_called_back", "called_back_at"),
     Index("ix_work_orders_due", "due_at"),
-    Index("ix_work_orders_open", "is_open", "due_at"),
+    # Covering the backlog's open orders (work_orders.read_backlog) on SQLite too, where `is_open = 1` does not
+    # select the partial index below.
+    Index("ix_work_orders_open", "is_open", "due_at", "received_at", "grid_code"),
 )
 # The open orders alone (about 1 % of them), by area: backlog and overdue reads of any area and window touch only
 # these entries instead of intersecting the open orders with a year of the area's orders.

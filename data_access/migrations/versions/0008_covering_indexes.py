@@ -1,6 +1,7 @@
-"""Two indexes cover their reads (issue 12): the resolved-at index a past moment's backlog (the orders resolved
-since that moment counted from the index alone: a previous period's backlog at city scale read ~400 k rows one by
-one), the members' community index their status (active members per community for the coverage map).
+"""Indexes cover their reads (issue 12): the resolved-at and open-orders indexes a past moment's backlog (the
+orders resolved since that moment and the open ones received since, counted from the indexes alone: a previous
+period's backlog at city scale read ~400 k rows one by one), the members' community index their status (active
+members per community for the coverage map).
 
 Revision ID: 0008_covering_indexes
 Revises: 0007_member_activity_days
@@ -20,11 +21,16 @@ def upgrade() -> None:
     op.drop_index("ix_work_orders_resolved", table_name="work_orders")
     op.create_index("ix_work_orders_resolved", "work_orders",
                     ["resolved_at", "is_open", "received_at", "due_at", "grid_code"], unique=False)
+    op.drop_index("ix_work_orders_open", table_name="work_orders")
+    op.create_index("ix_work_orders_open", "work_orders", ["is_open", "due_at", "received_at", "grid_code"],
+                    unique=False)
     op.drop_index("ix_members_community", table_name="members")
     op.create_index("ix_members_community", "members", ["community_code", "status"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_work_orders_open", table_name="work_orders")
+    op.create_index("ix_work_orders_open", "work_orders", ["is_open", "due_at"], unique=False)
     op.drop_index("ix_members_community", table_name="members")
     op.create_index("ix_members_community", "members", ["community_code"], unique=False)
     op.drop_index("ix_work_orders_resolved", table_name="work_orders")
