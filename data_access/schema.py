@@ -150,8 +150,12 @@ work_orders = Table(
     Index("ix_work_orders_open", "is_open", "due_at", "received_at", "grid_code"),
 )
 # The open orders alone (about 1 % of them), by area: backlog and overdue reads of any area and window touch only
-# these entries instead of intersecting the open orders with a year of the area's orders.
-Index("ix_work_orders_open_area", work_orders.c.grid_code, work_orders.c.due_at, work_orders.c.received_at,
+# these entries instead of intersecting the open orders with a year of the area's orders. The keys the overdue
+# counts group and filter by ride along, so PostgreSQL counts them from the index alone (a year's overdue orders
+# per H3 cell fetched 35 k rows one by one).
+OPEN_AREA_COLUMNS = ("grid_code", "due_at", "received_at", "district_code", "street_code", "community_code",
+                     "category_l1", "channel", "h3_r7", "h3_r8", "h3_r9")
+Index("ix_work_orders_open_area", *(work_orders.c[name] for name in OPEN_AREA_COLUMNS),
       postgresql_where=work_orders.c.is_open, sqlite_where=work_orders.c.is_open)
 
 members = Table(
