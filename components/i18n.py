@@ -361,7 +361,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "tour.task.returned": ("退回原因", "Returned because"),
     "tour.task.withheld": ("督办要求与办理记录仅向工作人员显示。",
                            "The instruction and the notes are shown to staff only."),
-    "tour.task.after": ("{duration} 后", "{duration} later"),
+    "tour.task.after": ("{duration}后", "{duration} later"),
     "tour.task.timeline": ("办理全程", "Every step"),
     "tour.members.title": ("党员下沉：到社区报到，为群众服务", "Members report in to communities and serve"),
     "tour.members.caption": ("{deployed}名在职党员下沉到社区，本周{active}人到岗，服务{hours}小时。",

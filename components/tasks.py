@@ -15,7 +15,7 @@ from components import cached, colours, maps
 from components.alerts import days_label
 from components.context import PageContext
 from components.i18n import code_label, translate
-from components.views import build_text_table, escape_markdown, format_duration, format_time, render_table
+from components.views import build_text_table, escape_markdown, format_time, render_table
 from data_access import codes, tasks
 from data_access.city_time import local_day_start
 from data_access.roles import ROLES, AccessDenied
@@ -185,14 +185,14 @@ def build_task_journey(alert, history: pd.DataFrame) -> pd.DataFrame:
     rows = []
     if alert is not None:
         rows.append({"step": "alert", "label_zh": translate("tour.task.alert_step", "zh"),
-                     "label_en": translate("tour.task.alert_step", "en"), "time": days_label(alert), "after": "",
+                     "label_en": translate("tour.task.alert_step", "en"), "time": days_label(alert), "after": None,
                      "role_zh": "", "role_en": "", "note": None})
     previous = None
     for event in history.itertuples():
         rows.append({"step": event.action, "label_zh": code_label(codes.TASK_ACTIONS, event.action, "zh"),
                      "label_en": code_label(codes.TASK_ACTIONS, event.action, "en"),
                      "time": format_time(event.at, "%Y-%m-%d %H:%M"),
-                     "after": format_duration(int(event.at) - previous) if previous is not None else "",
+                     "after": int(event.at) - previous if previous is not None else None,
                      "role_zh": code_label(ROLES, event.role, "zh"), "role_en": code_label(ROLES, event.role, "en"),
                      "note": event.note if isinstance(event.note, str) and event.note else None})
         previous = int(event.at)

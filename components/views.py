@@ -125,12 +125,16 @@ def escape_markdown(text: str) -> str:
     return "".join(f"\\{character}" if character in MARKDOWN_SPECIALS else character for character in text)
 
 
-def format_duration(seconds: int) -> str:
-    """Elapsed time as d h m ("2d 3h 5m", "3h 0m", "45m")."""
+DURATION_UNITS = {"en": ("d ", "h ", "m"), "zh": ("天", "小时", "分钟")}
+
+
+def format_duration(seconds: int, language: str = "en") -> str:
+    """Elapsed time in days, hours and minutes ("2d 3h 5m", "3h 0m", "45m"; in Chinese "2天3小时5分钟")."""
+    day, hour, minute = DURATION_UNITS["zh" if language == "zh" else "en"]
     days, rest = divmod(int(seconds), 86_400)
     hours, rest = divmod(rest, 3_600)
     minutes = rest // 60
-    return (f"{days}d " if days else "") + (f"{hours}h " if hours or days else "") + f"{minutes}m"
+    return (f"{days}{day}" if days else "") + (f"{hours}{hour}" if hours or days else "") + f"{minutes}{minute}"
 
 
 def format_time(epoch: int | None, pattern: str = "%m-%d %H:%M") -> str:

@@ -161,7 +161,7 @@ def step_task(tour: Tour) -> None:
             if alert is not None else code_label(codes.CATEGORIES_L1, task["category_l1"], language)
         return {"task": int(task["task_id"]), "area": task[f"area_name_{suffix}"] or task["area_code"],
                 "what": what or "—", "assignee": task_assignee(task, language),
-                "duration": format_duration(verified - dispatched)}
+                "duration": format_duration(verified - dispatched, language)}
 
     caption("tour.task.caption", values("zh"), values("en"))
     facts, place = st.columns([3, 2])
@@ -237,8 +237,10 @@ def render_task_timeline(journey: pd.DataFrame) -> None:
         with column.container(border=True):
             st.markdown(f"**{escape_markdown(step.label_zh)}**  \n{escape_markdown(step.label_en)}")
             st.caption(escape_markdown(step.time))
-            if step.after:
-                st.caption(" / ".join(both("tour.task.after", duration=step.after)))
+            if step.after is not None and not pd.isna(step.after):
+                st.caption(" / ".join(
+                    translate("tour.task.after", language, duration=format_duration(int(step.after), language))
+                    for language in ("zh", "en")))
             if step.role_zh:
                 st.caption(escape_markdown(f"{step.role_zh} · {step.role_en}"))
 

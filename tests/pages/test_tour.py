@@ -198,7 +198,8 @@ def test_the_task_step_follows_the_task_from_its_alert_through_every_recorded_st
     captions = " ".join(item.value for item in app.caption).replace("\\", "")
     # The time since the step before, for every step after the dispatch.
     for (_, before, *_), (_, at, *_) in itertools.pairwise(history):
-        assert translate("tour.task.after", "en", duration=format_duration(at - before)) in captions
+        for language in ("zh", "en"):
+            assert translate("tour.task.after", language, duration=format_duration(at - before, language)) in captions
     text = " ".join(item.value for item in app.markdown).replace("\\", "")
     assert f"#{followed}" in text and evidence_text(alert, "zh") in text and evidence_text(alert, "en") in text
     assert len(app.get("deck_gl_json_chart")) == 1
