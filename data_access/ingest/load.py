@@ -15,7 +15,7 @@ import psycopg
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
-from data_access.alerts import refresh_current_day
+from data_access.alerts import forget_inputs, refresh_current_day
 from data_access.db import database_unavailable
 from data_access.ingest import (
     grid_workers,
@@ -81,7 +81,10 @@ def load_directory(directory: str | Path, engine: Engine, progress: Progress = _
     for name in present:
         progress(f"checking {name}")
         parsed[name] = _read_file(directory, name)
-    return _load(parsed, engine, progress)
+    written = _load(parsed, engine, progress)
+    # A directory may change any earlier day: the live feed's cached alert inputs are read again.
+    forget_inputs(engine)
+    return written
 
 
 def load_frames(frames: dict[str, pd.DataFrame], engine: Engine, progress: Progress = _quiet,

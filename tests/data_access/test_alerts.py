@@ -22,6 +22,7 @@ from data_access.alerts import (
     DEFAULT_PARAMETERS,
     AlertDayError,
     compute_alerts,
+    forget_inputs,
     read_alert,
     read_alert_areas,
     read_alert_list,
@@ -31,8 +32,10 @@ from data_access.alerts import (
     read_open_alerts,
 )
 from data_access.alerts import clusters as clusters_module
+from data_access.alerts import compute as compute_module
 from data_access.alerts.compute import day_number
 from data_access.alerts.model import upper_limit
+from data_access.city_time import day_number_to_date
 from data_access.db import create_db_engine
 from data_access.ingest import load_directory
 from data_access.scope import CITIZEN_TEXT, AreaScope, OutsideArea
@@ -394,3 +397,50 @@ def test_three_reports_at_one_place_on_a_busy_street_are_a_cluster_though_its_20
     wide = replace(parameters, cluster_scan_radii_m=())
     assert clusters_module.find_clusters(day, window, baseline, wide, 1500).empty
     assert expected_alerts.clusters(orders, day, wide, 1500) == []
+
+
+def _assert_same_inputs(rolled, fresh):
+    assert rolled.day == fresh.day
+    for level in rolled.surge_baseline.levels:
+        pd.testing.assert_frame_equal(rolled.surge_baseline.levels[level], fresh.surge_baseline.levels[level])
+        pd.testing.assert_frame_equal(rolled.baseline_sums.series[level], fresh.baseline_sums.series[level])
+        pd.testing.assert_frame_equal(rolled.baseline_sums.peaks[level], fresh.baseline_sums.peaks[level])
+    assert rolled.surge_baseline.inverse_size == fresh.surge_baseline.inverse_size
+    assert np.array_equal(rolled.surge_baseline.weights, fresh.surge_baseline.weights)
+    assert np.array_equal(rolled.baseline_sums.totals, fresh.baseline_sums.totals)
+    pd.testing.assert_frame_equal(rolled.earlier_orders, fresh.earlier_orders)
+    pd.testing.assert_frame_equal(rolled.cluster_baseline, fresh.cluster_baseline)
+    assert rolled.stock_history.keys() == fresh.stock_history.keys()
+    for measure, frame in rolled.stock_history.items():
+        pd.testing.assert_frame_equal(frame, fresh.stock_history[measure])
+
+
+def test_the_live_feed_rolls_its_inputs_on_to_the_next_day_as_they_would_be_read(crafted_engine, crafted_dir,
+                                                                                   monkeypatch):
+    # Runs last: it stores the alerts of the days before DAY again.
+    engine, parameters = crafted_engine, DEFAULT_PARAMETERS
+    forget_inputs(engine)
+    first = day_number(DAY) - 4
+    compute_alerts(engine, day_number_to_date(first), parameters, cached=True)
+    real = compute_module.read_day_inputs
+    read = []
+    monkeypatch.setattr(compute_module, "read_day_inputs",
+                        lambda engine, day, parameters: read.append(day) or real(engine, day, parameters))
+    for day in range(first + 1, day_number(DAY) + 1):
+        compute_alerts(engine, day_number_to_date(day), parameters, cached=True)
+        rolled = compute_module._INPUTS[engine][1]
+        fresh = real(engine, day, parameters)
+        _assert_same_inputs(rolled, fresh)
+        end = expected_alerts.day_start(day + 1)
+        pd.testing.assert_frame_equal(compute_module.find_day(engine, rolled, end, parameters),
+                                      compute_module.find_day(engine, fresh, end, parameters))
+    assert read == []
+    # DAY's surge, cluster and backlog jump are found from the rolled inputs.
+    assert {"surge", "repeat_cluster", "backlog"} <= set(read_alerts(engine, day=DAY)["kind"])
+    # A process that did not compute the day before reads the inputs afresh, and so after a load.
+    compute_module.forget_inputs(engine)
+    compute_alerts(engine, DAY, parameters, cached=True)
+    assert read == [day_number(DAY)]
+    load_directory(crafted_dir[0], engine)
+    compute_alerts(engine, DAY, parameters, cached=True)
+    assert read == [day_number(DAY)] * 2
