@@ -166,9 +166,24 @@ def _level_sums(grid_counts: pd.DataFrame, level: str, min_observed: int) -> tup
     return series.astype("int64"), peaks
 
 
+def _day_sums(day_counts: pd.DataFrame, level: str, min_observed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """_level_sums of one day's grid counts (each series has that day's weekday only)."""
+    daily = by_level(day_counts, level)
+    daily = daily.assign(area_code=daily["area_code"].astype(str), category_l1=daily["category_l1"].astype(str))
+    received = daily["received"].to_numpy(dtype="int64")
+    data = np.zeros((len(daily), 8), dtype="int64")
+    if len(daily):
+        data[:, weekday(int(daily["day"].iat[0]))] = received
+    data[:, 7] = received * received
+    series = pd.DataFrame(data, columns=[*range(7), "yy"],
+                          index=pd.MultiIndex.from_frame(daily[SERIES_KEY]))
+    return series, daily.loc[received >= min_observed, PEAK_COLUMNS]
+
+
 def _ordered(series: pd.DataFrame, peaks: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One order for the same sums however they were made (their float results then agree to the bit)."""
     series = series[series[list(range(7))].to_numpy().any(axis=1)].sort_index()
+    series.index = series.index.remove_unused_levels()
     peaks = peaks.sort_values(PEAK_COLUMNS[:3]).reset_index(drop=True).astype({"day": "int64", "received": "int64"})
     return series, peaks
 
@@ -196,8 +211,8 @@ def roll_sums(sums: BaselineSums, day_counts: pd.DataFrame) -> BaselineSums:
     totals = np.append(sums.totals[1:], int(day_counts["received"].sum()))
     series, peaks = {}, {}
     for level in SURGE_LEVELS:
-        old_series = _level_sums(gone, level, sums.min_observed)[0] if len(gone) else None
-        new_series, new_peaks = _level_sums(day_counts, level, sums.min_observed) if len(day_counts) \
+        old_series = _day_sums(gone, level, sums.min_observed)[0] if len(gone) else None
+        new_series, new_peaks = _day_sums(day_counts, level, sums.min_observed) if len(day_counts) \
             else (None, None)
         combined = sums.series[level]
         if old_series is not None:
@@ -253,6 +268,39 @@ def _spread(y: np.ndarray, yy: np.ndarray, yw: np.ndarray, w: np.ndarray | float
     return level, np.maximum(inverse, 0.0)
 
 
+def exceeds(counts: np.ndarray, mean: np.ndarray, inverse_size: np.ndarray, alpha: float) -> np.ndarray:
+    """counts > model.upper_limit(mean, inverse_size, alpha), element by element, by the same sums of
+    probabilities stopped at each count less one: an ordinary day needs far fewer terms than its limit."""
+    counts = np.asarray(counts, dtype=float)
+    mean = np.asarray(mean, dtype=float)
+    inverse = np.broadcast_to(np.asarray(inverse_size, dtype=float), mean.shape).copy()
+    result = np.zeros(mean.shape, dtype=bool)
+    if mean.size == 0:
+        return result
+    if np.any(mean <= 0):
+        raise ValueError("exceeds needs positive means")
+    # upper_limit's arithmetic, step by step, so the answer is the same to the bit.
+    poisson = inverse <= 0
+    log_p = np.where(poisson, -mean, -np.log1p(inverse * mean) / np.where(poisson, 1.0, inverse))
+    cdf = np.exp(log_p)
+    result[cdf >= 1 - alpha] = counts[cdf >= 1 - alpha] > 0
+    # Only while the limit could still be below the count: from a limit of `count` on, it is not exceeded.
+    active = np.flatnonzero((cdf < 1 - alpha) & (counts >= 2))
+    log_p, log_mean, log_scale = log_p[active], np.log(mean[active]), np.log1p(inverse[active] * mean[active])
+    r, cdf = inverse[active], cdf[active]
+    x = 0
+    while active.size:
+        log_p = log_p + log_mean + np.log1p(r * x) - np.log(x + 1.0) - log_scale
+        x += 1
+        cdf = cdf + np.exp(log_p)
+        done = cdf >= 1 - alpha
+        result[active[done]] = counts[active[done]] > x
+        keep = ~done & (counts[active] >= x + 2)
+        active, log_p, log_mean, log_scale, r, cdf = (
+            active[keep], log_p[keep], log_mean[keep], log_scale[keep], r[keep], cdf[keep])
+    return result
+
+
 def ordinary_spread(series: pd.DataFrame, peaks: pd.DataFrame, weights: np.ndarray, totals: tuple[float, float],
                     baseline_days: int, parameters: AlertParameters) -> dict[str, float]:
     """Each category's overdispersion over the ordinary days of its series (BaselineSums' `series` and
@@ -270,8 +318,8 @@ def ordinary_spread(series: pd.DataFrame, peaks: pd.DataFrame, weights: np.ndarr
     yw = np.zeros(len(series))
     for index in range(7):
         yw += by_weekday[:, index] * weights[index]
-    names, category = np.unique(series.index.get_level_values("category_l1").to_numpy(dtype=object).astype(str),
-                                return_inverse=True)
+    # _ordered left only the categories in use among the index's levels.
+    names, category = series.index.levels[1], series.index.codes[1]
     count = len(series)
     # ordinary_alpha 0: every day counts (no day is left out).
     peaks = peaks.iloc[:0] if parameters.ordinary_alpha <= 0 else peaks
@@ -281,9 +329,15 @@ def ordinary_spread(series: pd.DataFrame, peaks: pd.DataFrame, weights: np.ndarr
     peak_terms = (peak_y, peak_y * peak_y, peak_y * peak_w, peak_w, np.square(peak_w))
     left_out = np.zeros(len(peaks), dtype=bool)
     level, inverse = y / totals[0], np.zeros(len(names))
+    peak_level, peak_inverse = np.full(len(peaks), np.nan), np.full(len(peaks), np.nan)
     for round_number in range(10):
-        mean = np.maximum(level[position] * peak_w, 1 / baseline_days)
-        above = peak_y > upper_limit(mean, inverse[category[position]], parameters.ordinary_alpha)
+        # A day is tested again only when its series' level or its category's spread moved (else: as before).
+        level_now, inverse_now = level[position], inverse[category[position]]
+        moved = (level_now != peak_level) | (inverse_now != peak_inverse)
+        peak_level, peak_inverse = level_now, inverse_now
+        above = left_out.copy()
+        above[moved] = exceeds(peak_y[moved], np.maximum(level_now[moved] * peak_w[moved], 1 / baseline_days),
+                               inverse_now[moved], parameters.ordinary_alpha)
         if round_number and np.array_equal(above, left_out):
             break
         left_out = above

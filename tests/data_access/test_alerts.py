@@ -35,6 +35,7 @@ from data_access.alerts import clusters as clusters_module
 from data_access.alerts import compute as compute_module
 from data_access.alerts.compute import day_number
 from data_access.alerts.model import upper_limit
+from data_access.alerts.surges import exceeds
 from data_access.city_time import day_number_to_date
 from data_access.db import create_db_engine
 from data_access.ingest import load_directory
@@ -80,6 +81,21 @@ def test_the_negative_binomial_limit_matches_its_probability_function():
         for alpha in (1e-2, 1e-4):
             assert upper_limit(means, inverse, alpha).tolist() == [
                 expected_alerts.nb_quantile(mean, inverse, alpha) for mean in means]
+
+
+def test_a_count_exceeds_its_limit_exactly_when_it_is_above_the_quantile():
+    # What the surge baseline's rounds ask of every past day, answered without summing up to the limit.
+    rng = np.random.default_rng(3)
+    means = np.concatenate([rng.uniform(0.05, 3, 400), rng.uniform(3, 300, 400)])
+    inverse = rng.choice([0.0, 0.01, 0.3, 2.0], len(means))
+    counts = np.maximum(0, np.round(means * rng.uniform(0, 3, len(means)))).astype(int)
+    for alpha in (0.005, 1e-4):
+        limits = np.array([expected_alerts.nb_quantile(mean, size, alpha)
+                           for mean, size in zip(means, inverse, strict=True)])
+        assert (exceeds(counts, means, inverse, alpha) == (counts > limits)).all()
+        assert not exceeds(limits, means, inverse, alpha).any()
+        assert (exceeds(counts, means, inverse, alpha) == (counts > upper_limit(means, inverse, alpha))).all()
+        assert exceeds(limits + 1, means, inverse, alpha).all()
 
 
 def test_the_surge_is_flagged_and_an_area_at_its_usual_level_or_a_grid_from_0_to_1_is_not(day_alerts, crafted_dir):
