@@ -60,12 +60,13 @@ BASELINE_ORDER_COLUMNS = [*clusters.BASELINE_COLUMNS, "received_at"]
 
 
 def _in_order(orders: pd.DataFrame) -> pd.DataFrame:
-    """Orders in one order however they were read (sums over them then agree to the bit), text as objects."""
-    keys = ["received_at", "order_no"] if "order_no" in orders.columns else ["received_at", "category_l2", "lon", "lat"]
+    """Orders by received_at (the cluster window's then by order_no: a cluster's centre is a sum over its orders,
+    the same to the bit in the same order; the spots' baseline is only counted), text as Python objects."""
+    keys = ["received_at", "order_no"] if "order_no" in orders.columns else ["received_at"]
     # Text as Python objects: every batch takes the window's and the baseline's columns as numpy arrays, and
     # converting Arrow-backed text each time cost more than the rest of a batch's cluster search.
     text = {name: object for name in orders.columns if pd.api.types.is_string_dtype(orders[name])}
-    return orders.sort_values(keys).reset_index(drop=True).astype(text)
+    return orders.sort_values(keys, kind="stable").reset_index(drop=True).astype(text)
 
 
 def read_day_inputs(engine: Engine, day: int, parameters: AlertParameters) -> DayInputs:
@@ -104,7 +105,7 @@ def roll_day_inputs(engine: Engine, inputs: DayInputs, parameters: AlertParamete
     baseline = inputs.cluster_baseline
     baseline_start = clusters.baseline_span(following, parameters)[0]
     kept = int(np.searchsorted(baseline["received_at"].to_numpy(), baseline_start, side="left"))
-    moved = _in_order(earlier.iloc[:leaving][BASELINE_ORDER_COLUMNS])
+    moved = earlier.iloc[:leaving][BASELINE_ORDER_COLUMNS]
     cluster_baseline = pd.concat([baseline.iloc[kept:], moved], ignore_index=True) if len(moved) \
         else baseline.iloc[kept:].reset_index(drop=True)
     stocks = backlog.extend_stocks(engine, inputs.stock_history, day, end)
