@@ -197,6 +197,12 @@ def forget_inputs(engine: Engine) -> None:
     _INPUTS.pop(engine, None)
 
 
+def cached_inputs_start(engine: Engine) -> int | None:
+    """The start of the day whose inputs the engine has cached (they hold what was received before it), or None."""
+    known = _INPUTS.get(engine)
+    return None if known is None else surges.day_start(known[1].day)
+
+
 def compute_alerts(engine: Engine, as_of: date | None = None, parameters: AlertParameters = DEFAULT_PARAMETERS,
                    cached: bool = False) -> pd.DataFrame:
     """Compute and store the alerts of `as_of` (default: the data's current day, up to its "now"); return the

@@ -38,7 +38,7 @@ from data_access.alerts.model import upper_limit
 from data_access.alerts.surges import exceeds
 from data_access.city_time import day_number_to_date
 from data_access.db import create_db_engine
-from data_access.ingest import load_directory
+from data_access.ingest import load_directory, load_frames
 from data_access.scope import CITIZEN_TEXT, AreaScope, OutsideArea
 from tests import expected, expected_alerts
 from tests.alert_city import DAY, write_crafted_city
@@ -456,6 +456,20 @@ def test_the_live_feed_rolls_its_inputs_on_to_the_next_day_as_they_would_be_read
     assert read == []
     # DAY's surge, cluster and backlog jump are found from the rolled inputs.
     assert {"surge", "repeat_cluster", "backlog"} <= set(read_alerts(engine, day=DAY)["kind"])
+    # A live batch that adds a late report (an order of an earlier day) drops them; one with the day's own
+    # orders and steps on orders already stored does not.
+    stored = expected.csv(crafted_dir[0], "work_orders.csv").head(1)
+
+    def batch(number, moment):
+        row = stored.assign(order_no=number, received_at=f"{moment:%Y-%m-%d %H:%M:%S}",
+                            resolved_at=f"{moment + pd.Timedelta(hours=1):%Y-%m-%d %H:%M:%S}",
+                            due_at=f"{moment + pd.Timedelta(days=3):%Y-%m-%d %H:%M:%S}")
+        return {"work_orders.csv": pd.concat([stored, row], ignore_index=True)}
+
+    load_frames(batch("LIVE1", pd.Timestamp(DAY) + pd.Timedelta(hours=23)), engine, update_alerts=False)
+    assert compute_module.cached_inputs_start(engine) == expected_alerts.day_start(day_number(DAY))
+    load_frames(batch("LATE1", pd.Timestamp(DAY) - pd.Timedelta(hours=1)), engine, update_alerts=False)
+    assert compute_module.cached_inputs_start(engine) is None
     # A process that did not compute the day before reads the inputs afresh, and so after a load.
     compute_module.forget_inputs(engine)
     compute_alerts(engine, DAY, parameters, cached=True)
