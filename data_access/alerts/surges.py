@@ -168,8 +168,11 @@ def _level_sums(grid_counts: pd.DataFrame, level: str, min_observed: int) -> tup
 
 def _day_sums(day_counts: pd.DataFrame, level: str, min_observed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """_level_sums of one day's grid counts (each series has that day's weekday only)."""
-    daily = by_level(day_counts, level)
-    daily = daily.assign(area_code=daily["area_code"].astype(str), category_l1=daily["category_l1"].astype(str))
+    # One day's few thousand rows: text keys group faster than by_level's categories.
+    daily = pd.DataFrame({"area_code": day_counts["grid_code"].astype(str).str[:AREA_LEVELS[level]],
+                          "category_l1": day_counts["category_l1"].astype(str),
+                          "day": day_counts["day"].to_numpy(), "received": day_counts["received"].to_numpy()})
+    daily = daily.groupby([*SERIES_KEY, "day"], as_index=False, sort=False)["received"].sum()
     received = daily["received"].to_numpy(dtype="int64")
     data = np.zeros((len(daily), 8), dtype="int64")
     if len(daily):
