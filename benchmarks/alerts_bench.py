@@ -1,6 +1,6 @@
 """Early-warning benchmark: recall of the injected events, false alarms where nothing was injected, timings.
 
-    python benchmarks/alerts_bench.py --dir DIR --db URL [--days N] [--sweep] [--timing-runs N]
+    python benchmarks/alerts_bench.py --dir DIR --db URL [--days N] [--sweep] [--timing-runs N] [--timing-only]
 
 DIR holds the generated inputs with events.truth.csv (python -m sample_data generate), URL the database they
 were loaded into. Over the last N days (default: from the first injected event's day to the as-of day) it
@@ -11,8 +11,9 @@ finds each day's alerts with the default parameters (and, with --sweep, with oth
 - false alarms: flagged (kind, area, category, day) that no labelled event explains, per 100 communities per
   week, by kind;
 - timings, wall and CPU seconds of this process (SQLite runs inside it; a PostgreSQL server's own CPU is not
-  counted): a full day computed and stored from nothing, the earlier days' inputs alone, and the live feed's
-  update of the current day once its earlier days are cached.
+  counted): a full day computed and stored from nothing, the earlier days' inputs alone, the live feed's
+  update of the current day once its earlier days are cached, and its first batch of a new day after the
+  previous day was computed (the inputs rolled on at midnight). --timing-only: the timings alone.
 
 The days are evaluated from the span's orders, counts and stocks read once (the same functions find the
 alerts as in data_access.alerts.compute, on the same rows); the last day is also computed the way the command
@@ -39,12 +40,14 @@ from data_access.alerts.compute import (
     DayData,
     DayInputs,
     day_number,
+    find_day,
     find_in,
     forget_inputs,
     read_day_data,
     read_day_inputs,
     refresh_current_day,
     resolve_day,
+    roll_day_inputs,
 )
 from data_access.alerts.surges import day_start
 from data_access.areas import read_area_counts
@@ -69,6 +72,8 @@ SWEEP = {
 }
 # Parameters the surge baseline depends on (the others only change what is found from the same inputs).
 BASELINE_FIELDS = ("baseline_weeks", "min_observed", "ordinary_alpha")
+# A first batch just after midnight counts the day's orders up to this moment.
+EARLY_SECONDS = 10 * 60
 
 
 def read_truth(directory: Path) -> pd.DataFrame:
@@ -214,8 +219,13 @@ def main() -> int:
                              f"{', '.join(SWEEP)})")
     parser.add_argument("--timing-runs", type=int, default=3)
     parser.add_argument("--no-timing", action="store_true", help="recall and false alarms only")
+    parser.add_argument("--timing-only", action="store_true", help="timings only")
     arguments = parser.parse_args()
     engine = create_db_engine(arguments.db)
+    if arguments.timing_only:
+        describe_timings(engine, resolve_day(engine, None, DEFAULT_PARAMETERS)[0], arguments.timing_runs)
+        engine.dispose()
+        return 0
     truth = read_truth(arguments.dir)
     last, _ = resolve_day(engine, None, DEFAULT_PARAMETERS)
     injected = truth[truth["event_id"].str[0].isin(["S", "C"])]
@@ -273,27 +283,50 @@ def main() -> int:
     if arguments.no_timing:
         engine.dispose()
         return 0
-    # Timings on the last day: the inputs alone, then the whole day from nothing (nothing cached, findings
-    # stored), then the live feed's update once the earlier days are cached.
-    inputs_timing = [timed(read_day_inputs, engine, last, DEFAULT_PARAMETERS)[1:] for _ in range(arguments.timing_runs)]
+    describe_timings(engine, last, arguments.timing_runs)
+    engine.dispose()
+    return 0
+
+
+def describe_timings(engine, last: int, runs: int) -> None:
+    """Timings on the last day (the data's current one): the inputs alone, then the whole day from nothing
+    (nothing cached, findings stored), the live feed's update once the earlier days are cached, and its first
+    batch of the day when the process computed the day before (its inputs rolled on)."""
+    inputs_timing = [timed(read_day_inputs, engine, last, DEFAULT_PARAMETERS)[1:] for _ in range(runs)]
     full = []
-    for _ in range(arguments.timing_runs):
+    for _ in range(runs):
         forget_inputs(engine)
         full.append(timed(compute_alerts, engine, day_number_to_date(last))[1:])
     refresh_current_day(engine)
-    batch = [timed(refresh_current_day, engine)[1:] for _ in range(arguments.timing_runs * 3)]
-    today = int(span.counts.loc[span.counts["day"] == last, "received"].sum())
+    batch = [timed(refresh_current_day, engine)[1:] for _ in range(runs * 3)]
+    first_batch, rolled, early = [], [], []
+    for _ in range(runs):
+        forget_inputs(engine)
+        compute_alerts(engine, day_number_to_date(last - 1), cached=True)
+        first_batch.append(timed(refresh_current_day, engine)[1:])
+        previous = read_day_inputs(engine, last - 1, DEFAULT_PARAMETERS)
+        rolled.append(timed(roll_day_inputs, engine, previous, DEFAULT_PARAMETERS)[1:])
+        # Just after midnight: the rolled inputs and the findings of the day's first ten minutes (not stored).
+        early.append(timed(lambda previous=previous: find_day(
+            engine, roll_day_inputs(engine, previous, DEFAULT_PARAMETERS), day_start(last) + EARLY_SECONDS,
+            DEFAULT_PARAMETERS))[1:])
+    today = int(surges.read_grid_counts(engine, last, day_start(last + 1))["received"].sum())
 
     def describe(runs):
         walls, cpus = [run[0] for run in runs], [run[1] for run in runs]
         return (f"median {statistics.median(walls):.2f} s wall ({statistics.median(cpus):.2f} s CPU), "
                 f"max {max(walls):.2f} s wall ({max(cpus):.2f} s CPU)")
 
+    print(f"database: {engine.url.render_as_string(hide_password=True)}; day {day_number_to_date(last)}")
     print(f"earlier days' inputs alone: {describe(inputs_timing)}")
     print(f"full day (read, find, store; nothing cached): {describe(full)}")
     print(f"live-feed update of the current day ({today:,} orders so far; earlier days cached): {describe(batch)}")
-    engine.dispose()
-    return 0
+    print(f"first batch of a new day after the previous day was computed (inputs rolled on; the whole day's "
+          f"orders in that one batch, a worst case): {describe(first_batch)}")
+    print(f"of which rolling the inputs on to the day: {describe(rolled)}")
+    early_orders = int(surges.read_grid_counts(engine, last, day_start(last) + EARLY_SECONDS)["received"].sum())
+    print(f"a first batch at 00:{EARLY_SECONDS // 60:02d} ({early_orders:,} orders so far): inputs rolled on, "
+          f"findings (not stored): {describe(early)}")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,9 @@
 Public functions (the alerts page and the wall call these):
 - compute_alerts(engine, as_of=None) — compute and store a day's alerts, return them;
 - compute_alert_days(engine, days, as_of=None) — the same for several days in order (a backfill);
-- refresh_current_day(engine) — the live feed's update after a batch (earlier days' inputs cached);
+- refresh_current_day(engine) — the live feed's update after a batch (earlier days' inputs cached, rolled on to
+  the next day at midnight); forget_inputs(engine) — drop them (a load that changed earlier days),
+  cached_inputs_start(engine) — the start of their day;
 - read_alerts(engine, scope, status=None, day=None, kinds=()), read_open_alerts(engine, scope, kinds=()),
   read_open_alert_count(engine, scope), read_alert(engine, alert_id, scope) — stored alerts inside a scope;
 - read_alert_series(engine, alert_id, scope) — observed against expected per day, for an alert's chart;
@@ -15,8 +17,10 @@ The rules and their parameters: docs/alerts.md.
 
 from data_access.alerts.compute import (
     AlertDayError,
+    cached_inputs_start,
     compute_alert_days,
     compute_alerts,
+    forget_inputs,
     read_alert_series,
     refresh_current_day,
 )
@@ -36,6 +40,6 @@ ALERT_KINDS = ("surge", "repeat_cluster", "backlog")
 AREA_ALERT_KINDS = ("surge", "backlog")
 
 __all__ = ["ALERT_COLUMNS", "ALERT_KINDS", "ALERT_LIST_COLUMNS", "AREA_ALERT_KINDS", "DEFAULT_PARAMETERS",
-           "AlertDayError", "AlertParameters", "compute_alert_days", "compute_alerts", "read_alert", "read_alert_areas",
-           "read_alert_list", "read_alert_series", "read_alerts", "read_open_alert_count", "read_open_alerts",
-           "read_through", "refresh_current_day"]
+           "AlertDayError", "AlertParameters", "cached_inputs_start", "compute_alert_days", "compute_alerts",
+           "forget_inputs", "read_alert", "read_alert_areas", "read_alert_list", "read_alert_series", "read_alerts",
+           "read_open_alert_count", "read_open_alerts", "read_through", "refresh_current_day"]

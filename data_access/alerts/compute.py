@@ -39,17 +39,34 @@ def day_number(day: date) -> int:
 @dataclass(frozen=True)
 class DayInputs:
     """What a day's rules read about the days before it: fixed while the day goes on, so the live feed reads
-    them once per day and process."""
+    them once per day and process, and at midnight rolls them on to the next day (roll_day_inputs)."""
 
     day: int
     surge_baseline: surges.Baseline
+    # The cluster window's earlier orders and the spots' baseline orders (with their received_at: rolling drops
+    # the oldest day), each in _in_order's order.
     earlier_orders: pd.DataFrame
     cluster_baseline: pd.DataFrame
     stock_history: dict[str, pd.DataFrame]
     # How many communities the city has (the repeat clusters' budget of chance findings is per community).
     communities: int
+    # The sums the surge baseline was built from (rolling adds a day to them and drops one).
+    baseline_sums: surges.BaselineSums | None = None
     # What the clusters' search learnt about the day's requests so far (the live feed's next batch reuses it).
     cluster_memo: clusters.ClusterMemo = field(default_factory=clusters.ClusterMemo)
+
+
+BASELINE_ORDER_COLUMNS = [*clusters.BASELINE_COLUMNS, "received_at"]
+
+
+def _in_order(orders: pd.DataFrame) -> pd.DataFrame:
+    """Orders by received_at (the cluster window's then by order_no: a cluster's centre is a sum over its orders,
+    the same to the bit in the same order; the spots' baseline is only counted), text as Python objects."""
+    keys = ["received_at", "order_no"] if "order_no" in orders.columns else ["received_at"]
+    # Text as Python objects: every batch takes the window's and the baseline's columns as numpy arrays, and
+    # converting Arrow-backed text each time cost more than the rest of a batch's cluster search.
+    text = {name: object for name in orders.columns if pd.api.types.is_string_dtype(orders[name])}
+    return orders.sort_values(keys, kind="stable").reset_index(drop=True).astype(text)
 
 
 def read_day_inputs(engine: Engine, day: int, parameters: AlertParameters) -> DayInputs:
@@ -57,14 +74,45 @@ def read_day_inputs(engine: Engine, day: int, parameters: AlertParameters) -> Da
     backlog's previous stocks."""
     start = surges.day_start(day)
     counts = surges.read_grid_counts(engine, day - parameters.baseline_weeks * 7, start)
+    sums = surges.sum_counts(counts, day, parameters)
     return DayInputs(
         day,
-        surges.build_baseline(counts, day, parameters),
-        clusters.read_orders(engine, clusters.window_start(day, parameters), start),
-        clusters.read_orders(engine, *clusters.baseline_span(day, parameters), clusters.BASELINE_COLUMNS),
+        surges.baseline_from_sums(sums, parameters),
+        _in_order(clusters.read_orders(engine, clusters.window_start(day, parameters), start)),
+        _in_order(clusters.read_orders(engine, *clusters.baseline_span(day, parameters), BASELINE_ORDER_COLUMNS)),
         backlog.read_stocks(engine, day - parameters.backlog_days, day - 1, start),
         read_area_counts(engine).get("community", 0),
+        sums,
     )
+
+
+def roll_day_inputs(engine: Engine, inputs: DayInputs, parameters: AlertParameters) -> DayInputs:
+    """The next day's inputs from this day's, reading only this day (it must have ended): its grid counts join
+    the surge baseline's sums and the oldest day leaves; its orders join the cluster window and the window's
+    oldest day moves into the spots' baseline, whose oldest day leaves; its closing stocks join the backlog's
+    history and the oldest day leaves. Equal to read_day_inputs of the next day while the earlier days' data
+    stay as they were (a load that changes them drops the cache: forget_inputs)."""
+    day, following = inputs.day, inputs.day + 1
+    start, end = surges.day_start(day), surges.day_start(following)
+    sums = surges.roll_sums(inputs.baseline_sums, surges.read_grid_counts(engine, day, end))
+    window_start = clusters.window_start(following, parameters)
+    earlier = inputs.earlier_orders
+    moments = earlier["received_at"].to_numpy()
+    leaving = int(np.searchsorted(moments, window_start, side="left"))
+    today = _in_order(clusters.read_orders(engine, start, end))
+    earlier_orders = pd.concat([earlier.iloc[leaving:], today], ignore_index=True) if len(today) \
+        else earlier.iloc[leaving:].reset_index(drop=True)
+    baseline = inputs.cluster_baseline
+    baseline_start = clusters.baseline_span(following, parameters)[0]
+    kept = int(np.searchsorted(baseline["received_at"].to_numpy(), baseline_start, side="left"))
+    moved = earlier.iloc[:leaving][BASELINE_ORDER_COLUMNS]
+    cluster_baseline = pd.concat([baseline.iloc[kept:], moved], ignore_index=True) if len(moved) \
+        else baseline.iloc[kept:].reset_index(drop=True)
+    stocks = backlog.extend_stocks(engine, inputs.stock_history, day, end)
+    stock_history = {measure: frame.loc[:, following - parameters.backlog_days:following - 1]
+                     for measure, frame in stocks.items()}
+    return DayInputs(following, surges.baseline_from_sums(sums, parameters), earlier_orders, cluster_baseline,
+                     stock_history, inputs.communities, sums)
 
 
 @dataclass(frozen=True)
@@ -125,8 +173,8 @@ def resolve_day(engine: Engine, as_of: date | None, parameters: AlertParameters)
     return number, end
 
 
-# The live feed's inputs per engine and day: read once, then only the day's own orders (a new day, or other
-# parameters, replace them).
+# The live feed's inputs per engine and day: read once, then only the day's own orders; the next day's rolled
+# on from them at midnight (other parameters, or a day that does not follow, read them again).
 _INPUTS: weakref.WeakKeyDictionary[Engine, tuple[tuple, DayInputs]] = weakref.WeakKeyDictionary()
 
 
@@ -134,15 +182,25 @@ def _inputs(engine: Engine, day: int, parameters: AlertParameters, cached: bool)
     if not cached:
         return read_day_inputs(engine, day, parameters)
     known = _INPUTS.get(engine)
-    if known is None or known[0] != (day, parameters):
-        known = ((day, parameters), read_day_inputs(engine, day, parameters))
-        _INPUTS[engine] = known
-    return known[1]
+    if known is not None and known[0] == (day, parameters):
+        return known[1]
+    if known is not None and known[0] == (day - 1, parameters) and known[1].baseline_sums is not None:
+        inputs = roll_day_inputs(engine, known[1], parameters)
+    else:
+        inputs = read_day_inputs(engine, day, parameters)
+    _INPUTS[engine] = ((day, parameters), inputs)
+    return inputs
 
 
 def forget_inputs(engine: Engine) -> None:
     """Drop the engine's cached inputs (after a load that changed earlier days)."""
     _INPUTS.pop(engine, None)
+
+
+def cached_inputs_start(engine: Engine) -> int | None:
+    """The start of the day whose inputs the engine has cached (they hold what was received before it), or None."""
+    known = _INPUTS.get(engine)
+    return None if known is None else surges.day_start(known[1].day)
 
 
 def compute_alerts(engine: Engine, as_of: date | None = None, parameters: AlertParameters = DEFAULT_PARAMETERS,

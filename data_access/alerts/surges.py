@@ -110,6 +110,11 @@ class Baseline:
 def weekday_weights(counts: pd.DataFrame, baseline_days: np.ndarray) -> np.ndarray:
     """Each weekday's city-wide volume over the baseline against the average day's (all categories pooled)."""
     totals = counts.groupby("day")["received"].sum().reindex(baseline_days, fill_value=0).to_numpy(dtype=float)
+    return _weights(totals, baseline_days)
+
+
+def _weights(totals: np.ndarray, baseline_days: np.ndarray) -> np.ndarray:
+    """weekday_weights from the city's requests on each baseline day."""
     overall = totals.mean()
     if overall <= 0:
         return np.ones(7)
@@ -122,79 +127,229 @@ def weekday_weights(counts: pd.DataFrame, baseline_days: np.ndarray) -> np.ndarr
     return np.maximum(weights, 0.05)
 
 
+@dataclass(frozen=True)
+class BaselineSums:
+    """The baseline days' counts summed the way build_baseline uses them, kept so that the next day's are the
+    same sums with one day added and the oldest dropped (the live feed at midnight), exactly: whole numbers.
+
+    `days`: each baseline day's grid counts (read_grid_counts' rows), oldest first; `totals`: the city's
+    requests on each; per area level, `series`: each area × category's requests on each weekday (columns
+    0 … 6, Monday first) and the sum of its days' squared counts (`yy`), indexed by text (area_code,
+    category_l1) in order, only those with requests; `peaks`: its days with at least min_observed requests
+    (area_code, category_l1, day, received, in that order) — the days ordinary_spread may leave out.
+    """
+
+    first_day: int
+    days: dict[int, pd.DataFrame]
+    totals: np.ndarray
+    series: dict[str, pd.DataFrame]
+    peaks: dict[str, pd.DataFrame]
+    min_observed: int
+
+
+SERIES_KEY = ["area_code", "category_l1"]
+PEAK_COLUMNS = [*SERIES_KEY, "day", "received"]
+
+
+def _level_sums(grid_counts: pd.DataFrame, level: str, min_observed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(series, peaks) of BaselineSums for some days' grid counts at one area level."""
+    daily = by_level(grid_counts, level)
+    daily = daily.assign(area_code=daily["area_code"].astype(str), category_l1=daily["category_l1"].astype(str))
+    received = daily["received"].to_numpy(dtype="int64")
+    terms = pd.DataFrame({**{name: daily[name] for name in SERIES_KEY}, "weekday": weekday(daily["day"].to_numpy()),
+                          "y": received, "yy": received * received})
+    by_weekday = terms.pivot_table(index=SERIES_KEY, columns="weekday", values="y", aggfunc="sum", fill_value=0)
+    series = by_weekday.reindex(columns=range(7), fill_value=0)
+    series.columns = list(range(7))
+    series["yy"] = terms.groupby(SERIES_KEY)["yy"].sum()
+    peaks = daily.loc[received >= min_observed, PEAK_COLUMNS]
+    return series.astype("int64"), peaks
+
+
+def _day_sums(day_counts: pd.DataFrame, level: str, min_observed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """_level_sums of one day's grid counts (each series has that day's weekday only)."""
+    # One day's few thousand rows: text keys group faster than by_level's categories.
+    daily = pd.DataFrame({"area_code": day_counts["grid_code"].astype(str).str[:AREA_LEVELS[level]],
+                          "category_l1": day_counts["category_l1"].astype(str),
+                          "day": day_counts["day"].to_numpy(), "received": day_counts["received"].to_numpy()})
+    daily = daily.groupby([*SERIES_KEY, "day"], as_index=False, sort=False)["received"].sum()
+    received = daily["received"].to_numpy(dtype="int64")
+    data = np.zeros((len(daily), 8), dtype="int64")
+    if len(daily):
+        data[:, weekday(int(daily["day"].iat[0]))] = received
+    data[:, 7] = received * received
+    series = pd.DataFrame(data, columns=[*range(7), "yy"],
+                          index=pd.MultiIndex.from_frame(daily[SERIES_KEY]))
+    return series, daily.loc[received >= min_observed, PEAK_COLUMNS]
+
+
+def _ordered(series: pd.DataFrame, peaks: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One order for the same sums however they were made (their float results then agree to the bit)."""
+    series = series[series[list(range(7))].to_numpy().any(axis=1)].sort_index()
+    series.index = series.index.remove_unused_levels()
+    peaks = peaks.sort_values(PEAK_COLUMNS[:3]).reset_index(drop=True).astype({"day": "int64", "received": "int64"})
+    return series, peaks
+
+
+def sum_counts(grid_counts: pd.DataFrame, day: int, parameters: AlertParameters) -> BaselineSums:
+    """The BaselineSums of the baseline_weeks weeks before `day` from their grid counts."""
+    first = day - parameters.baseline_weeks * 7
+    counts = grid_counts[(grid_counts["day"] >= first) & (grid_counts["day"] < day)]
+    days = {number: frame.reset_index(drop=True) for number, frame in counts.groupby("day", sort=True)}
+    totals = np.array([int(days[number]["received"].sum()) if number in days else 0 for number in range(first, day)])
+    series, peaks = {}, {}
+    for level in SURGE_LEVELS:
+        series[level], peaks[level] = _ordered(*_level_sums(counts, level, parameters.min_observed))
+    return BaselineSums(first, days, totals, series, peaks, parameters.min_observed)
+
+
+def roll_sums(sums: BaselineSums, day_counts: pd.DataFrame) -> BaselineSums:
+    """The sums one day later: the oldest day dropped, the day after the last added (`day_counts`: its grid
+    counts, the whole day)."""
+    leaving, entering = sums.first_day, sums.first_day + len(sums.totals)
+    gone = sums.days.get(leaving, pd.DataFrame(columns=COUNT_COLUMNS))
+    days = {number: frame for number, frame in sums.days.items() if number != leaving}
+    if len(day_counts):
+        days[entering] = day_counts.reset_index(drop=True)
+    totals = np.append(sums.totals[1:], int(day_counts["received"].sum()))
+    series, peaks = {}, {}
+    for level in SURGE_LEVELS:
+        old_series = _day_sums(gone, level, sums.min_observed)[0] if len(gone) else None
+        new_series, new_peaks = _day_sums(day_counts, level, sums.min_observed) if len(day_counts) \
+            else (None, None)
+        combined = sums.series[level]
+        if old_series is not None:
+            combined = combined.sub(old_series, fill_value=0)
+        if new_series is not None:
+            combined = combined.add(new_series, fill_value=0)
+        kept = sums.peaks[level]
+        kept = kept[kept["day"].to_numpy() != leaving]
+        if new_peaks is not None:
+            kept = pd.concat([kept, new_peaks], ignore_index=True)
+        series[level], peaks[level] = _ordered(combined.astype("int64"), kept)
+    return BaselineSums(leaving + 1, days, totals, series, peaks, sums.min_observed)
+
+
 def build_baseline(grid_counts: pd.DataFrame, day: int, parameters: AlertParameters) -> Baseline:
     """Each series' level (weekday-adjusted mean) and each level × category's overdispersion, from the
-    `baseline_weeks` weeks before `day` (grid counts of those days).
+    `baseline_weeks` weeks before `day` (grid counts of those days)."""
+    return baseline_from_sums(sum_counts(grid_counts, day, parameters), parameters)
+
+
+def baseline_from_sums(sums: BaselineSums, parameters: AlertParameters) -> Baseline:
+    """build_baseline from the baseline days' sums (for the day after them).
 
     The level counts every baseline day (a change that lasts becomes the new usual); the overdispersion is
     measured on ordinary days only (ordinary_spread), so one past surge does not widen the line of every area
     for that category."""
-    days = parameters.baseline_weeks * 7
-    baseline_days = np.arange(day - days, day)
-    counts = grid_counts[(grid_counts["day"] >= day - days) & (grid_counts["day"] < day)]
-    weights = weekday_weights(counts, baseline_days)
+    days = len(sums.totals)
+    baseline_days = np.arange(sums.first_day, sums.first_day + days)
+    weights = _weights(sums.totals.astype(float), baseline_days)
     day_weight = weights[weekday(baseline_days)]
     totals = (float(day_weight.sum()), float(np.square(day_weight).sum()))
     levels, inverse_size = {}, {}
     for level in SURGE_LEVELS:
-        series = by_level(counts, level)
-        series = series.assign(w=weights[weekday(series["day"].to_numpy())])
-        sums = series.groupby(["area_code", "category_l1"], observed=True)["received"].sum()
-        levels[level] = pd.DataFrame({"level": sums.to_numpy() / totals[0]}, index=plain_index(sums.index))
+        series = sums.series[level]
+        received = series[list(range(7))].to_numpy(dtype=float).sum(axis=1)
+        levels[level] = pd.DataFrame({"level": received / totals[0]}, index=series.index)
         inverse_size.update({(level, category): value for category, value in
-                             ordinary_spread(series, totals, days, parameters).items()})
-    return Baseline(day, levels, inverse_size, weights, days)
+                             ordinary_spread(series, sums.peaks[level], weights, totals, days, parameters).items()})
+    return Baseline(sums.first_day + days, levels, inverse_size, weights, days)
 
 
-def _spread(sums: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """Each series' level and, per category, the method-of-moments overdispersion 1/k (Var = m + m²/k):
-    Σ((y − m)² − y) / Σ m² over the series' days, zero days included, m = level × weekday weight. `sums`
-    (indexed by area_code, category_l1): y, yy, yw over the days counted, and w, ww over the same days."""
-    level = sums["y"] / sums["w"]
-    deviation = sums["yy"] - 2 * level * sums["yw"] + level ** 2 * sums["ww"] - sums["y"]
-    squared = level ** 2 * sums["ww"]
-    per_category = pd.DataFrame({"deviation": deviation, "squared": squared}).groupby(
-        level="category_l1", observed=True).sum()
-    inverse = (per_category["deviation"] / per_category["squared"].where(per_category["squared"] > 0)).fillna(0.0)
-    return level, inverse.clip(lower=0.0)
+def _spread(y: np.ndarray, yy: np.ndarray, yw: np.ndarray, w: np.ndarray | float, ww: np.ndarray | float,
+            category: np.ndarray, categories: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each series' level and, per category (`category`: each series' category number), the method-of-moments
+    overdispersion 1/k (Var = m + m²/k): Σ((y − m)² − y) / Σ m² over the series' days, zero days included,
+    m = level × weekday weight. Per series: y, yy, yw over the days counted, and w, ww over the same days."""
+    level = y / w
+    deviation = yy - 2 * level * yw + level ** 2 * ww - y
+    squared = level ** 2 * ww
+    deviation = np.bincount(category, deviation, categories)
+    squared = np.bincount(category, squared, categories)
+    inverse = np.divide(deviation, squared, out=np.zeros(categories), where=squared > 0)
+    return level, np.maximum(inverse, 0.0)
 
 
-def ordinary_spread(series: pd.DataFrame, totals: tuple[float, float], baseline_days: int,
-                    parameters: AlertParameters) -> dict[str, float]:
-    """Each category's overdispersion over the ordinary days of its series (`series`: area_code, category_l1,
-    day, received, w for the days with requests; `totals`: Σ w and Σ w² over all baseline days).
+def exceeds(counts: np.ndarray, mean: np.ndarray, inverse_size: np.ndarray, alpha: float) -> np.ndarray:
+    """counts > model.upper_limit(mean, inverse_size, alpha), element by element, by the same sums of
+    probabilities stopped at each count less one: an ordinary day needs far fewer terms than its limit."""
+    counts = np.asarray(counts, dtype=float)
+    mean = np.asarray(mean, dtype=float)
+    inverse = np.broadcast_to(np.asarray(inverse_size, dtype=float), mean.shape).copy()
+    result = np.zeros(mean.shape, dtype=bool)
+    if mean.size == 0:
+        return result
+    if np.any(mean <= 0):
+        raise ValueError("exceeds needs positive means")
+    # upper_limit's arithmetic, step by step, so the answer is the same to the bit.
+    poisson = inverse <= 0
+    log_p = np.where(poisson, -mean, -np.log1p(inverse * mean) / np.where(poisson, 1.0, inverse))
+    cdf = np.exp(log_p)
+    result[cdf >= 1 - alpha] = counts[cdf >= 1 - alpha] > 0
+    # Only while the limit could still be below the count: from a limit of `count` on, it is not exceeded.
+    active = np.flatnonzero((cdf < 1 - alpha) & (counts >= 2))
+    log_p, log_mean, log_scale = log_p[active], np.log(mean[active]), np.log1p(inverse[active] * mean[active])
+    r, cdf = inverse[active], cdf[active]
+    x = 0
+    while active.size:
+        log_p = log_p + log_mean + np.log1p(r * x) - np.log(x + 1.0) - log_scale
+        x += 1
+        cdf = cdf + np.exp(log_p)
+        done = cdf >= 1 - alpha
+        result[active[done]] = counts[active[done]] > x
+        keep = ~done & (counts[active] >= x + 2)
+        active, log_p, log_mean, log_scale, r, cdf = (
+            active[keep], log_p[keep], log_mean[keep], log_scale[keep], r[keep], cdf[keep])
+    return result
+
+
+def ordinary_spread(series: pd.DataFrame, peaks: pd.DataFrame, weights: np.ndarray, totals: tuple[float, float],
+                    baseline_days: int, parameters: AlertParameters) -> dict[str, float]:
+    """Each category's overdispersion over the ordinary days of its series (BaselineSums' `series` and
+    `peaks` of one level; `weights`: each weekday's; `totals`: Σ w and Σ w² over all baseline days).
 
     A day with at least min_observed requests is left out, with the series' other days giving its level, when
     its count would happen by chance less often than ordinary_alpha under the overdispersion of the days kept
     (Farrington's reweighting of past outbreaks, as a cut). Starting from pure chance (1/k = 0), each round
     measures the spread on the days kept and tests every such day again, until the days left out stop
     changing (at most ten rounds). ordinary_alpha 0 leaves no day out."""
-    key = ["area_code", "category_l1"]
-    y = series["received"].to_numpy(dtype=float)
-    w = series["w"].to_numpy()
-    terms = pd.DataFrame({"y": y, "yy": y * y, "yw": y * w, "w": 0.0, "ww": 0.0}, index=series.index)
-    every = terms.groupby([series["area_code"], series["category_l1"]], observed=True).sum()
-    every["w"], every["ww"] = totals
+    by_weekday = series[list(range(7))].to_numpy(dtype=float)
+    y, yy = by_weekday.sum(axis=1), series["yy"].to_numpy(dtype=float)
+    # Weekday by weekday, not a matrix product: BLAS may sum in an order that depends on memory alignment, and
+    # the same sums must give the same baseline to the bit.
+    yw = np.zeros(len(series))
+    for index in range(7):
+        yw += by_weekday[:, index] * weights[index]
+    # _ordered left only the categories in use among the index's levels.
+    names, category = series.index.levels[1], series.index.codes[1]
+    count = len(series)
     # ordinary_alpha 0: every day counts (no day is left out).
-    candidates = series[(series["received"] >= parameters.min_observed) & (parameters.ordinary_alpha > 0)]
-    candidate_terms = terms.loc[candidates.index].assign(w=candidates["w"], ww=np.square(candidates["w"]))
-    candidate_keys = pd.MultiIndex.from_frame(candidates[key])
-    left_out = np.zeros(len(candidates), dtype=bool)
-    level, inverse = every["y"] / every["w"], pd.Series(0.0, index=every.index.unique("category_l1"))
-    for _ in range(10):
-        mean = np.maximum(level.reindex(candidate_keys).to_numpy() * candidates["w"].to_numpy(), 1 / baseline_days)
-        above = candidates["received"].to_numpy() > upper_limit(
-            mean, inverse.reindex(candidates["category_l1"]).to_numpy(), parameters.ordinary_alpha)
-        if _ and np.array_equal(above, left_out):
+    peaks = peaks.iloc[:0] if parameters.ordinary_alpha <= 0 else peaks
+    position = series.index.get_indexer(pd.MultiIndex.from_frame(peaks[SERIES_KEY]))
+    peak_y = peaks["received"].to_numpy(dtype=float)
+    peak_w = weights[weekday(peaks["day"].to_numpy())]
+    peak_terms = (peak_y, peak_y * peak_y, peak_y * peak_w, peak_w, np.square(peak_w))
+    left_out = np.zeros(len(peaks), dtype=bool)
+    level, inverse = y / totals[0], np.zeros(len(names))
+    peak_level, peak_inverse = np.full(len(peaks), np.nan), np.full(len(peaks), np.nan)
+    for round_number in range(10):
+        # A day is tested again only when its series' level or its category's spread moved (else: as before).
+        level_now, inverse_now = level[position], inverse[category[position]]
+        moved = (level_now != peak_level) | (inverse_now != peak_inverse)
+        peak_level, peak_inverse = level_now, inverse_now
+        above = left_out.copy()
+        above[moved] = exceeds(peak_y[moved], np.maximum(level_now[moved] * peak_w[moved], 1 / baseline_days),
+                               inverse_now[moved], parameters.ordinary_alpha)
+        if round_number and np.array_equal(above, left_out):
             break
         left_out = above
-        kept = every
+        kept = [y, yy, yw, totals[0], totals[1]]
         if left_out.any():
-            removed = candidate_terms[left_out].groupby([candidates["area_code"][left_out],
-                                                         candidates["category_l1"][left_out]], observed=True).sum()
-            kept = every.sub(removed.reindex(every.index, fill_value=0.0))
-        level, inverse = _spread(kept)
-    return {category: float(value) for category, value in inverse.items()}
+            removed = [np.bincount(position[left_out], term[left_out], count) for term in peak_terms]
+            kept = [whole - part for whole, part in zip(kept, removed, strict=True)]
+        level, inverse = _spread(*kept, category, len(names))
+    return {str(name): float(value) for name, value in zip(names, inverse, strict=True)}
 
 
 def surge_limits(expected: np.ndarray, inverse_size: np.ndarray, baseline_days: int,

@@ -15,7 +15,8 @@ import psycopg
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
-from data_access.alerts import refresh_current_day
+from data_access import schema
+from data_access.alerts import cached_inputs_start, forget_inputs, refresh_current_day
 from data_access.db import database_unavailable
 from data_access.ingest import (
     grid_workers,
@@ -81,7 +82,10 @@ def load_directory(directory: str | Path, engine: Engine, progress: Progress = _
     for name in present:
         progress(f"checking {name}")
         parsed[name] = _read_file(directory, name)
-    return _load(parsed, engine, progress)
+    written = _load(parsed, engine, progress)
+    # A directory may change any earlier day: the live feed's cached alert inputs are read again.
+    forget_inputs(engine)
+    return written
 
 
 def load_frames(frames: dict[str, pd.DataFrame], engine: Engine, progress: Progress = _quiet,
@@ -105,7 +109,7 @@ def load_frames(frames: dict[str, pd.DataFrame], engine: Engine, progress: Progr
             progress(f"checking {name}")
             table = csv_from_frame(name, frames[name], module.REQUIRED, module.OPTIONAL)
             parsed[name] = table if table.frame is None else module.check(table)
-    written = _load(parsed, engine, progress)
+    written = _load(parsed, engine, progress, late_orders=True)
     if update_alerts and written.get("work_orders"):
         refresh_alerts(engine, progress)
     return written
@@ -122,8 +126,11 @@ def refresh_alerts(engine: Engine, progress: Progress = _quiet) -> None:
     progress(f"alerts: {count} today, updated in {time.perf_counter() - started:.2f} s")
 
 
-def _load(parsed: dict[str, Parsed], engine: Engine, progress: Progress) -> dict[str, int]:
-    """Check across files, raise every error at once, else build the tables and write them."""
+def _load(parsed: dict[str, Parsed], engine: Engine, progress: Progress, late_orders: bool = False
+          ) -> dict[str, int]:
+    """Check across files, raise every error at once, else build the tables and write them. `late_orders`: a
+    live batch; when it adds an order received before the day of the live feed's cached alert inputs, they are
+    dropped."""
     progress("checking references")
     resolved = references.resolve(parsed, references.Database(engine))
     errors = ErrorLog()
@@ -137,6 +144,7 @@ def _load(parsed: dict[str, Parsed], engine: Engine, progress: Progress) -> dict
     # The parsed text is gigabytes for a city's orders: free it before the write needs the memory.
     parsed.clear()
     resolved.placed.clear()
+    late = late_orders and _adds_late_orders(tables.get("work_orders"), engine)
     try:
         writer.write_all(engine, tables, progress)
     except DATABASE_ERRORS as error:
@@ -145,7 +153,20 @@ def _load(parsed: dict[str, Parsed], engine: Engine, progress: Progress) -> dict
         failed = LoadFailed(error, connection_lost=lost)
         log.error("%s", failed)
         raise failed from None
+    if late:
+        forget_inputs(engine)
     return {name: len(frame) for name, frame in tables.items()}
+
+
+def _adds_late_orders(orders: pd.DataFrame | None, engine: Engine) -> bool:
+    """Whether the load adds an order received before the day of the live feed's cached alert inputs (a late
+    report they lack). Only orders that early are looked up: a live batch's steps on orders already stored."""
+    start = cached_inputs_start(engine)
+    if orders is None or orders.empty or start is None:
+        return False
+    earlier = orders["order_no"][(orders["received_at"].astype("int64") < start).to_numpy()]
+    return len(earlier) > 0 and not set(earlier) <= references.Database(engine).keys(
+        schema.work_orders, "order_no", earlier)
 
 
 def _tables(parsed: dict[str, Parsed], resolved: references.Resolved) -> dict[str, pd.DataFrame]:

@@ -22,6 +22,7 @@ from data_access.alerts import (
     DEFAULT_PARAMETERS,
     AlertDayError,
     compute_alerts,
+    forget_inputs,
     read_alert,
     read_alert_areas,
     read_alert_list,
@@ -31,10 +32,13 @@ from data_access.alerts import (
     read_open_alerts,
 )
 from data_access.alerts import clusters as clusters_module
+from data_access.alerts import compute as compute_module
 from data_access.alerts.compute import day_number
 from data_access.alerts.model import upper_limit
+from data_access.alerts.surges import exceeds
+from data_access.city_time import day_number_to_date
 from data_access.db import create_db_engine
-from data_access.ingest import load_directory
+from data_access.ingest import load_directory, load_frames
 from data_access.scope import CITIZEN_TEXT, AreaScope, OutsideArea
 from tests import expected, expected_alerts
 from tests.alert_city import DAY, write_crafted_city
@@ -77,6 +81,21 @@ def test_the_negative_binomial_limit_matches_its_probability_function():
         for alpha in (1e-2, 1e-4):
             assert upper_limit(means, inverse, alpha).tolist() == [
                 expected_alerts.nb_quantile(mean, inverse, alpha) for mean in means]
+
+
+def test_a_count_exceeds_its_limit_exactly_when_it_is_above_the_quantile():
+    # What the surge baseline's rounds ask of every past day, answered without summing up to the limit.
+    rng = np.random.default_rng(3)
+    means = np.concatenate([rng.uniform(0.05, 3, 400), rng.uniform(3, 300, 400)])
+    inverse = rng.choice([0.0, 0.01, 0.3, 2.0], len(means))
+    counts = np.maximum(0, np.round(means * rng.uniform(0, 3, len(means)))).astype(int)
+    for alpha in (0.005, 1e-4):
+        limits = np.array([expected_alerts.nb_quantile(mean, size, alpha)
+                           for mean, size in zip(means, inverse, strict=True)])
+        assert (exceeds(counts, means, inverse, alpha) == (counts > limits)).all()
+        assert not exceeds(limits, means, inverse, alpha).any()
+        assert (exceeds(counts, means, inverse, alpha) == (counts > upper_limit(means, inverse, alpha))).all()
+        assert exceeds(limits + 1, means, inverse, alpha).all()
 
 
 def test_the_surge_is_flagged_and_an_area_at_its_usual_level_or_a_grid_from_0_to_1_is_not(day_alerts, crafted_dir):
@@ -394,3 +413,67 @@ def test_three_reports_at_one_place_on_a_busy_street_are_a_cluster_though_its_20
     wide = replace(parameters, cluster_scan_radii_m=())
     assert clusters_module.find_clusters(day, window, baseline, wide, 1500).empty
     assert expected_alerts.clusters(orders, day, wide, 1500) == []
+
+
+def _assert_same_inputs(rolled, fresh):
+    assert rolled.day == fresh.day
+    for level in rolled.surge_baseline.levels:
+        pd.testing.assert_frame_equal(rolled.surge_baseline.levels[level], fresh.surge_baseline.levels[level])
+        pd.testing.assert_frame_equal(rolled.baseline_sums.series[level], fresh.baseline_sums.series[level])
+        pd.testing.assert_frame_equal(rolled.baseline_sums.peaks[level], fresh.baseline_sums.peaks[level])
+    assert rolled.surge_baseline.inverse_size == fresh.surge_baseline.inverse_size
+    assert np.array_equal(rolled.surge_baseline.weights, fresh.surge_baseline.weights)
+    assert np.array_equal(rolled.baseline_sums.totals, fresh.baseline_sums.totals)
+    pd.testing.assert_frame_equal(rolled.earlier_orders, fresh.earlier_orders)
+    # The spots' baseline is only counted: the same rows, in any order among orders received at one moment.
+    every = list(rolled.cluster_baseline.columns)
+    pd.testing.assert_frame_equal(rolled.cluster_baseline.sort_values(every, ignore_index=True),
+                                  fresh.cluster_baseline.sort_values(every, ignore_index=True))
+    assert rolled.stock_history.keys() == fresh.stock_history.keys()
+    for measure, frame in rolled.stock_history.items():
+        pd.testing.assert_frame_equal(frame, fresh.stock_history[measure])
+
+
+def test_the_live_feed_rolls_its_inputs_on_to_the_next_day_as_they_would_be_read(crafted_engine, crafted_dir,
+                                                                                   monkeypatch):
+    # Runs last: it stores the alerts of the days before DAY again.
+    engine, parameters = crafted_engine, DEFAULT_PARAMETERS
+    forget_inputs(engine)
+    first = day_number(DAY) - 4
+    compute_alerts(engine, day_number_to_date(first), parameters, cached=True)
+    real = compute_module.read_day_inputs
+    read = []
+    monkeypatch.setattr(compute_module, "read_day_inputs",
+                        lambda engine, day, parameters: read.append(day) or real(engine, day, parameters))
+    for day in range(first + 1, day_number(DAY) + 1):
+        compute_alerts(engine, day_number_to_date(day), parameters, cached=True)
+        rolled = compute_module._INPUTS[engine][1]
+        fresh = real(engine, day, parameters)
+        _assert_same_inputs(rolled, fresh)
+        end = expected_alerts.day_start(day + 1)
+        pd.testing.assert_frame_equal(compute_module.find_day(engine, rolled, end, parameters),
+                                      compute_module.find_day(engine, fresh, end, parameters))
+    assert read == []
+    # DAY's surge, cluster and backlog jump are found from the rolled inputs.
+    assert {"surge", "repeat_cluster", "backlog"} <= set(read_alerts(engine, day=DAY)["kind"])
+    # A live batch that adds a late report (an order of an earlier day) drops them; one with the day's own
+    # orders and steps on orders already stored does not.
+    stored = expected.csv(crafted_dir[0], "work_orders.csv").head(1)
+
+    def batch(number, moment):
+        row = stored.assign(order_no=number, received_at=f"{moment:%Y-%m-%d %H:%M:%S}",
+                            resolved_at=f"{moment + pd.Timedelta(hours=1):%Y-%m-%d %H:%M:%S}",
+                            due_at=f"{moment + pd.Timedelta(days=3):%Y-%m-%d %H:%M:%S}")
+        return {"work_orders.csv": pd.concat([stored, row], ignore_index=True)}
+
+    load_frames(batch("LIVE1", pd.Timestamp(DAY) + pd.Timedelta(hours=23)), engine, update_alerts=False)
+    assert compute_module.cached_inputs_start(engine) == expected_alerts.day_start(day_number(DAY))
+    load_frames(batch("LATE1", pd.Timestamp(DAY) - pd.Timedelta(hours=1)), engine, update_alerts=False)
+    assert compute_module.cached_inputs_start(engine) is None
+    # A process that did not compute the day before reads the inputs afresh, and so after a load.
+    compute_module.forget_inputs(engine)
+    compute_alerts(engine, DAY, parameters, cached=True)
+    assert read == [day_number(DAY)]
+    load_directory(crafted_dir[0], engine)
+    compute_alerts(engine, DAY, parameters, cached=True)
+    assert read == [day_number(DAY)] * 2
