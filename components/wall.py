@@ -76,9 +76,10 @@ html, body, [data-testid="stApp"], [data-testid="stAppViewContainer"], [data-tes
 .wall-tile-value { font-size: 5.6vh; font-weight: 700; color: #ffffff; line-height: 1.15;
   font-variant-numeric: tabular-nums; white-space: nowrap; }
 .wall-tile-value.alert { color: #ff6b5e; }
-.wall-tile-change { font-size: 1.8vh; white-space: nowrap; overflow: hidden; text-overflow: ellipsis;
+.wall-tile-change { font-size: 1.8vh; display: flex; flex-wrap: wrap; column-gap: 0.5vw; overflow: hidden;
   font-variant-numeric: tabular-nums; }
-.wall-tile-previous { color: #9fb0cf; margin-left: 0.5vw; }
+.wall-tile-change > span { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; max-width: 100%; }
+.wall-tile-previous { color: #9fb0cf; }
 .wall-empty { font-size: 2.2vh; color: #9fb0cf; padding: 2vh 0.6vw; }
 .wall-note { font-size: 1.9vh; color: #9fd3ff; margin: 0.2vh 0 0.4vh 0; }
 .wall-calm { font-size: 3.4vh; color: #9fb0cf; margin-top: 30vh; text-align: center; }
@@ -171,7 +172,7 @@ def build_tiles(tiles: list[WallTile], columns: int = 6) -> str:
             previous = (f'<span class="wall-tile-previous">{html.escape(tile.previous)}</span>'
                         if tile.previous else "")
             change = (f'<div class="wall-tile-change" data-testid="wall-change" style="color:{tile.change_colour}">'
-                      f"{html.escape(tile.change)}{previous}</div>")
+                      f"<span>{html.escape(tile.change)}</span>{previous}</div>")
         cells.append(f'<div class="wall-tile" data-testid="wall-tile"><div class="wall-tile-label">'
                      f'{html.escape(tile.label)}</div><div class="wall-tile-value{" alert" if tile.alert else ""}">'
                      f"{html.escape(tile.value)}</div>{change}</div>")

@@ -223,7 +223,9 @@ def test_wall_tiles_show_their_change_and_the_previous_value(wall, city_dir, lan
     before = len(expected.orders_in(city_dir, None, *expected.previous_period(start, end, now)))
     change = received / before - 1
     arrow = "▲" if change > 0 else "▼"
-    line = (f"{arrow} {'+' if change > 0 else '−'}{abs(change) * 100:.1f}%<span class=\"wall-tile-previous\">"
+    # The change and the previous value each a span of its own (the previous one wraps under a narrow tile's change).
+    line = (f"<span>{arrow} {'+' if change > 0 else '−'}{abs(change) * 100:.1f}%</span>"
+            f"<span class=\"wall-tile-previous\">"
             f"{translate('wall.previous', language, value=format_count(before))}</span>")
     tile = body.split(f">{format_count(received)}</div>")[1].split("</div>")[0]
     assert line in tile
