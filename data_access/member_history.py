@@ -6,6 +6,8 @@ window or absent. Counting those rows needs no DISTINCT, no sort and no hash of 
 The loader keeps the `previous_in_<level>` columns of member_activities exact in the load's own transaction, and
 with them member_activity_days (activities and hours per day, kind and previous date in the city): a city-wide
 window's distinct members per kind are then its rows' activities whose previous day is before the window or none.
+The same holds across kinds: `previous_any_in_city` is each activity's member's previous activity of any kind, and
+member_active_days (activities per day and that previous date) gives a city-wide window's distinct members active.
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Connection, func, inspect, or_, select, update
 
 from data_access.schema import MEMBER_HISTORY_LEVELS as HISTORY_LEVELS
-from data_access.schema import member_activities, member_activity_days
+from data_access.schema import member_active_days, member_activities, member_activity_days
 from data_access.scope import AreaScope
 from data_access.sql import count_if
 
 MEMBER_CHUNK = 1000
+# The member_activities column holding the member's previous activity date of any kind in the city.
+PREVIOUS_ANY = "previous_any_in_city"
 
 
 def previous_column(level: str) -> str:
@@ -34,19 +38,26 @@ def _partition(level: str) -> list[str]:
 
 
 def previous_dates(activities: pd.DataFrame) -> dict[str, pd.Series]:
-    """The previous_in_<level> columns for activities loaded into an empty table (ISO date strings or None)."""
-    ordered = activities.sort_values(["member_id", "kind", "activity_date", "activity_id"], kind="stable")
-    return {previous_column(level): ordered.groupby(_partition(level), sort=False, dropna=False)["activity_date"]
-            .shift().reindex(activities.index).astype(object).where(lambda values: values.notna(), None)
-            for level in HISTORY_LEVELS}
+    """The previous_in_<level> and previous_any_in_city columns for activities loaded into an empty table (ISO date
+    strings or None)."""
+    def previous(partition: list[str]) -> pd.Series:
+        ordered = activities.sort_values([*partition, "activity_date", "activity_id"], kind="stable")
+        return (ordered.groupby(partition, sort=False, dropna=False)["activity_date"].shift()
+                .reindex(activities.index).astype(object).where(lambda values: values.notna(), None))
+
+    return {**{previous_column(level): previous(_partition(level)) for level in HISTORY_LEVELS},
+            PREVIOUS_ANY: previous(["member_id"])}
 
 
 def update_previous_dates(connection: Connection, member_ids: Iterable[str] | None = None) -> None:
-    """Recompute the previous_in_<level> columns in SQL, for the given members' activities (None: everyone's)."""
+    """Recompute the previous_in_<level> and previous_any_in_city columns in SQL, for the given members'
+    activities (None: everyone's)."""
     table = member_activities
     order = [table.c.activity_date, table.c.activity_id]
     lags = [func.lag(table.c.activity_date).over(partition_by=[table.c[name] for name in _partition(level)],
                                                  order_by=order).label(level) for level in HISTORY_LEVELS]
+    lags.append(func.lag(table.c.activity_date).over(partition_by=table.c.member_id, order_by=order)
+                .label(PREVIOUS_ANY))
     members = None if member_ids is None else sorted(set(member_ids))
     chunks = [None] if members is None else [members[start:start + MEMBER_CHUNK]
                                              for start in range(0, len(members), MEMBER_CHUNK)]
@@ -56,7 +67,8 @@ def update_previous_dates(connection: Connection, member_ids: Iterable[str] | No
             history = history.where(table.c.member_id.in_(chunk))
         history = history.subquery()
         connection.execute(update(table).where(table.c.activity_id == history.c.activity_id)
-                           .values({previous_column(level): history.c[level] for level in HISTORY_LEVELS}))
+                           .values({**{previous_column(level): history.c[level] for level in HISTORY_LEVELS},
+                                    PREVIOUS_ANY: history.c[PREVIOUS_ANY]}))
 
 
 def members_of(connection: Connection, activity_ids: Iterable[str]) -> set[str]:
@@ -78,20 +90,28 @@ def activity_days_of(connection: Connection, member_ids: Iterable[str]) -> set[d
 
 
 def count_activity_days(connection: Connection, days: Iterable[date] | None = None) -> None:
-    """Recount member_activity_days from member_activities (and their previous_in_city): every day, or these."""
-    table, rollup = member_activities, member_activity_days
-    counted = select(table.c.activity_date, table.c.kind, table.c.previous_in_city, func.count(),
-                     func.sum(table.c.hours)).group_by(table.c.activity_date, table.c.kind, table.c.previous_in_city)
-    names = [column.name for column in rollup.columns]
-    if days is None:
-        connection.execute(rollup.delete())
-        connection.execute(rollup.insert().from_select(names, counted))
-        return
-    days = sorted(set(days))
-    for start in range(0, len(days), MEMBER_CHUNK):
-        chunk = days[start:start + MEMBER_CHUNK]
-        connection.execute(rollup.delete().where(rollup.c.day.in_(chunk)))
-        connection.execute(rollup.insert().from_select(names, counted.where(table.c.activity_date.in_(chunk))))
+    """Recount member_activity_days and member_active_days from member_activities (and their previous_in_city and
+    previous_any_in_city): every day, or these."""
+    table = member_activities
+    previous_any = table.c[PREVIOUS_ANY]
+    recounts = [
+        (member_activity_days,
+         select(table.c.activity_date, table.c.kind, table.c.previous_in_city, func.count(), func.sum(table.c.hours))
+         .group_by(table.c.activity_date, table.c.kind, table.c.previous_in_city)),
+        (member_active_days,
+         select(table.c.activity_date, previous_any, func.count()).group_by(table.c.activity_date, previous_any)),
+    ]
+    chunks = None if days is None else sorted(set(days))
+    for rollup, counted in recounts:
+        names = [column.name for column in rollup.columns]
+        if chunks is None:
+            connection.execute(rollup.delete())
+            connection.execute(rollup.insert().from_select(names, counted))
+            continue
+        for start in range(0, len(chunks), MEMBER_CHUNK):
+            chunk = chunks[start:start + MEMBER_CHUNK]
+            connection.execute(rollup.delete().where(rollup.c.day.in_(chunk)))
+            connection.execute(rollup.insert().from_select(names, counted.where(table.c.activity_date.in_(chunk))))
 
 
 def add_previous_date_columns(connection: Connection) -> None:

@@ -11,7 +11,7 @@ from data_access.codes import ACTIVITY_KINDS, AREA_LEVELS, MEMBER_POSTS
 from data_access.filters import group_column_name
 from data_access.member_history import distinct_members_counted
 from data_access.rollups import rollups_ready
-from data_access.schema import areas, member_activities, member_activity_days, members
+from data_access.schema import areas, member_active_days, member_activities, member_activity_days, members
 from data_access.scope import CITY, MASKED_PERSONAL, AreaScope
 from data_access.sql import count_if, masked_name, masked_phone, read_frame
 
@@ -61,6 +61,8 @@ def read_member_summary(engine: Engine, scope: AreaScope, today: date) -> dict[s
 def read_activity_periods(engine: Engine, scope: AreaScope, today: date) -> dict[str, float]:
     """Members active today and yesterday, and active, service hours and whistle responses in the 7 days to
     today and the 7 before: one read over the 14 days (keys as read_member_summary's)."""
+    if scope.level == "city":
+        return _read_city_activity_periods(engine, today)
     activity = member_activities
     week_start, previous_start = today - timedelta(days=6), today - timedelta(days=13)
     this_week = activity.c.activity_date >= week_start
@@ -84,6 +86,38 @@ def read_activity_periods(engine: Engine, scope: AreaScope, today: date) -> dict
         count_if(and_(previous_week, whistle)).label("whistle_responses_previous_week"),
     ).where(activity.c.activity_date >= previous_start, activity.c.activity_date <= today,
             *scope.condition(activity))).iloc[0]
+    return {name: float(value) if name.startswith("hours") else int(value) for name, value in row.items()}
+
+
+def _read_city_activity_periods(engine: Engine, today: date) -> dict[str, float]:
+    """read_activity_periods for the whole city, from the day rollups: a member counts once in a window, on the day
+    of their first activity of any kind in it (member_active_days: its previous one is before the window, or none);
+    hours and whistle responses are member_activity_days' sums."""
+    active, days = member_active_days, member_activity_days
+    week_start, previous_start = today - timedelta(days=6), today - timedelta(days=13)
+
+    def members_active(first: date, last: date) -> ColumnElement:
+        return (select(func.coalesce(func.sum(active.c.activities), 0))
+                .where(active.c.day >= first, active.c.day <= last,
+                       or_(active.c.previous_day.is_(None), active.c.previous_day < first))
+                .scalar_subquery())
+
+    def summed(column, first: date, last: date, *conditions) -> ColumnElement:
+        return (select(func.coalesce(func.sum(column), 0)).where(days.c.day >= first, days.c.day <= last, *conditions)
+                .scalar_subquery())
+
+    whistle = days.c.kind == "whistle_response"
+    yesterday, week_before_end = today - timedelta(days=1), week_start - timedelta(days=1)
+    row = read_frame(engine, select(
+        members_active(today, today).label("active_today"),
+        members_active(yesterday, yesterday).label("active_yesterday"),
+        members_active(week_start, today).label("active_week"),
+        members_active(previous_start, week_before_end).label("active_previous_week"),
+        summed(days.c.hours, week_start, today).label("hours_week"),
+        summed(days.c.hours, previous_start, week_before_end).label("hours_previous_week"),
+        summed(days.c.activities, week_start, today, whistle).label("whistle_responses_week"),
+        summed(days.c.activities, previous_start, week_before_end, whistle).label("whistle_responses_previous_week"),
+    )).iloc[0]
     return {name: float(value) if name.startswith("hours") else int(value) for name, value in row.items()}
 
 

@@ -197,6 +197,8 @@ member_activities = Table(
     Column("note", Text),
     # The member's previous activity date of the same kind in the same city, district… (data_access.member_history).
     *(Column(f"previous_in_{level}", Date) for level in MEMBER_HISTORY_LEVELS),
+    # The member's previous activity date of any kind in the city (member_history): member_active_days counts by it.
+    Column("previous_any_in_city", Date),
     # Covers the city-wide activity-by-kind read (count, hours, distinct members) without touching the rows.
     Index("ix_member_activities_date_kind", "activity_date", "kind", "previous_in_city", "hours"),
     # SQLite counts a window's activities per kind through this one, kind by kind in order, with no sort
@@ -219,6 +221,18 @@ member_activity_days = Table(
     Column("activities", Integer, nullable=False),
     Column("hours", Float, nullable=False),
     Index("ix_member_activity_days_day", "day", "kind", "previous_day", "activities", "hours"),
+)
+
+# Member activities per day and previous date of any kind in the city (member_history): a window's distinct members
+# active across all kinds, city-wide, are its rows' activities whose previous day is before the window or none.
+member_active_days = Table(
+    "member_active_days",
+    metadata,
+    Column("day", Date, nullable=False),
+    # previous_any_in_city of the activities counted; NULL: each one is its member's first activity of any kind.
+    Column("previous_day", Date),
+    Column("activities", Integer, nullable=False),
+    Index("ix_member_active_days_day", "day", "previous_day", "activities"),
 )
 
 grid_workers = Table(

@@ -268,7 +268,7 @@ def write_work_orders(connection: Connection, frame: pd.DataFrame, progress: Pro
 def write_member_activities(connection: Connection, frame: pd.DataFrame, progress: Progress,
                             stages: Stages | None = None) -> None:
     """Write member activities with each one's previous date of the same kind per area (member_history), and
-    recount member_activity_days.
+    recount member_activity_days and member_active_days.
 
     Into an empty table the dates come from the frame itself; otherwise the changed members' are recomputed in SQL,
     and only the days their activities are on (before and after) are recounted.
@@ -326,7 +326,7 @@ def write_all(engine: Engine, tables: dict[str, pd.DataFrame], progress: Progres
                     # Rewritten whole, or changed in many rows.
                     bulk.extend(rollup.table.name for rollup in ALL_ROLLUPS)
                 if table is schema.member_activities:
-                    bulk.append(schema.member_activity_days.name)
+                    bulk.extend((schema.member_activity_days.name, schema.member_active_days.name))
             if table is schema.water:
                 # Water has no natural key: a new layer replaces the old one.
                 connection.execute(schema.water.delete())

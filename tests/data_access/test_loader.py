@@ -438,7 +438,7 @@ def test_a_load_leaves_postgresql_tables_all_visible(loaded_engine):
     if loaded_engine.dialect.name != "postgresql":
         pytest.skip("the visibility map is PostgreSQL's")
     names = [table.name for table in (*schema.TABLES_IN_LOAD_ORDER, *schema.ROLLUP_TABLES,
-                                      schema.member_activity_days)]
+                                      schema.member_activity_days, schema.member_active_days)]
     with loaded_engine.connect() as connection:
         pages = dict(connection.execute(text(
             "SELECT relname, relpages - relallvisible FROM pg_class"
@@ -450,4 +450,5 @@ def test_a_load_leaves_postgresql_tables_all_visible(loaded_engine):
     assert set(pages) == set(names)
     assert {name: left for name, left in pages.items() if left} == {}
     assert all(vacuumed[table.name] for table in (schema.work_orders, schema.member_activities,
-                                                   schema.member_activity_days, *schema.ROLLUP_TABLES)), vacuumed
+                                                   schema.member_activity_days, schema.member_active_days,
+                                                   *schema.ROLLUP_TABLES)), vacuumed

@@ -149,6 +149,33 @@ def assert_activity_days_count_the_activities(engine) -> None:
 
     assert len(stored) == len(want)
     assert keyed(stored) == keyed(want)
+    assert_active_days_count_the_activities(engine)
+
+
+def assert_active_days_count_the_activities(engine) -> None:
+    """member_active_days holds, per day and previous date of any kind in the city, the activities: the previous
+    dates recomputed here by sorting each member's activities, and every window's sum of first activities is the
+    window's distinct members."""
+    with engine.connect() as connection:
+        rows = pd.DataFrame(connection.execute(select(schema.member_activities.c.member_id,
+                                                      schema.member_activities.c.activity_date)).all())
+        stored = pd.DataFrame(connection.execute(select(schema.member_active_days)).mappings().all())
+    rows["activity_date"] = pd.to_datetime(rows["activity_date"]).dt.date
+    rows = rows.sort_values(["member_id", "activity_date"])
+    rows["previous_day"] = rows.groupby("member_id")["activity_date"].shift()
+    want = rows.groupby(["activity_date", "previous_day"], dropna=False).size()
+    got = {(str(row.day)[:10], None if pd.isna(row.previous_day) else str(row.previous_day)[:10]): int(row.activities)
+           for row in stored.itertuples()}
+    assert len(stored) == len(want)
+    assert got == {(str(day), None if pd.isna(previous) else str(previous)): int(count)
+                   for (day, previous), count in want.items()}
+    stored["day"] = pd.to_datetime(stored["day"]).dt.date
+    stored["previous_day"] = pd.to_datetime(stored["previous_day"]).dt.date
+    last = rows["activity_date"].max()
+    for days in (1, 7, 30):
+        start = last - timedelta(days=days - 1)
+        first = stored[(stored["day"] >= start) & (stored["previous_day"].isna() | (stored["previous_day"] < start))]
+        assert first["activities"].sum() == rows.loc[rows["activity_date"] >= start, "member_id"].nunique() > 0
 
 
 def test_previous_dates_stay_exact_through_the_live_feed_and_an_upgrade(empty_engine, city_dir):

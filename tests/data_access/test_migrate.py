@@ -81,9 +81,11 @@ def test_a_database_built_before_migrations_upgrades_in_place_and_keeps_its_rows
     with empty_engine.begin() as connection:
         for table in ("task_events", "supervision_tasks", "alert_days", "alerts", "audit_log", "wall_keys",
                       "app_users", "alembic_version", "work_order_day_grid_categories", "member_activity_days",
+                      "member_active_days",
                       *(table.name for table in schema.MONTHLY_ROLLUP_TABLES)):
             connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
         connection.execute(text("DROP INDEX IF EXISTS ix_work_orders_open_area"))
+        connection.execute(text("ALTER TABLE member_activities DROP COLUMN previous_any_in_city"))
         if connection.dialect.name == "postgresql":
             connection.execute(text("DROP FUNCTION IF EXISTS audit_log_guard()"))
     counts = read_row_counts(empty_engine)
