@@ -227,7 +227,15 @@ class WallReading:
     view: wall_data.WallView
 
 
-@st.cache_resource(ttl=600, max_entries=256, show_spinner=False)
+# A tick's reading is asked for only during its tick (the tick is in the key): kept a minute, long enough for every
+# wall of the tick at any refresh up to a minute, then dropped on the next write. Kept 600 s (up to 256), four walls
+# at 5 s piled up ~45 dead readings (five frames each) per 90-second round of the load test (issue 12).
+WALL_READING_SECONDS = 60
+# Distinct (area, view, refresh, resolution) walls at once, times the ticks of a minute at their refresh.
+WALL_READINGS_KEPT = 64
+
+
+@st.cache_resource(ttl=WALL_READING_SECONDS, max_entries=WALL_READINGS_KEPT, show_spinner=False)
 def _wall_reading(database: str, scope: AreaScope, view: str, tick: int, tick_seconds: int,
                   heat_resolution: int) -> WallReading:
     engine = _wall_engine_for(database)

@@ -49,3 +49,22 @@ def test_walls_on_the_same_area_and_tick_share_one_read(city, monkeypatch):
     monkeypatch.setattr(cached.time, "time", lambda: 1_000_005.0)  # the next tick reads again
     cached.load_wall_reading(WALL.scope(), "overview", 5, 8)
     assert len(reads) == 3
+
+
+def test_past_ticks_readings_are_not_kept(city, monkeypatch):
+    """A tick's reading is asked for only during its tick: the wall's cache keeps at most WALL_READINGS_KEPT, so
+    four walls at a 5-second refresh do not pile up readings for ten minutes (issue 12)."""
+    reads = []
+    monkeypatch.setattr(wall_data, "read_wall_snapshot", lambda engine, scope, *args: reads.append(scope) or object())
+    monkeypatch.setattr(wall_data, "read_wall_view", lambda *args: object())
+    first = 1_000_000
+    for tick in range(cached.WALL_READINGS_KEPT + 1):
+        monkeypatch.setattr(cached.time, "time", lambda tick=tick: (first + tick) * 5.0)
+        cached.load_wall_reading(WALL.scope(), "overview", 5, 8)
+    assert len(reads) == cached.WALL_READINGS_KEPT + 1
+    cached.load_wall_reading(WALL.scope(), "overview", 5, 8)  # the newest tick is still shared
+    assert len(reads) == cached.WALL_READINGS_KEPT + 1
+    monkeypatch.setattr(cached.time, "time", lambda: first * 5.0)  # the oldest one is gone
+    cached.load_wall_reading(WALL.scope(), "overview", 5, 8)
+    assert len(reads) == cached.WALL_READINGS_KEPT + 2
+    assert cached.WALL_READING_SECONDS <= 60
