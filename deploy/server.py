@@ -17,6 +17,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
+from deploy.collector import start_collector  # noqa: E402
 from deploy.gate import Gate, metrics_token_from_environment  # noqa: E402
 
 
@@ -26,6 +27,8 @@ def _sign_in_configured() -> bool:
     except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
         return False
 
+
+start_collector()
 
 # Each session runs app.py's main through deploy/session_script.py (no pages/ folder beside it: see there).
 app = st.App(PROJECT_ROOT / "deploy" / "session_script.py", middleware=[
