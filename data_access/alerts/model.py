@@ -56,6 +56,15 @@ def upper_limit(mean: np.ndarray, inverse_size: np.ndarray | float, alpha: float
     """The smallest count u with P(Y ≤ u) ≥ 1 − alpha, Y negative binomial with this mean and variance
     mean + inverse_size · mean² (inverse_size 0: Poisson). Vectorised; mean > 0."""
     mean = np.asarray(mean, dtype=float)
+    return capped_limit(mean, inverse_size, alpha, np.full(mean.shape, np.inf))
+
+
+def capped_limit(mean: np.ndarray, inverse_size: np.ndarray | float, alpha: float, caps: np.ndarray) -> np.ndarray:
+    """min(upper_limit(mean, inverse_size, alpha), caps), element by element, summing each element's
+    probabilities only up to its cap (a count is above its limit exactly when capped_limit(…, count) < count, and
+    an ordinary count needs far fewer terms than its limit). The same arithmetic as upper_limit, to the bit."""
+    mean = np.asarray(mean, dtype=float)
+    caps = np.broadcast_to(np.asarray(caps, dtype=float), mean.shape)
     inverse = np.broadcast_to(np.asarray(inverse_size, dtype=float), mean.shape).copy()
     result = np.zeros(mean.shape, dtype=float)
     if mean.size == 0:
@@ -68,10 +77,10 @@ def upper_limit(mean: np.ndarray, inverse_size: np.ndarray | float, alpha: float
     poisson = inverse <= 0
     log_p = np.where(poisson, -mean, -np.log1p(inverse * mean) / np.where(poisson, 1.0, inverse))
     cdf = np.exp(log_p)
-    active = np.flatnonzero(cdf < 1 - alpha)
+    result = np.minimum(result, caps)
+    active = np.flatnonzero((cdf < 1 - alpha) & (caps > 0))
     log_p, log_mean, log_scale = log_p[active], np.log(mean[active]), np.log1p(inverse[active] * mean[active])
-    r = inverse[active]
-    cdf = cdf[active]
+    r, cdf, cap = inverse[active], cdf[active], caps[active]
     x = 0
     while active.size:
         log_p = log_p + log_mean + np.log1p(r * x) - np.log(x + 1.0) - log_scale
@@ -79,9 +88,11 @@ def upper_limit(mean: np.ndarray, inverse_size: np.ndarray | float, alpha: float
         cdf = cdf + np.exp(log_p)
         done = cdf >= 1 - alpha
         result[active[done]] = x
-        keep = ~done
-        active, log_p, log_mean, log_scale, r, cdf = (
-            active[keep], log_p[keep], log_mean[keep], log_scale[keep], r[keep], cdf[keep])
+        capped = ~done & (cap <= x)
+        result[active[capped]] = cap[capped]
+        keep = ~done & ~capped
+        active, log_p, log_mean, log_scale, r, cdf, cap = (
+            active[keep], log_p[keep], log_mean[keep], log_scale[keep], r[keep], cdf[keep], cap[keep])
     return result
 
 

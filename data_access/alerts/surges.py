@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
-from data_access.alerts.model import AlertParameters, upper_limit
+from data_access.alerts.model import AlertParameters, capped_limit, upper_limit
 from data_access.city_time import CITY_UTC_OFFSET_SECONDS, DAY_SECONDS
 from data_access.codes import AREA_LEVELS
 from data_access.filters import WorkOrderFilter
@@ -272,36 +272,13 @@ def _spread(y: np.ndarray, yy: np.ndarray, yw: np.ndarray, w: np.ndarray | float
 
 
 def exceeds(counts: np.ndarray, mean: np.ndarray, inverse_size: np.ndarray, alpha: float) -> np.ndarray:
-    """counts > model.upper_limit(mean, inverse_size, alpha), element by element, by the same sums of
-    probabilities stopped at each count less one: an ordinary day needs far fewer terms than its limit."""
+    """counts > model.upper_limit(mean, inverse_size, alpha), element by element, each limit summed only up to
+    its count (an ordinary day needs far fewer terms than its limit)."""
     counts = np.asarray(counts, dtype=float)
     mean = np.asarray(mean, dtype=float)
-    inverse = np.broadcast_to(np.asarray(inverse_size, dtype=float), mean.shape).copy()
-    result = np.zeros(mean.shape, dtype=bool)
-    if mean.size == 0:
-        return result
-    if np.any(mean <= 0):
+    if mean.size and np.any(mean <= 0):
         raise ValueError("exceeds needs positive means")
-    # upper_limit's arithmetic, step by step, so the answer is the same to the bit.
-    poisson = inverse <= 0
-    log_p = np.where(poisson, -mean, -np.log1p(inverse * mean) / np.where(poisson, 1.0, inverse))
-    cdf = np.exp(log_p)
-    result[cdf >= 1 - alpha] = counts[cdf >= 1 - alpha] > 0
-    # Only while the limit could still be below the count: from a limit of `count` on, it is not exceeded.
-    active = np.flatnonzero((cdf < 1 - alpha) & (counts >= 2))
-    log_p, log_mean, log_scale = log_p[active], np.log(mean[active]), np.log1p(inverse[active] * mean[active])
-    r, cdf = inverse[active], cdf[active]
-    x = 0
-    while active.size:
-        log_p = log_p + log_mean + np.log1p(r * x) - np.log(x + 1.0) - log_scale
-        x += 1
-        cdf = cdf + np.exp(log_p)
-        done = cdf >= 1 - alpha
-        result[active[done]] = counts[active[done]] > x
-        keep = ~done & (counts[active] >= x + 2)
-        active, log_p, log_mean, log_scale, r, cdf = (
-            active[keep], log_p[keep], log_mean[keep], log_scale[keep], r[keep], cdf[keep])
-    return result
+    return counts > capped_limit(mean, inverse_size, alpha, counts)
 
 
 def ordinary_spread(series: pd.DataFrame, peaks: pd.DataFrame, weights: np.ndarray, totals: tuple[float, float],
