@@ -71,22 +71,25 @@ def update_previous_dates(connection: Connection, member_ids: Iterable[str] | No
                                     PREVIOUS_ANY: history.c[PREVIOUS_ANY]}))
 
 
+def _distinct_where_in(connection: Connection, wanted, key, values: Iterable) -> set:
+    """The distinct `wanted` of member_activities whose `key` is one of `values`, asked MEMBER_CHUNK values at a
+    time (a bounded IN list)."""
+    values = sorted(set(values))
+    return {found for start in range(0, len(values), MEMBER_CHUNK)
+            for found in connection.execute(select(wanted).distinct()
+                                            .where(key.in_(values[start:start + MEMBER_CHUNK]))).scalars()}
+
+
 def members_of(connection: Connection, activity_ids: Iterable[str]) -> set[str]:
     """The members the stored activities with these ids are of (an upsert may give one to another member)."""
-    table, ids = member_activities, sorted(set(activity_ids))
-    return {member for start in range(0, len(ids), MEMBER_CHUNK)
-            for member in connection.execute(select(table.c.member_id).distinct()
-                                             .where(table.c.activity_id.in_(ids[start:start + MEMBER_CHUNK])))
-            .scalars()}
+    return _distinct_where_in(connection, member_activities.c.member_id, member_activities.c.activity_id,
+                              activity_ids)
 
 
 def activity_days_of(connection: Connection, member_ids: Iterable[str]) -> set[date]:
     """The days holding an activity of these members."""
-    table, members = member_activities, sorted(set(member_ids))
-    return {day for start in range(0, len(members), MEMBER_CHUNK)
-            for day in connection.execute(select(table.c.activity_date).distinct()
-                                          .where(table.c.member_id.in_(members[start:start + MEMBER_CHUNK])))
-            .scalars()}
+    return _distinct_where_in(connection, member_activities.c.activity_date, member_activities.c.member_id,
+                              member_ids)
 
 
 def count_activity_days(connection: Connection, days: Iterable[date] | None = None) -> None:
