@@ -6,8 +6,9 @@ window or absent. Counting those rows needs no DISTINCT, no sort and no hash of 
 The loader keeps the `previous_in_<level>` columns of member_activities exact in the load's own transaction, and
 with them member_activity_days (activities and hours per day, kind and previous date in the city): a city-wide
 window's distinct members per kind are then its rows' activities whose previous day is before the window or none.
-The same holds across kinds: `previous_any_in_city` is each activity's member's previous activity of any kind, and
-member_active_days (activities per day and that previous date) gives a city-wide window's distinct members active.
+The same holds across kinds: `previous_any_in_<level>` is each activity's member's previous activity of any kind
+in the same area, member_active_days (activities per day and the city's previous date) gives a city-wide window's
+distinct members active, and an area's is a plain count of its activities by its level's column.
 """
 
 from __future__ import annotations
@@ -24,8 +25,6 @@ from data_access.scope import AreaScope
 from data_access.sql import count_if
 
 MEMBER_CHUNK = 1000
-# The member_activities column holding the member's previous activity date of any kind in the city.
-PREVIOUS_ANY = "previous_any_in_city"
 
 
 def previous_column(level: str) -> str:
@@ -33,31 +32,52 @@ def previous_column(level: str) -> str:
     return f"previous_in_{level}"
 
 
+def previous_any_column(level: str) -> str:
+    """The member_activities column holding the member's previous date of any kind in the same `level`."""
+    return f"previous_any_in_{level}"
+
+
+# The member_activities column member_active_days counts by.
+PREVIOUS_ANY = previous_any_column("city")
+
+
+def _area(level: str) -> list[str]:
+    return [] if level == "city" else [f"{level}_code"]
+
+
 def _partition(level: str) -> list[str]:
-    return ["member_id", "kind"] + ([] if level == "city" else [f"{level}_code"])
+    return ["member_id", "kind", *_area(level)]
+
+
+def _partition_any(level: str) -> list[str]:
+    return ["member_id", *_area(level)]
+
+
+def _history_columns() -> list[tuple[str, list[str]]]:
+    """(column, partition) of every previous-date column: per kind and across kinds, in every level."""
+    return [*((previous_column(level), _partition(level)) for level in HISTORY_LEVELS),
+            *((previous_any_column(level), _partition_any(level)) for level in HISTORY_LEVELS)]
 
 
 def previous_dates(activities: pd.DataFrame) -> dict[str, pd.Series]:
-    """The previous_in_<level> and previous_any_in_city columns for activities loaded into an empty table (ISO date
-    strings or None)."""
+    """The previous_in_<level> and previous_any_in_<level> columns for activities loaded into an empty table (ISO
+    date strings or None)."""
     def previous(partition: list[str]) -> pd.Series:
         ordered = activities.sort_values([*partition, "activity_date", "activity_id"], kind="stable")
         return (ordered.groupby(partition, sort=False, dropna=False)["activity_date"].shift()
                 .reindex(activities.index).astype(object).where(lambda values: values.notna(), None))
 
-    return {**{previous_column(level): previous(_partition(level)) for level in HISTORY_LEVELS},
-            PREVIOUS_ANY: previous(["member_id"])}
+    return {column: previous(partition) for column, partition in _history_columns()}
 
 
 def update_previous_dates(connection: Connection, member_ids: Iterable[str] | None = None) -> None:
-    """Recompute the previous_in_<level> and previous_any_in_city columns in SQL, for the given members'
+    """Recompute the previous_in_<level> and previous_any_in_<level> columns in SQL, for the given members'
     activities (None: everyone's)."""
     table = member_activities
     order = [table.c.activity_date, table.c.activity_id]
-    lags = [func.lag(table.c.activity_date).over(partition_by=[table.c[name] for name in _partition(level)],
-                                                 order_by=order).label(level) for level in HISTORY_LEVELS]
-    lags.append(func.lag(table.c.activity_date).over(partition_by=table.c.member_id, order_by=order)
-                .label(PREVIOUS_ANY))
+    columns = _history_columns()
+    lags = [func.lag(table.c.activity_date).over(partition_by=[table.c[name] for name in partition],
+                                                 order_by=order).label(column) for column, partition in columns]
     members = None if member_ids is None else sorted(set(member_ids))
     chunks = [None] if members is None else [members[start:start + MEMBER_CHUNK]
                                              for start in range(0, len(members), MEMBER_CHUNK)]
@@ -67,8 +87,7 @@ def update_previous_dates(connection: Connection, member_ids: Iterable[str] | No
             history = history.where(table.c.member_id.in_(chunk))
         history = history.subquery()
         connection.execute(update(table).where(table.c.activity_id == history.c.activity_id)
-                           .values({**{previous_column(level): history.c[level] for level in HISTORY_LEVELS},
-                                    PREVIOUS_ANY: history.c[PREVIOUS_ANY]}))
+                           .values({column: history.c[column] for column, _ in columns}))
 
 
 def _distinct_where_in(connection: Connection, wanted, key, values: Iterable) -> set:

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, Engine, and_, case, distinct, func, litera
 
 from data_access.codes import ACTIVITY_KINDS, AREA_LEVELS, MEMBER_POSTS
 from data_access.filters import group_column_name
-from data_access.member_history import distinct_members_counted
+from data_access.member_history import distinct_members_counted, previous_any_column
 from data_access.rollups import rollups_ready
 from data_access.schema import areas, member_active_days, member_activities, member_activity_days, members
 from data_access.scope import CITY, MASKED_PERSONAL, AreaScope
@@ -65,21 +65,29 @@ def read_activity_periods(engine: Engine, scope: AreaScope, today: date) -> dict
         return _read_city_activity_periods(engine, today)
     activity = member_activities
     week_start, previous_start = today - timedelta(days=6), today - timedelta(days=13)
+    yesterday, week_before_end = today - timedelta(days=1), week_start - timedelta(days=1)
     this_week = activity.c.activity_date >= week_start
     previous_week = activity.c.activity_date < week_start
     whistle = activity.c.kind == "whistle_response"
+    # A member active in [first, last] in the area has one activity there whose previous one of any kind in the
+    # area is before `first` (or none): a plain count, no DISTINCT (member_history).
+    previous_here = activity.c[previous_any_column(scope.level)]
+    counted = rollups_ready(engine)
 
-    def distinct_members(condition) -> ColumnElement:
-        return func.count(distinct(case((condition, activity.c.member_id))))
+    def members_active(first: date, last: date) -> ColumnElement:
+        inside = and_(activity.c.activity_date >= first, activity.c.activity_date <= last)
+        if not counted:  # the previous dates are being filled: count DISTINCT meanwhile
+            return func.count(distinct(case((inside, activity.c.member_id))))
+        return count_if(and_(inside, or_(previous_here.is_(None), previous_here < first)))
 
     def hours(condition) -> ColumnElement:
         return func.coalesce(func.sum(case((condition, activity.c.hours), else_=0.0)), 0)
 
     row = read_frame(engine, select(
-        distinct_members(activity.c.activity_date == today).label("active_today"),
-        distinct_members(activity.c.activity_date == today - timedelta(days=1)).label("active_yesterday"),
-        distinct_members(this_week).label("active_week"),
-        distinct_members(previous_week).label("active_previous_week"),
+        members_active(today, today).label("active_today"),
+        members_active(yesterday, yesterday).label("active_yesterday"),
+        members_active(week_start, today).label("active_week"),
+        members_active(previous_start, week_before_end).label("active_previous_week"),
         hours(this_week).label("hours_week"),
         hours(previous_week).label("hours_previous_week"),
         count_if(and_(this_week, whistle)).label("whistle_responses_week"),

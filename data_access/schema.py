@@ -197,8 +197,9 @@ member_activities = Table(
     Column("note", Text),
     # The member's previous activity date of the same kind in the same city, district… (data_access.member_history).
     *(Column(f"previous_in_{level}", Date) for level in MEMBER_HISTORY_LEVELS),
-    # The member's previous activity date of any kind in the city (member_history): member_active_days counts by it.
-    Column("previous_any_in_city", Date),
+    # The member's previous activity date of any kind in the city, district… (member_history): member_active_days
+    # counts by the city's; an area's distinct members active are a plain count by its level's.
+    *(Column(f"previous_any_in_{level}", Date) for level in MEMBER_HISTORY_LEVELS),
     # Covers the city-wide activity-by-kind read (count, hours, distinct members) without touching the rows.
     Index("ix_member_activities_date_kind", "activity_date", "kind", "previous_in_city", "hours"),
     # SQLite counts a window's activities per kind through this one, kind by kind in order, with no sort
@@ -206,6 +207,10 @@ member_activities = Table(
     Index("ix_member_activities_kind_date", "kind", "activity_date", "previous_in_city", "hours").ddl_if(
         dialect="sqlite"),
     Index("ix_member_activities_community_date", "community_code", "activity_date"),
+    # Cover a district's or a street's member figures (active, hours, whistle responses over 14 days): a fifth of
+    # the city's activities for the busiest district, read without touching the rows (docs/benchmarks.md).
+    *(Index(f"ix_member_activities_{level}_date", f"{level}_code", "activity_date", f"previous_any_in_{level}",
+            "kind", "hours") for level in ("district", "street")),
     Index("ix_member_activities_member", "member_id"),
 )
 

@@ -59,18 +59,39 @@ def test_coverage_rolls_up_to_districts(loaded_engine, city_dir, member_rows):
         assert frame.loc[code, "members"] == want_members.get(code, 0)
 
 
-def test_summary_for_the_city_and_a_district(loaded_engine, city_dir, member_rows, activity_rows):
-    for area in (None, member_rows["community_code"].iloc[0][:6]):
-        people = member_rows if area is None else member_rows[member_rows["community_code"].str.startswith(area)]
-        acts = activity_rows if area is None else activity_rows[activity_rows["community_code"].str.startswith(area)]
-        week = acts[(acts["activity_date"] >= TEST_AS_OF - timedelta(days=6)) & (acts["activity_date"] <= TEST_AS_OF)]
+def _busiest(activity_rows: pd.DataFrame, digits: int) -> str:
+    """The area code of `digits` digits holding the most activities in the last two weeks."""
+    recent = activity_rows[activity_rows["activity_date"] >= TEST_AS_OF - timedelta(days=13)]
+    return recent["community_code"].str[:digits].value_counts().index[0]
+
+
+def test_summary_for_the_city_and_every_level(loaded_engine, city_dir, member_rows, activity_rows):
+    # A member's activities in another area than their own count there, not in their own area.
+    areas = [None, *(_busiest(activity_rows, digits) for digits in (6, 9, 12)),
+             activity_rows["effective_grid_code"].dropna().value_counts().index[0]]
+    for area in areas:
+        grid = area is not None and len(area) > 12
+        people = member_rows if area is None else member_rows[
+            member_rows["grid_code" if grid else "community_code"].fillna("").str.startswith(area)]
+        acts = activity_rows if area is None else activity_rows[
+            activity_rows["effective_grid_code" if grid else "community_code"].fillna("").str.startswith(area)]
+
+        def within(first_days_ago: int, last_days_ago: int, acts: pd.DataFrame = acts) -> pd.DataFrame:
+            return acts[(acts["activity_date"] >= TEST_AS_OF - timedelta(days=first_days_ago))
+                        & (acts["activity_date"] <= TEST_AS_OF - timedelta(days=last_days_ago))]
+
+        week, week_before = within(6, 0), within(13, 7)
         summary = members.read_member_summary(loaded_engine, AreaScope.of(area), TEST_AS_OF)
-        assert summary["deployed"] == int((people["status"] == "active").sum())
+        assert summary["deployed"] == int((people["status"] == "active").sum()), area
         assert summary["registered"] == len(people)
         assert summary["active_week"] == week["member_id"].nunique() > 0
+        assert summary["active_previous_week"] == week_before["member_id"].nunique() > 0
+        assert summary["active_today"] == within(0, 0)["member_id"].nunique()
+        assert summary["active_yesterday"] == within(1, 1)["member_id"].nunique()
         assert summary["hours_week"] == pytest.approx(week["hours"].sum())
-        assert summary["active_today"] == acts.loc[acts["activity_date"] == TEST_AS_OF, "member_id"].nunique()
+        assert summary["hours_previous_week"] == pytest.approx(week_before["hours"].sum())
         assert summary["whistle_responses_week"] == int((week["kind"] == "whistle_response").sum())
+        assert summary["whistle_responses_previous_week"] == int((week_before["kind"] == "whistle_response").sum())
 
 
 def test_activity_by_kind_and_by_day(loaded_engine, activity_rows):
