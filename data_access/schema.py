@@ -207,10 +207,11 @@ member_activities = Table(
     Index("ix_member_activities_kind_date", "kind", "activity_date", "previous_in_city", "hours").ddl_if(
         dialect="sqlite"),
     Index("ix_member_activities_community_date", "community_code", "activity_date"),
-    # Cover a district's or a street's member figures (active, hours, whistle responses over 14 days): a fifth of
-    # the city's activities for the busiest district, read without touching the rows (docs/benchmarks.md).
+    # Cover a district's, a street's or a grid's member figures (active, hours, whistle responses over 14 days):
+    # a fifth of the city's activities for the busiest district, read without touching the rows (docs/benchmarks.md).
+    # A community's are few enough for the community index above.
     *(Index(f"ix_member_activities_{level}_date", f"{level}_code", "activity_date", f"previous_any_in_{level}",
-            "kind", "hours") for level in ("district", "street")),
+            "kind", "hours") for level in ("district", "street", "grid")),
     Index("ix_member_activities_member", "member_id"),
 )
 

@@ -85,7 +85,7 @@ def test_a_database_built_before_migrations_upgrades_in_place_and_keeps_its_rows
                       *(table.name for table in schema.MONTHLY_ROLLUP_TABLES)):
             connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
         connection.execute(text("DROP INDEX IF EXISTS ix_work_orders_open_area"))
-        for level in ("district", "street"):
+        for level in ("district", "street", "grid"):
             connection.execute(text(f"DROP INDEX ix_member_activities_{level}_date"))
         for level in schema.MEMBER_HISTORY_LEVELS:
             connection.execute(text(f"ALTER TABLE member_activities DROP COLUMN previous_any_in_{level}"))

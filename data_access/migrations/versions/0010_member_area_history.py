@@ -2,8 +2,8 @@
 area's distinct members active become a plain count (a district's member figures counted DISTINCT four ways over
 a fifth of the city's 14 days of activities: 0.27 s on SQLite at city scale; issue 12).
 
-Adds `previous_any_in_<level>` for the four area levels, fills them from the activities, and covers a district's
-and a street's 14-day read with an index each.
+Adds `previous_any_in_<level>` for the four area levels, fills them from the activities, and covers a district's,
+a street's and a grid's 14-day read with an index each (a community's reads its few rows by the community index).
 
 Revision ID: 0010_member_area_history
 Revises: 0009_member_active_days
@@ -20,7 +20,7 @@ branch_labels = None
 depends_on = None
 
 LEVELS = ("district", "street", "community", "grid")
-COVERED = ("district", "street")
+COVERED = ("district", "street", "grid")
 
 
 def upgrade() -> None:
