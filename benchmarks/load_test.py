@@ -46,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PAGE_MIX = (("overview", 30), ("grid-map", 25), ("requests", 20), ("members", 15), ("stations", 10))
+PAGE_NAMES = tuple(page for page, _ in PAGE_MIX)
 PERIODS = ("today", "7d", "30d", "year")
 # The menu's default page answers at the root: the browser asks for it with no page name.
 DEFAULT_PAGE = "overview"
@@ -95,6 +96,8 @@ class RoundResult:
     servers: list[ProcessFigures] = field(default_factory=list)
     # The machine's 1-minute load average at the round's start and end (others' work shows here).
     load_average: tuple[float, float] = (0.0, 0.0)
+    # CPU seconds of the PostgreSQL servers (primary and replica, every backend) over the round.
+    database_cpu: float = 0.0
 
     @property
     def pages(self) -> list[Run]:
@@ -118,7 +121,17 @@ class RoundResult:
             "end_mib": [round(server.end_mib) for server in self.servers],
             "sessions": [server.sessions for server in self.servers],
             "load_average": list(self.load_average),
+            "database_cpu_per_run": self.database_cpu / served if served else None,
+            # Where the page time goes: runs, p50 and p95 seconds of each page.
+            "by_page": {name: [len(times), percentile(times, 50), percentile(times, 95)]
+                        for name, times in sorted(self.page_times_by_name().items())},
         }
+
+    def page_times_by_name(self) -> dict[str, list[float]]:
+        found: dict[str, list[float]] = {}
+        for run in self.pages:
+            found.setdefault(run.name, []).append(run.seconds)
+        return {name: sorted(times) for name, times in found.items()}
 
 
 def percentile(values: list[float], share: float) -> float | None:
@@ -316,6 +329,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of a process, its children that ended (waited for) and those alive (a PostgreSQL server: the
+    postmaster and every backend)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    total = sum(int(value) for value in fields[11:15]) / CLOCK_TICKS  # utime, stime, cutime, cstime
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            child = stat.read_text().rsplit(")", 1)[1].split()
+            if int(child[1]) == pid:
+                total += (int(child[11]) + int(child[12])) / CLOCK_TICKS
+    return total
+
+
 def resident_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -390,12 +416,15 @@ async def _round(base: str, model: LoadModel, areas: dict[str, list[str]]) -> li
 
 
 def run_round(base: str, model: LoadModel, areas: dict[str, list[str]], apps: dict[int, tuple[int, int]],
-              processes: int, number: int) -> RoundResult:
-    """One round of the load against `base` (nginx), watching the app processes {index: (pid, port)}."""
+              processes: int, number: int, databases: list[int] = ()) -> RoundResult:
+    """One round of the load against `base` (nginx), watching the app processes {index: (pid, port)} and the
+    database servers (their postmasters' pids)."""
     started_load = os.getloadavg()[0]
+    database_cpu = sum(tree_cpu_seconds(pid) for pid in databases)
     with ProcessWatch(apps) as watch:
         runs = asyncio.run(_round(base, model, areas))
-    return RoundResult(processes, number, runs, watch.figures, (started_load, os.getloadavg()[0]))
+    database_cpu = sum(tree_cpu_seconds(pid) for pid in databases) - database_cpu
+    return RoundResult(processes, number, runs, watch.figures, (started_load, os.getloadavg()[0]), database_cpu)
 
 
 def _seconds(value: float | None) -> str:
@@ -404,14 +433,22 @@ def _seconds(value: float | None) -> str:
 
 def print_table(results: list[RoundResult]) -> None:
     print("\n| processes | round | pages | page p50 / p95 s | errors | wall late p95 s | CPU per run s | "
-          "peak MiB per process | sessions per process | machine load |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "database CPU per run s | peak MiB per process | sessions per process | machine load |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for result in results:
         row = result.summary()
         print(f"| {row['processes']} | {row['round']} | {row['pages']} | {_seconds(row['page_p50'])} / "
               f"{_seconds(row['page_p95'])} | {row['errors']} | {_seconds(row['wall_late_p95'])} | "
-              f"{_seconds(row['cpu_per_run'])} | {', '.join(map(str, row['peak_mib']))} | "
+              f"{_seconds(row['cpu_per_run'])} | {_seconds(row['database_cpu_per_run'])} | "
+              f"{', '.join(map(str, row['peak_mib']))} | "
               f"{', '.join(map(str, row['sessions']))} | {row['load_average'][0]:.1f} → {row['load_average'][1]:.1f} |")
+    print("\n| processes | round | " + " | ".join(f"{page} p50 / p95 s" for page in PAGE_NAMES) + " |")
+    print("|---|---|" + "---|" * len(PAGE_NAMES))
+    for result in results:
+        by_page = result.summary()["by_page"]
+        cells = [f"{_seconds(by_page[page][1])} / {_seconds(by_page[page][2])}" if page in by_page else "-"
+                 for page in PAGE_NAMES]
+        print(f"| {result.processes} | {result.round} | " + " | ".join(cells) + " |")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -440,10 +477,12 @@ def main(argv: list[str] | None = None) -> int:
         areas = read_sample_areas(cluster.primary_url, seed=model.seed)
         apps = {index: (pid, cluster.ports.apps[index - 1]) for index, pid in cluster.app_pids().items()}
         base = cluster.url.rstrip("/")
+        status = cluster.status()
+        databases = [status[name] for name in ("primary", "replica") if status.get(name)]
         for number in range(1, arguments.rounds + 1):
             print(f"\n{processes} process(es), round {number}: {model.staff} staff, {model.walls} walls, "
                   f"{model.seconds:.0f} s", flush=True)
-            result = run_round(base, model, areas, apps, processes, number)
+            result = run_round(base, model, areas, apps, processes, number, databases)
             results.append(result)
             print(json.dumps(result.summary()), flush=True)
             for run in result.errors[:5]:

@@ -23,6 +23,9 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
+    Float,
+    Integer,
+    Numeric,
     Table,
     func,
     select,
@@ -34,7 +37,7 @@ from data_access.codes import AREA_LEVELS
 from data_access.filters import WorkOrderFilter, work_order_conditions
 from data_access.measures import BASES, MEASURES
 from data_access.schema import DAILY_ROLLUP_TABLES, MONTHLY_ROLLUP_TABLES, meta, work_orders
-from data_access.sql import count_if, local_day, local_hour, read_frame
+from data_access.sql import count_if, local_day, local_hour, read_columns, read_frame
 
 # Bumped whenever a measure's definition changes (or what the loader keeps beside the rollups, like the member
 # activities' previous dates since 4): rollups built under another version are not read.
@@ -195,7 +198,16 @@ def _from_rollup(engine: Engine, rollup: Rollup, work_filter: WorkOrderFilter, f
     statement = select(*expressions, *sums).where(*conditions)
     if expressions:
         statement = statement.group_by(*expressions)
-    return read_frame(engine, statement)
+    # Taken as the driver returns them (a grid's rollup is ~10,000 rows a read: as Row objects and tuples, twice
+    # the query's own time on SQLite at city scale).
+    return read_columns(engine, statement, {column.name: _dtype(column.type) for column in statement.selected_columns})
+
+
+def _dtype(kind) -> str | type:
+    """The frame dtype for a rollup column's SQL type: whole numbers, fractions, or text."""
+    if isinstance(kind, Integer):
+        return "int64"
+    return "float64" if isinstance(kind, Float | Numeric) else object
 
 
 def _day_of(epoch_seconds: int) -> tuple[int, bool]:
@@ -239,23 +251,58 @@ def _next_month_start(day: int) -> int:
 
 
 def split_months(rollup: Rollup, keys: tuple[str, ...], first_day: int | None,
-                 end_day: int | None) -> list[tuple[Rollup, int | None, int | None]]:
-    """The whole days [first_day, end_day) as (rollup, first, end) parts: whole calendar months from the per-month
-    twin, the days before and after them from the per-day rollup (all per-day when grouping by day)."""
+                 end_day: int | None) -> list[tuple[Rollup, int | None, int | None, int]]:
+    """The whole days [first_day, end_day) as (rollup, first, end, sign) parts whose signed sums add up to the
+    window's: whole calendar months from the per-month twin; a month the window covers only part of from the
+    per-day rollup, or, when it covers most of it, as the whole month less the days outside (sign -1: 30 days
+    across a month boundary read one month and a day or two instead of 30 days); all per-day when grouping by day.
+    """
     monthly = MONTHLY.get(rollup.table.name)
     if monthly is None or "day" in keys:
-        return [(rollup, first_day, end_day)]
+        return [(rollup, first_day, end_day, 1)]
+    if first_day is None or end_day is None:
+        return _split_open(rollup, monthly, first_day, end_day)
+    parts: list[tuple[Rollup, int | None, int | None, int]] = []
+    day = first_day
+    while day < end_day:
+        month, next_month = _month_start(day), _next_month_start(day)
+        last = min(next_month, end_day)
+        inside, outside = last - day, (next_month - month) - (last - day)
+        if outside == 0:
+            parts.append((monthly, month, next_month, 1))
+        elif outside + 1 < inside:  # the month and the few days outside it read fewer rows than the days inside
+            parts.append((monthly, month, next_month, 1))
+            parts += [(rollup, first, end, -1) for first, end in ((month, day), (last, next_month)) if first < end]
+        else:
+            parts.append((rollup, day, last, 1))
+        day = last
+    return _merge_adjacent(parts)
+
+
+def _split_open(rollup: Rollup, monthly: Rollup, first_day: int | None,
+                end_day: int | None) -> list[tuple[Rollup, int | None, int | None, int]]:
+    """split_months for a window open at one end: whole months to the open end, days at the bounded one."""
     first_month = None if first_day is None else (
         first_day if _month_start(first_day) == first_day else _next_month_start(first_day))
     end_month = None if end_day is None else _month_start(end_day)
-    if first_month is not None and end_month is not None and first_month >= end_month:
-        return [(rollup, first_day, end_day)]
-    parts = [(monthly, first_month, end_month)]
+    parts = [(monthly, first_month, end_month, 1)]
     if first_day is not None and first_day < first_month:
-        parts.append((rollup, first_day, first_month))
+        parts.append((rollup, first_day, first_month, 1))
     if end_day is not None and end_month < end_day:
-        parts.append((rollup, end_month, end_day))
+        parts.append((rollup, end_month, end_day, 1))
     return parts
+
+
+def _merge_adjacent(parts: list[tuple[Rollup, int, int, int]]) -> list[tuple[Rollup, int, int, int]]:
+    """One range for touching parts of the same rollup and sign (consecutive months are one read)."""
+    merged: list[tuple[Rollup, int, int, int]] = []
+    for part in sorted(parts, key=lambda part: (part[0].table.name, part[3], part[1])):
+        last = merged[-1] if merged else None
+        if last is not None and last[0] is part[0] and last[3] == part[3] and last[2] == part[1]:
+            merged[-1] = (last[0], last[1], part[2], last[3])
+        else:
+            merged.append(part)
+    return merged
 
 
 def choose_rollup(engine: Engine, work_filter: WorkOrderFilter, group: Group,
@@ -284,12 +331,29 @@ def read_measures(engine: Engine, work_filter: WorkOrderFilter, names: Sequence[
         frames = _from_orders(engine, work_filter, names, keys)
     else:
         days, edges = split_window(work_filter)
-        frames = [] if days is None else [
-            _from_rollup(engine, part, work_filter, first, end, names, keys)
-            for part, first, end in split_months(rollup, keys, *days)]
+        parts = [] if days is None else split_months(rollup, keys, *days)
+        frames = [_signed(_from_rollup(engine, part, work_filter, first, end, names, keys), names, sign)
+                  for part, first, end, sign in parts]
         for edge in edges:
             frames += _from_orders(engine, edge, names, keys)
+        if any(sign < 0 for *_, sign in parts) and keys:
+            # A key whose orders all fell on the days taken off sums to nothing: as if never read.
+            return _without_empty_rows(_combine(frames, names, [_output_name(key) for key in keys]), names)
     return _combine(frames, names, [_output_name(key) for key in keys])
+
+
+def _signed(frame: pd.DataFrame, names: Sequence[str], sign: int) -> pd.DataFrame:
+    """The frame with its measures negated for a part taken off (sign -1)."""
+    if sign > 0:
+        return frame
+    frame = frame.copy()
+    for name in names:
+        frame[name] = -frame[name]
+    return frame
+
+
+def _without_empty_rows(frame: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
+    return frame[(frame[list(names)] != 0).any(axis=1)].reset_index(drop=True)
 
 
 def _combine(frames: list[pd.DataFrame], names: Sequence[str], key_columns: list[str]) -> pd.DataFrame:

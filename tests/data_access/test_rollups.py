@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pandas as pd
 import pytest
 from sqlalchemy import Engine, select, update
 
 from data_access import rollup_build, rollup_upgrade, rollups, schema
-from data_access.city_time import days_window
+from data_access.city_time import days_window, local_day_start
 from data_access.filters import WorkOrderFilter
 from data_access.ingest import load_directory, writer
 from data_access.measures import MEASURE_NAMES
@@ -18,6 +20,7 @@ from tests.conftest import TEST_AS_OF
 
 START, END = days_window(TEST_AS_OF, 30)
 YEAR_START, YEAR_END = days_window(TEST_AS_OF, 365)
+MONTH_BEFORE = (TEST_AS_OF.replace(day=1) - timedelta(days=1)).replace(day=1)
 GROUPS = (None, "day", "district", "street", "community", "grid", "category_l1", ("day", "hour"), "hour",
           "channel", ("status", "appeal_type"),
           "h3_r7", "h3_r8", "h3_r9", ("district", "h3_r8"), ("grid", "category_l1", "day"))
@@ -45,7 +48,16 @@ def filters(orders: pd.DataFrame) -> list[WorkOrderFilter]:
         WorkOrderFilter(START, END, channels=("hotline_12345",)),
         WorkOrderFilter(YEAR_START, YEAR_END, AreaScope.of(grid[:6]), channels=("hotline_12345", "message_board"),
                         statuses=("closed", "in_progress"), appeal_types=("complaint",)),
+        # Most of a month, read as the month less the days outside it: inside one month, and across a boundary.
+        WorkOrderFilter(*_days(MONTH_BEFORE.replace(day=3), MONTH_BEFORE.replace(day=26))),
+        WorkOrderFilter(*_days(MONTH_BEFORE.replace(day=4), MONTH_BEFORE.replace(day=4) + timedelta(days=33)),
+                        AreaScope.of(grid[:9])),
     ]
+
+
+def _days(first: date, end: date) -> tuple[int, int]:
+    """[first, end) as epoch seconds (local midnights)."""
+    return local_day_start(first), local_day_start(end)
 
 
 def nonzero(frame: pd.DataFrame) -> pd.DataFrame:
@@ -195,16 +207,36 @@ def test_a_long_window_reads_its_whole_months_from_the_monthly_twin():
     by_grid = next(rollup for rollup in rollups.ROLLUPS if rollup.table is schema.work_order_day_grids)
     monthly = rollups.MONTHLY[by_grid.table.name]
     assert monthly.period == "month" and monthly.measures == by_grid.measures
-    parts = rollups.split_months(by_grid, ("grid",), day("2026-01-15"), day("2026-04-10"))
+    parts = rollups.split_months(by_grid, ("grid",), day("2026-01-20"), day("2026-04-10"))
     assert sorted(parts, key=lambda part: part[1]) == [
-        (by_grid, day("2026-01-15"), day("2026-02-01")), (monthly, day("2026-02-01"), day("2026-04-01")),
-        (by_grid, day("2026-04-01"), day("2026-04-10"))]
-    # Month-aligned: months only; inside one month, or grouped by day: days only; open-ended: months to the edge.
+        (by_grid, day("2026-01-20"), day("2026-02-01"), 1), (monthly, day("2026-02-01"), day("2026-04-01"), 1),
+        (by_grid, day("2026-04-01"), day("2026-04-10"), 1)]
+    # Month-aligned: months only; grouped by day: days only; open-ended: months to the edge.
     assert rollups.split_months(by_grid, (), day("2026-02-01"), day("2026-04-01")) == [
-        (monthly, day("2026-02-01"), day("2026-04-01"))]
-    assert rollups.split_months(by_grid, (), day("2026-02-03"), day("2026-02-27")) == [
-        (by_grid, day("2026-02-03"), day("2026-02-27"))]
+        (monthly, day("2026-02-01"), day("2026-04-01"), 1)]
     assert rollups.split_months(by_grid, ("day",), day("2026-01-15"), day("2026-04-10")) == [
-        (by_grid, day("2026-01-15"), day("2026-04-10"))]
+        (by_grid, day("2026-01-15"), day("2026-04-10"), 1)]
     assert rollups.split_months(by_grid, (), None, day("2026-04-10")) == [
-        (monthly, None, day("2026-04-01")), (by_grid, day("2026-04-01"), day("2026-04-10"))]
+        (monthly, None, day("2026-04-01"), 1), (by_grid, day("2026-04-01"), day("2026-04-10"), 1)]
+    # Most of a month: the month less the days outside the window (30 days ending on the 30th of a 31-day month
+    # read the month and one day, not 30 days).
+    assert sorted(rollups.split_months(by_grid, ("grid",), day("2026-05-01"), day("2026-05-31")),
+                  key=lambda part: part[3]) == [(by_grid, day("2026-05-31"), day("2026-06-01"), -1),
+                                                (monthly, day("2026-05-01"), day("2026-06-01"), 1)]
+
+
+def test_split_months_covers_each_day_of_any_window_once():
+    by_grid = next(rollup for rollup in rollups.ROLLUPS if rollup.table is schema.work_order_day_grids)
+    origin = (date(2025, 11, 1) - date(1970, 1, 1)).days
+    for first in range(origin, origin + 75, 3):
+        for length in (1, 2, 7, 14, 15, 16, 17, 28, 29, 30, 31, 45, 60, 61, 90, 200):
+            covered: dict[int, int] = {}
+            parts = rollups.split_months(by_grid, ("grid",), first, first + length)
+            for rollup, start, end, sign in parts:
+                assert rollup.period == ("month" if rollup is not by_grid else "day")
+                for day in range(start, end):
+                    covered[day] = covered.get(day, 0) + sign
+            assert {day for day, times in covered.items() if times} == set(range(first, first + length))
+            assert set(covered.values()) <= {0, 1}, (first, length, parts)
+            read = sum(end - start for rollup, start, end, _ in parts if rollup is by_grid)
+            assert read <= min(length, 32), (first, length, parts)  # at most half of each of two months
