@@ -254,14 +254,17 @@ def split_months(rollup: Rollup, keys: tuple[str, ...], first_day: int | None,
                  end_day: int | None) -> list[tuple[Rollup, int | None, int | None, int]]:
     """The whole days [first_day, end_day) as (rollup, first, end, sign) parts whose signed sums add up to the
     window's: whole calendar months from the per-month twin; a month the window covers only part of from the
-    per-day rollup, or, when it covers most of it, as the whole month less the days outside (sign -1: 30 days
-    across a month boundary read one month and a day or two instead of 30 days); all per-day when grouping by day.
+    per-day rollup, or, when it covers most of it and the read is grouped (a day is many rows), as the whole month
+    less the days outside (sign -1: 30 days of every grid across a month boundary read one month and a day or two
+    instead of 30 days); all per-day when grouping by day.
     """
     monthly = MONTHLY.get(rollup.table.name)
     if monthly is None or "day" in keys:
         return [(rollup, first_day, end_day, 1)]
     if first_day is None or end_day is None:
         return _split_open(rollup, monthly, first_day, end_day)
+    # Taking days off pays when a day is many rows (one per grid, category…), not for the city's one row a day.
+    complement = bool(keys)
     parts: list[tuple[Rollup, int | None, int | None, int]] = []
     day = first_day
     while day < end_day:
@@ -270,7 +273,7 @@ def split_months(rollup: Rollup, keys: tuple[str, ...], first_day: int | None,
         inside, outside = last - day, (next_month - month) - (last - day)
         if outside == 0:
             parts.append((monthly, month, next_month, 1))
-        elif outside + 1 < inside:  # the month and the few days outside it read fewer rows than the days inside
+        elif complement and outside + 1 < inside:  # the month and the few days outside: fewer rows than inside
             parts.append((monthly, month, next_month, 1))
             parts += [(rollup, first, end, -1) for first, end in ((month, day), (last, next_month)) if first < end]
         else:

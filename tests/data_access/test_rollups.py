@@ -223,6 +223,9 @@ def test_a_long_window_reads_its_whole_months_from_the_monthly_twin():
     assert sorted(rollups.split_months(by_grid, ("grid",), day("2026-05-01"), day("2026-05-31")),
                   key=lambda part: part[3]) == [(by_grid, day("2026-05-31"), day("2026-06-01"), -1),
                                                 (monthly, day("2026-05-01"), day("2026-06-01"), 1)]
+    # Not for the city's one row a day: a second query costs more than the 29 rows it saves.
+    assert rollups.split_months(by_grid, (), day("2026-05-01"), day("2026-05-31")) == [
+        (by_grid, day("2026-05-01"), day("2026-05-31"), 1)]
 
 
 def test_split_months_covers_each_day_of_any_window_once():

@@ -44,6 +44,8 @@ def test_a_browser_gets_a_route_cookie_once_and_the_app_through_nginx(cluster):
     status, body, headers = _get(cluster.url)
     assert status == 200 and "<html" in body.lower()
     assert headers["Set-Cookie"].startswith("cityscreen_route=") and "HttpOnly" in headers["Set-Cookie"]
+    assert headers["Content-Security-Policy"] == "frame-ancestors 'self'" and headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert headers["X-Content-Type-Options"] == "nosniff"
     cookie = headers["Set-Cookie"].split(";", 1)[0]
     request = urllib.request.Request(cluster.url + "_stcore/health", headers={"Cookie": cookie})
     with urllib.request.urlopen(request, timeout=10) as response:
@@ -58,6 +60,7 @@ def test_with_no_app_process_nginx_serves_the_maintenance_page_in_both_languages
         assert status == 502
         assert "系统维护中" in body and "Cityscreen is being updated" in body
         assert headers["Retry-After"] == "10"
+        assert headers["Content-Security-Policy"] == "frame-ancestors 'self'"
     finally:
         cluster.start()
     status, body, _headers = _get(cluster.url)
