@@ -141,10 +141,12 @@ work_orders = Table(
     # Any area filter is a range of grid codes (codes nest by prefix), so one area index serves all levels.
     Index("ix_work_orders_received", "received_at"),
     Index("ix_work_orders_grid_received", "grid_code", "received_at"),
-    # Covering what a past moment's backlog asks of the orders resolved since (work_orders.read_backlog).
-    Index("ix_work_orders_resolved", "resolved_at", "is_open", "received_at", "due_at", "grid_code"),
-    Index("ix_work_orders_called_back", "called_back_at"),
-    Index("ix_work_orders_due", "due_at"),
+    # Covering what a past moment's backlog asks of the orders resolved since (work_orders.read_backlog), and
+    # what the KPIs count of a partial day's orders by each basis (resolved, called back, due: revision 0011).
+    Index("ix_work_orders_resolved", "resolved_at", "is_open", "received_at", "due_at", "grid_code", "resolution",
+          "called_back_at"),
+    Index("ix_work_orders_called_back", "called_back_at", "satisfaction", "grid_code"),
+    Index("ix_work_orders_due", "due_at", "status", "resolved_at", "grid_code"),
     # Covering the backlog's open orders (work_orders.read_backlog) on SQLite too, where `is_open = 1` does not
     # select the partial index below.
     Index("ix_work_orders_open", "is_open", "due_at", "received_at", "grid_code"),
