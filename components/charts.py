@@ -20,6 +20,7 @@ from components.i18n import translate
 ACCENT = "#e8473c"
 SECOND = "#4cc9f0"
 HEAT = [hex_colour(rgb) for rgb in SCALES["heat"]]
+TREND_COLOURS = [ACCENT, SECOND, "#ffd166"]
 
 
 def build_trend_chart(daily: pd.DataFrame, day_title: str, series: dict[str, str], height: int = 240) -> alt.Chart:
@@ -34,8 +35,10 @@ def build_trend_chart(daily: pd.DataFrame, day_title: str, series: dict[str, str
         .encode(
             x=alt.X("day:T", title=day_title, axis=alt.Axis(format="%m-%d")),
             y=alt.Y("value:Q", title=None),
-            color=alt.Color("series:N", title=None, scale=alt.Scale(range=[ACCENT, SECOND, "#ffd166"]),
-                            legend=alt.Legend(orient="top")),
+            # Each series keeps its colour in either language (a scale without a domain sorts the titles).
+            color=alt.Color("series:N", title=None, legend=alt.Legend(orient="top"),
+                            scale=alt.Scale(domain=list(series.values()),
+                                            range=TREND_COLOURS[:len(series)])),
             tooltip=[alt.Tooltip("day:T", title=day_title, format="%Y-%m-%d"), alt.Tooltip("series:N", title=" "),
                      alt.Tooltip("value:Q", title=" ", format=",")],
         )
