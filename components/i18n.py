@@ -89,6 +89,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "change.vs_previous": ("较上期", "vs prev."),
     "change.points": ("{value} 个百分点", "{value} pts"),
     "change.none": ("无上期数据", "no previous data"),
+    "change.in_progress": ("今日进行中", "day in progress"),
+    "change.in_progress_previous": ("昨日全天（{window}）：{value}。今日尚未结束，记录只有日期、没有时刻，不作比较。",
+                                    "All of yesterday ({window}): {value}. Today is not over and the records carry "
+                                    "dates, not times: no change is shown."),
     "change.previous": ("上一周期（{window}）：{value}", "Previous period ({window}): {value}"),
     "change.previous_moment": ("上一周期同一时刻（{window}）：{value}", "One period earlier ({window}): {value}"),
     "change.from_zero": ("上期为 0", "up from 0"),

@@ -11,7 +11,7 @@ import streamlit as st
 from components.colours import CHANGE_COLOURS
 from components.i18n import translate
 from data_access.city_time import DAY_SECONDS, local_text
-from data_access.figures import BEFORE_DATA, EMPTY, NOT_RECORDED, Figure
+from data_access.figures import BEFORE_DATA, EMPTY, IN_PROGRESS, NOT_RECORDED, Figure
 
 # A figure's size follows its tile's width (container query units) and the longest figure of its row, so
 # "13,786 / 15,000" fits a fifth of a 1280-pixel page and "595" beside it is no bigger; at most Streamlit's
@@ -66,6 +66,8 @@ def format_change(figure: Figure, language: str) -> tuple[str, str, str]:
     """(text, arrow 'up'/'down'/'off', colour name) of the change: a rate's in points, a count's in per cent,
     a count rising from 0 as such; the words "no previous data" when there is nothing to compare."""
     verdict = figure.verdict
+    if figure.missing == IN_PROGRESS:
+        return translate("change.in_progress", language), "off", CHANGE_COLOURS[None]
     if verdict is None:
         return translate("change.none", language), "off", CHANGE_COLOURS[None]
     if figure.from_zero:
@@ -98,6 +100,8 @@ def previous_text(figure: Figure, language: str) -> str:
     window = format_window(figure.previous_start, figure.previous_end)
     key = "change.previous_moment" if figure.previous_start == figure.previous_end else "change.previous"
     value = format_figure(figure, figure.previous)
+    if figure.missing == IN_PROGRESS:
+        return translate("change.in_progress_previous", language, window=window, value=value)
     if figure.missing == EMPTY:  # a rate of nothing: 0 / 0
         value = f"{value} (0 / 0)"
     if figure.is_rate and figure.previous_denominator:

@@ -26,6 +26,9 @@ from data_access.sql import read_frame
 BEFORE_DATA = "before_data"    # the previous period reaches back before the first record
 NOT_RECORDED = "not_recorded"  # a stock whose past the records do not keep
 EMPTY = "empty"                # a rate with nothing to count in the previous period (0 / 0)
+# A day still under way set beside a whole one, which records of dates alone cannot cut at the same hour (members
+# active today against all of yesterday): the previous value is shown, no change is claimed.
+IN_PROGRESS = "in_progress"
 # A change smaller than this is shown as none (it rounds to 0.0 % or 0.0 points).
 NO_CHANGE_BELOW = 0.0005
 
@@ -59,7 +62,7 @@ class Figure:
     def change(self) -> float | None:
         """The change against the previous period; None when there is nothing to compare, or a count rose from 0
         (never a division by 0: see from_zero)."""
-        if self.value is None or self.previous is None:
+        if self.value is None or self.previous is None or self.missing == IN_PROGRESS:
             return None
         if self.is_rate:
             return self.value - self.previous
@@ -68,13 +71,13 @@ class Figure:
     @property
     def from_zero(self) -> bool:
         """True for a count that was 0 in the previous period and is not now (a rise with no percentage)."""
-        return not self.is_rate and self.previous == 0 and bool(self.value)
+        return not self.is_rate and self.previous == 0 and bool(self.value) and self.missing != IN_PROGRESS
 
     @property
     def verdict(self) -> str | None:
         """'better', 'worse' or 'same' (a change under NO_CHANGE_BELOW, or 0 then and now); None without a
         previous figure."""
-        if self.value is None or self.previous is None:
+        if self.value is None or self.previous is None or self.missing == IN_PROGRESS:
             return None
         if self.from_zero:
             return "better" if (self.value > 0) == (self.better == HIGHER) else "worse"
@@ -172,15 +175,17 @@ def read_member_figures(engine: Engine, scope: AreaScope, today: date) -> dict[s
     summary = members.read_member_summary(engine, scope, today)
     first = read_first_activity(engine)
 
-    def figure(key: str, column: str, days: int, value: float) -> Figure:
+    def figure(key: str, column: str, days: int, value: float, missing: str | None = None) -> Figure:
         start = today - timedelta(days=2 * days - 1)
         window = WorkOrderFilter(local_day_start(start), local_day_start(start) + days * DAY_SECONDS)
         if first is None or start < first:
             return Figure(key, value, missing=BEFORE_DATA)
-        return _count(key, value, summary[column], window, None)
+        return _count(key, value, summary[column], window, missing)
 
     return {
-        "members_active_today": figure("members_active_today", "active_yesterday", 1, summary["active_today"]),
+        # Activities carry a date, not a time: today so far against all of yesterday is no comparison.
+        "members_active_today": figure("members_active_today", "active_yesterday", 1, summary["active_today"],
+                                       IN_PROGRESS),
         "members_active_week": figure("members_active_week", "active_previous_week", 7, summary["active_week"]),
         "service_hours_week": figure("service_hours_week", "hours_previous_week", 7, summary["hours_week"]),
         "whistle_responses_week": figure("whistle_responses_week", "whistle_responses_previous_week", 7,

@@ -135,6 +135,12 @@ def test_members_tiles_set_the_week_against_the_week_before(engine, city_dir, la
     assert tile.proto.delta == change_text(week["active"], before["active"])
     assert f"{before['active']:,}" in tile.proto.help
     assert colour_of(tile) == ("GREEN" if week["active"] > before["active"] else "RED")
+    # Today is under way and activities carry dates only: yesterday's whole day is shown, no change claimed.
+    today_tile = {metric.label: metric for metric in app.metric}[translate("members.today", language)]
+    yesterday = expected.member_activity(city_dir, None, today - timedelta(days=1), today - timedelta(days=1))
+    assert today_tile.value == format_count(expected.member_activity(city_dir, None, today, today)["active"])
+    assert today_tile.proto.delta == translate("change.in_progress", language)
+    assert f"{yesterday['active']:,}" in today_tile.proto.help
 
 
 def test_a_filter_change_changes_the_figures_correctly(sqlite_city_url, monkeypatch, engine):
