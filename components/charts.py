@@ -23,6 +23,26 @@ HEAT = [hex_colour(rgb) for rgb in SCALES["heat"]]
 TREND_COLOURS = [ACCENT, SECOND, "#ffd166"]
 
 
+class Chart(alt.Chart):
+    """An Altair chart whose spec is not checked against the Vega-Lite schema each time a page draws it (4 ms of a
+    run's CPU per chart, for the same few specs every time); tests/components/test_charts.py checks every chart
+    this module builds against the schema."""
+
+    def to_dict(self, validate: bool = False, **kwargs) -> dict:
+        return super().to_dict(validate=validate, **kwargs)
+
+
+class LayerChart(alt.LayerChart):
+    """Layers drawn as Chart is: no schema check per run."""
+
+    def to_dict(self, validate: bool = False, **kwargs) -> dict:
+        return super().to_dict(validate=validate, **kwargs)
+
+
+def layer(*charts: alt.Chart) -> LayerChart:
+    return LayerChart(layer=list(charts))
+
+
 def build_trend_chart(daily: pd.DataFrame, day_title: str, series: dict[str, str], height: int = 240) -> alt.Chart:
     """Lines over days: `daily` has a `day` column and the columns named in `series` ({column: title})."""
     frame = daily[["day", *series]].copy()
@@ -30,7 +50,7 @@ def build_trend_chart(daily: pd.DataFrame, day_title: str, series: dict[str, str
     long = frame.melt("day", var_name="series", value_name="value")
     long["series"] = long["series"].map(series)
     return (
-        alt.Chart(long, height=height)
+        Chart(long, height=height)
         .mark_line(point=alt.OverlayMarkDef(size=18), strokeWidth=2)
         .encode(
             x=alt.X("day:T", title=day_title, axis=alt.Axis(format="%m-%d")),
@@ -51,7 +71,7 @@ def build_bar_chart(frame: pd.DataFrame, label_column: str, value_column: str, l
     rows = frame[[label_column, value_column]].copy()
     # A fixed step per bar: short lists keep readable rows instead of squeezing into a fixed box.
     return (
-        alt.Chart(rows, height=height or alt.Step(30))
+        Chart(rows, height=height or alt.Step(30))
         .mark_bar(color=colour, cornerRadiusEnd=3)
         .encode(
             y=alt.Y(f"{label_column}:N", title=None, sort="-x", axis=alt.Axis(labelLimit=220, labelOverlap=False)),
@@ -68,7 +88,7 @@ def build_hour_heatmap(profile: pd.DataFrame, weekday_names: list[str], hour_tit
     frame = profile.copy()
     frame["day_name"] = [weekday_names[int(day)] for day in frame["weekday"]]
     return (
-        alt.Chart(frame, height=height)
+        Chart(frame, height=height)
         .mark_rect()
         .encode(
             x=alt.X("hour:O", title=hour_title),
@@ -151,7 +171,7 @@ def build_heat_legend(classes: ColourClasses, language: str) -> tuple[str, list[
             build_class_legend(classes, language, HEAT_FORMAT, reference, whole=True))
 
 
-def build_alert_chart(series: pd.DataFrame, titles: dict[str, str], height: int = 220) -> alt.LayerChart:
+def build_alert_chart(series: pd.DataFrame, titles: dict[str, str], height: int = 220) -> LayerChart:
     """An alert's days (data_access.alerts.read_alert_series: day, observed, expected, upper, flagged): each day's
     count as a bar (flagged days in the alert colour) against the usual range — a band from the expected count up
     to the alert line, with both lines — where the rule has one per day. `titles`: day, count, observed, expected,
@@ -167,22 +187,22 @@ def build_alert_chart(series: pd.DataFrame, titles: dict[str, str], height: int 
                alt.Tooltip("observed:Q", title=titles["observed"], format=","),
                alt.Tooltip("expected:Q", title=titles["expected"], format=",.1f"),
                alt.Tooltip("upper:Q", title=titles["upper"], format=",")]
-    bars = alt.Chart(frame).mark_bar(opacity=0.9).encode(
+    bars = Chart(frame).mark_bar(opacity=0.9).encode(
         x=x, y=alt.Y("observed:Q", title=titles["count"]),
         color=alt.Color("state:N", title=None, legend=alt.Legend(orient="top"),
                         scale=alt.Scale(domain=[titles["observed"], titles["flagged"]],
                                         range=[hex_colour(ALERT_OBSERVED), hex_colour(ALERT_UPPER)])),
         tooltip=tooltip)
     if frame["upper"].isna().all():
-        return alt.layer(bars).properties(height=height)
+        return layer(bars).properties(height=height)
     ranged = frame.dropna(subset=["expected", "upper"])
     # The last day's values once more at the next day's start, so the steps cover the last day's band too.
     ranged = pd.concat([ranged, ranged.tail(1).assign(day=ranged["day"].tail(1) + pd.Timedelta(days=1))])
     long = ranged.melt("day", ["expected", "upper"], var_name="line", value_name="value")
     long["line"] = long["line"].map({"expected": titles["expected"], "upper": titles["upper"]})
-    band = alt.Chart(ranged).mark_area(opacity=0.22, color=hex_colour(ALERT_BAND), interpolate="step-after").encode(
+    band = Chart(ranged).mark_area(opacity=0.22, color=hex_colour(ALERT_BAND), interpolate="step-after").encode(
         x=x, y="expected:Q", y2="upper:Q")
-    lines = alt.Chart(long).mark_line(strokeWidth=2, interpolate="step-after").encode(
+    lines = Chart(long).mark_line(strokeWidth=2, interpolate="step-after").encode(
         x=x, y="value:Q",
         color=alt.Color("line:N", title=None, legend=alt.Legend(orient="top"),
                         scale=alt.Scale(domain=[titles["expected"], titles["upper"]],
@@ -190,4 +210,4 @@ def build_alert_chart(series: pd.DataFrame, titles: dict[str, str], height: int 
         strokeDash=alt.StrokeDash("line:N", title=None, legend=None,
                                   scale=alt.Scale(domain=[titles["expected"], titles["upper"]],
                                                   range=[[5, 3], [2, 2]])))
-    return alt.layer(band, bars, lines).resolve_scale(color="independent").properties(height=height)
+    return layer(band, bars, lines).resolve_scale(color="independent").properties(height=height)
