@@ -12,6 +12,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
+
 RGB = tuple[int, int, int]
 
 STATION_COLOURS: dict[str, RGB] = {
@@ -102,6 +105,21 @@ class ColourClasses:
         """[r, g, b, a] of the value's class; the no-data grey for missing values."""
         klass = self.find(value)
         return [*NO_DATA, 120] if klass is None else [*klass.rgb, alpha]
+
+    def colours(self, values, alpha: int = 200) -> list[list[int]]:
+        """colour() of each value, found for all at once by the classes' bounds (a map's thousands of cells: one
+        search instead of a scan of the classes per cell). Rows of the same class share one list."""
+        lows = [klass.low for klass in self.classes]
+        contiguous = lows[0] is None and all(
+            before.high == after.low for before, after in zip(self.classes, self.classes[1:], strict=False))
+        if not contiguous:
+            return [self.colour(value, alpha) for value in values]
+        numbers = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float)
+        index = np.searchsorted(np.array(lows[1:], dtype=float), numbers, side="right")
+        palette = [[*klass.rgb, alpha] for klass in self.classes]
+        missing = [*NO_DATA, 120]
+        return [missing if not math.isfinite(number) else palette[position]
+                for number, position in zip(numbers.tolist(), index.tolist(), strict=True)]
 
 
 def _round_up(value: float, decimals: int) -> float:

@@ -76,7 +76,7 @@ def build_choropleth_layer(areas: gpd.GeoDataFrame, level: str, value_column: st
     """Areas filled by the class of `value_column` (colours.target_classes or average_classes; tooltip fields:
     label, value and any extra properties)."""
     frame = areas.copy()
-    frame["fill"] = [classes.colour(_plain(value), alpha) for value in frame[value_column]]
+    frame["fill"] = classes.colours([_plain(value) for value in frame[value_column]], alpha)
     frame["value"] = frame[value_column]
     frame["label"] = frame[label_column]
     data = build_area_features(frame, level, ["code", "label", "value", "fill", *extra_properties])
@@ -187,7 +187,7 @@ def build_h3_layer(heat: pd.DataFrame, layer_id: str = "heat", value_column: str
     returned for the legend); `heat` has columns h3 and value_column."""
     classes = heat_classes(heat[value_column].tolist())
     frame = heat[["h3", value_column]].rename(columns={value_column: "value"}).copy()
-    frame["fill"] = [classes.colour(float(value), 170) for value in frame["value"]]
+    frame["fill"] = classes.colours(frame["value"].tolist(), 170)
     layer = pdk.Layer("H3HexagonLayer", frame.to_dict("records"), id=layer_id, pickable=True, stroked=False,
                       filled=True, extruded=extruded, get_hexagon="h3", get_fill_color="fill",
                       get_elevation="value", elevation_scale=20)

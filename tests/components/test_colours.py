@@ -226,3 +226,18 @@ def test_the_kpi_norms_are_read_from_their_definitions_and_the_readme_says_them(
     assert f"satisfaction against its norm of {norm * 100:g} %" in section
     assert f"on-time closure's norm is {KPI_DEFINITIONS['on_time_closure_rate'].norm * 100:g} %" in section
     assert "`norm=`" in section and "`data_access/kpis.py`" in section
+
+
+def test_colours_of_many_values_are_each_value_s_colour():
+    import random
+
+    from components.colours import average_classes, heat_classes, target_classes
+
+    rng = random.Random(3)
+    sets = [heat_classes([rng.randrange(0, 40) for _ in range(300)]), heat_classes([0, 0, 1]),
+            target_classes(0.9), average_classes([rng.uniform(0, 30) for _ in range(50)], decimals=1)]
+    for classes in sets:
+        bounds = [bound for klass in classes.classes for bound in (klass.low, klass.high) if bound is not None]
+        values = [*bounds, *(bound - 1e-9 for bound in bounds), *(rng.uniform(-5, 60) for _ in range(200)),
+                  None, float("nan"), 0, 0.0]
+        assert classes.colours(values, 170) == [classes.colour(value, 170) for value in values]
