@@ -1,4 +1,9 @@
-"""The database schema (SQLAlchemy Core), portable between SQLite and PostgreSQL."""
+"""The database schema (SQLAlchemy Core), portable between SQLite and PostgreSQL.
+
+Long module: it is the one definition of every table, index and rollup the migrations are checked against
+(tests/data_access/test_migrate.py); split, the tables' foreign keys and the rollups' shared columns would cross
+files.
+"""
 
 from __future__ import annotations
 
